@@ -1,0 +1,151 @@
+"""Parameter constraints as data, and the one validator that checks them."""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from workbench.errors import InvalidParameterError, UnknownNameError
+
+__all__ = ["Constraint", "Interval", "OneOf", "InstanceOf", "Optional", "validate_params", "close_matches"]
+
+
+class Constraint:
+    """Something a parameter value must satisfy; ``describe`` says what, in words."""
+
+    def is_satisfied_by(self, value: Any) -> bool:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def describe(self) -> str:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Interval(Constraint):
+    """A number of type ``kind`` (``int`` or ``float``) between ``low`` and ``high``.
+
+    ``closed`` is one of ``"both"``, ``"left"``, ``"right"``, ``"neither"``.
+    """
+
+    kind: type
+    low: float | None = None
+    high: float | None = None
+    closed: str = "both"
+
+    def is_satisfied_by(self, value: Any) -> bool:
+        if isinstance(value, bool):
+            return False
+        if self.kind is int and not isinstance(value, numbers.Integral):
+            return False
+        if self.kind is float and not isinstance(value, numbers.Real):
+            return False
+        if isinstance(value, numbers.Real) and math.isnan(value):
+            return False
+        left = self.closed in ("both", "left")
+        right = self.closed in ("both", "right")
+        if self.low is not None and (value < self.low or (not left and value == self.low)):
+            return False
+        return not (self.high is not None and (value > self.high or (not right and value == self.high)))
+
+    def describe(self) -> str:
+        name = "an int" if self.kind is int else "a number"
+        parts = []
+        if self.low is not None:
+            parts.append(("≥ " if self.closed in ("both", "left") else "> ") + f"{self.low:g}")
+        if self.high is not None:
+            parts.append(("≤ " if self.closed in ("both", "right") else "< ") + f"{self.high:g}")
+        return name + (" " + " and ".join(parts) if parts else "")
+
+
+@dataclass(frozen=True)
+class OneOf(Constraint):
+    """One of a fixed set of values (usually strings)."""
+
+    options: tuple
+
+    def __init__(self, options: Iterable) -> None:
+        object.__setattr__(self, "options", tuple(options))
+
+    def is_satisfied_by(self, value: Any) -> bool:
+        try:
+            return value in self.options
+        except TypeError:
+            return False
+
+    def describe(self) -> str:
+        return "one of " + ", ".join(repr(o) for o in self.options)
+
+
+@dataclass(frozen=True)
+class InstanceOf(Constraint):
+    """An instance of one of ``types``; ``label`` names it in messages."""
+
+    types: tuple
+    label: str
+
+    def is_satisfied_by(self, value: Any) -> bool:
+        return isinstance(value, self.types) and not (isinstance(value, bool) and bool not in self.types)
+
+    def describe(self) -> str:
+        return self.label
+
+
+@dataclass(frozen=True)
+class Optional(Constraint):
+    """``None`` or a value satisfying ``inner``."""
+
+    inner: Constraint
+
+    def is_satisfied_by(self, value: Any) -> bool:
+        return value is None or self.inner.is_satisfied_by(value)
+
+    def describe(self) -> str:
+        return f"{self.inner.describe()} or None"
+
+
+def validate_params(function: str | Callable, constraints: Mapping[str, Constraint], values: Mapping[str, Any]) -> None:
+    """Check ``values`` against ``constraints``; raise one :class:`InvalidParameterError` on the first failure.
+
+    The message reads "The 'k' parameter of anonymise must be an int ≥ 2; got 1." An unknown string for a
+    :class:`OneOf` constraint raises :class:`UnknownNameError` listing the valid options and the closest match.
+
+    Examples
+    --------
+    >>> validate_params("anonymise", {"k": Interval(int, 2)}, {"k": 5})
+    >>> validate_params("anonymise", {"k": Interval(int, 2)}, {"k": 1})
+    Traceback (most recent call last):
+    ...
+    workbench.errors.InvalidParameterError: The 'k' parameter of anonymise must be an int ≥ 2; got 1.
+    """
+    name = function if isinstance(function, str) else function.__name__
+    for param, constraint in constraints.items():
+        if param not in values:
+            continue
+        value = values[param]
+        if constraint.is_satisfied_by(value):
+            continue
+        message = f"The {param!r} parameter of {name} must be {constraint.describe()}; got {value!r}."
+        inner = constraint.inner if isinstance(constraint, Optional) else constraint
+        if isinstance(inner, OneOf) and isinstance(value, str):
+            matches = close_matches(value, [str(o) for o in inner.options])
+            if matches:
+                message = message[:-1] + f". Did you mean {matches[0]!r}?"
+            raise UnknownNameError(message)
+        raise InvalidParameterError(message)
+
+
+def close_matches(word: str, candidates: Iterable[str], n: int = 3) -> list[str]:
+    """Return the candidates closest to ``word`` (case-insensitive), best first.
+
+    Examples
+    --------
+    >>> close_matches("adlt", ["adult", "diabetes", "patients"])
+    ['adult']
+    """
+    import difflib
+
+    lowered = {c.lower(): c for c in candidates}
+    return [lowered[m] for m in difflib.get_close_matches(word.lower(), list(lowered), n=n, cutoff=0.6)]

@@ -1,0 +1,124 @@
+"""Exceptions and warnings raised by workbench, and the translation of third-party errors."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+__all__ = [
+    "BudgetExceededError",
+    "BudgetWarning",
+    "DataSourceError",
+    "EmptyDataError",
+    "InfeasibleError",
+    "InvalidParameterError",
+    "MissingDependencyError",
+    "NotComputedError",
+    "PrivacyLeakWarning",
+    "RecalibrationWarning",
+    "RoleError",
+    "UnknownColumnError",
+    "UnknownNameError",
+    "UnsupportedModelError",
+    "WorkbenchError",
+    "translate_errors",
+]
+
+
+class WorkbenchError(Exception):
+    """Root of every error that workbench raises for a user mistake or an impossible request."""
+
+
+# -- bad parameters and data -------------------------------------------------------------------------------------
+class InvalidParameterError(WorkbenchError, ValueError):
+    """A parameter has the wrong type or a value outside its allowed range."""
+
+
+class UnknownNameError(WorkbenchError, LookupError):
+    """A name (dataset, method, model, accountant, sub-command) is not one of the known ones."""
+
+
+class UnknownColumnError(WorkbenchError, LookupError):
+    """A column named by the user is not in the table."""
+
+
+class RoleError(WorkbenchError, ValueError):
+    """Column roles contradict each other (a column given two roles, a target with one class, ...)."""
+
+
+class EmptyDataError(WorkbenchError, ValueError):
+    """A table has no rows or no columns."""
+
+
+class DataSourceError(WorkbenchError, FileNotFoundError):
+    """A data source is missing, unreadable, or fails its checksum."""
+
+
+class MissingDependencyError(WorkbenchError, ImportError):
+    """An optional dependency is not installed."""
+
+
+# -- privacy requests --------------------------------------------------------------------------------------------
+class InfeasibleError(WorkbenchError, ValueError):
+    """A privacy requirement cannot be met (k above the row count, no solution within the suppression limit)."""
+
+
+class BudgetExceededError(WorkbenchError, ValueError):
+    """Spending more privacy budget than the ledger allows."""
+
+
+class UnsupportedModelError(WorkbenchError, ValueError):
+    """A model contains layers that DP-SGD cannot train privately."""
+
+
+class NotComputedError(WorkbenchError, AttributeError):
+    """A result was asked for before the computation that produces it ran."""
+
+
+# -- warnings ----------------------------------------------------------------------------------------------------
+class PrivacyLeakWarning(RuntimeWarning):
+    """Something leaks information outside the stated privacy guarantee (e.g. bounds taken from private data)."""
+
+
+class BudgetWarning(UserWarning):
+    """The privacy budget set on a ledger has been exceeded."""
+
+
+class RecalibrationWarning(UserWarning):
+    """Noise was calibrated although budget was already spent on the same data."""
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+@contextlib.contextmanager
+def translate_errors(what: str) -> Iterator[None]:
+    """Turn errors raised by pandas, pyarrow, torch or Opacus into a one-line :class:`WorkbenchError`.
+
+    Parameters
+    ----------
+    what : str
+        What was being done, e.g. ``"reading 'data.csv'"``; it starts the message.
+
+    Examples
+    --------
+    >>> from workbench.errors import translate_errors, InvalidParameterError
+    >>> try:
+    ...     with translate_errors("parsing the epsilon grid"):
+    ...         float("abc")
+    ... except InvalidParameterError as err:
+    ...     print(err)
+    Error while parsing the epsilon grid: could not convert string to float: 'abc'
+    """
+    try:
+        yield
+    except WorkbenchError:
+        raise
+    except FileNotFoundError as exc:
+        raise DataSourceError(f"Error while {what}: {_one_line(exc)}") from None
+    except ImportError as exc:
+        raise MissingDependencyError(f"Error while {what}: {_one_line(exc)}") from None
+    except (ValueError, TypeError, KeyError, IndexError, RuntimeError, OSError) as exc:
+        raise InvalidParameterError(f"Error while {what}: {_one_line(exc)}") from None
