@@ -68,13 +68,18 @@ def _luhn_ok(value: str) -> bool:
     return total % 10 == 0
 
 
+def _is_iban(value: str) -> bool:
+    compact = value.replace(" ", "")
+    return bool(_IBAN.match(compact)) and _iban_ok(compact)
+
+
 def _value_pattern(values: pd.Series) -> str | None:
     """Name the identifier pattern that most sampled values match, or None."""
     text = values.astype(str).str.strip()
     checks = [
         ("e-mail addresses", lambda s: bool(_EMAIL.match(s))),
         ("SSN-like numbers (ddd-dd-dddd)", lambda s: bool(_SSN.match(s))),
-        ("IBANs with a valid mod-97 checksum", lambda s: bool(_IBAN.match(s.replace(" ", ""))) and _iban_ok(s.replace(" ", ""))),
+        ("IBANs with a valid mod-97 checksum", _is_iban),
         ("card numbers with a valid Luhn checksum", lambda s: bool(_CARD.match(s)) and _luhn_ok(s)),
         ("phone numbers", lambda s: bool(_PHONE.match(s)) and sum(ch.isdigit() for ch in s) >= 7 and not s.isdigit()),
     ]  # fmt: skip

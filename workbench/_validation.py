@@ -10,7 +10,7 @@ from typing import Any
 
 from workbench.errors import InvalidParameterError, UnknownNameError
 
-__all__ = ["Constraint", "Interval", "OneOf", "InstanceOf", "Optional", "validate_params", "close_matches"]
+__all__ = ["Constraint", "InstanceOf", "Interval", "OneOf", "Optional", "close_matches", "validate_params"]
 
 
 class Constraint:

@@ -1,4 +1,4 @@
-"""The ``privacy-workbench`` command: ``lab`` starts JupyterLab on the tutorials; ``tradeoff`` and ``report`` run headless.
+"""The ``privacy-workbench`` command: ``lab`` starts JupyterLab; ``tradeoff`` and ``report`` run headless.
 
 Each sub-command lives in its own module, imported only when that sub-command runs; the module provides
 ``add_arguments(parser)`` and ``run(args) -> int``.

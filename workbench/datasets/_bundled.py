@@ -41,7 +41,7 @@ class BundledSource:
     split_column: str | None = None
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _read_shipped(filename: str) -> pd.DataFrame:
     data = resources.files("workbench.datasets").joinpath("data", filename).read_bytes()
     digest = hashlib.sha256(data).hexdigest()
@@ -64,7 +64,7 @@ def _patients() -> pd.DataFrame:
     return _read_shipped("patients.parquet").copy()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _diabetes_cached() -> pd.DataFrame:
     from sklearn.datasets import load_diabetes
 

@@ -129,9 +129,9 @@ class Dataset:
     def _repr_html_(self) -> str:
         esc = html.escape
         rows = "".join(
-            f"<tr><td><b>{esc(str(col))}</b></td><td>{esc(r.role)}</td><td>{esc(r.dtype)}</td>"
-            f"<td style='text-align:right'>{r.distinct:,}</td><td style='text-align:right'>{r.missing:,}</td></tr>"
-            for col, r in self.summary().iterrows()
+            f"<tr><td><b>{esc(str(col))}</b></td><td>{esc(role)}</td><td>{esc(dtype)}</td>"
+            f"<td style='text-align:right'>{distinct:,}</td><td style='text-align:right'>{missing:,}</td></tr>"
+            for col, role, dtype, distinct, missing in self.summary().itertuples()
         )
         return (
             f"<div class='wb-dataset'><h4 style='margin:4px 0'>Dataset <code>{esc(self.name)}</code></h4>"

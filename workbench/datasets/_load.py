@@ -6,7 +6,7 @@ import hashlib
 import os
 import urllib.parse
 import urllib.request
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -184,9 +184,7 @@ def _read_source(text: str, sha256: str | None) -> tuple[pd.DataFrame, str, Prov
         raise DataSourceError(f"{origin!r} has sha256 {digest}, not the expected {sha256}; the file changed.")
     kind = _READERS.get(path.suffix.lower())
     if kind is None:
-        raise DataSourceError(
-            f"Cannot read {path.name!r}: use a .csv, .tsv or .parquet file, or pass a DataFrame."
-        )
+        raise DataSourceError(f"Cannot read {path.name!r}: use a .csv, .tsv or .parquet file, or pass a DataFrame.")
     try:
         if kind == "parquet":
             frame = pd.read_parquet(path)
@@ -210,7 +208,7 @@ def _download(url: str, sha256: str | None) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_suffix(target.suffix + ".part")
     try:
-        with urllib.request.urlopen(url, timeout=60) as response, partial.open("wb") as out:  # noqa: S310
+        with urllib.request.urlopen(url, timeout=60) as response, partial.open("wb") as out:
             out.write(response.read())
     except OSError as exc:
         partial.unlink(missing_ok=True)
@@ -251,7 +249,7 @@ def _split(
         is_test = np.asarray(split == "test")
         return np.flatnonzero(~is_test), np.flatnonzero(is_test)
     n = len(frame)
-    n_test = int(round(n * test_size))
+    n_test = round(n * test_size)
     if n_test < 1 or n_test >= n:
         raise EmptyDataError(f"A table of {n} rows cannot be split with test_size={test_size}; load more rows.")
     from sklearn.model_selection import train_test_split
@@ -263,5 +261,3 @@ def _split(
             stratify = frame[target].astype(str).to_numpy()
     train_idx, test_idx = train_test_split(np.arange(n), test_size=n_test, random_state=seed, stratify=stratify)
     return np.sort(train_idx), np.sort(test_idx)
-
-
