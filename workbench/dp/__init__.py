@@ -1,0 +1,32 @@
+"""Differentially private training (DP-SGD with Opacus's accountants), privacy statements and a budget ledger."""
+
+from workbench.dp.accounting import ACCOUNTANTS, calibrate_noise, compose_epsilon, compute_epsilon, default_delta
+from workbench.dp.config import TrainConfig
+from workbench.dp.encoding import TabularEncoder, fit_encoder
+from workbench.dp.ledger import LedgerEntry, PrivacyLedger, default_ledger
+from workbench.dp.models import MODELS, build_model, check_module
+from workbench.dp.result import TrainResult
+from workbench.dp.statement import PrivacyStatement
+from workbench.dp.train import split_audit, train, train_on_frames
+
+__all__ = [
+    "ACCOUNTANTS",
+    "MODELS",
+    "LedgerEntry",
+    "PrivacyLedger",
+    "PrivacyStatement",
+    "TabularEncoder",
+    "TrainConfig",
+    "TrainResult",
+    "build_model",
+    "calibrate_noise",
+    "check_module",
+    "compose_epsilon",
+    "compute_epsilon",
+    "default_delta",
+    "default_ledger",
+    "fit_encoder",
+    "split_audit",
+    "train",
+    "train_on_frames",
+]

@@ -1,0 +1,207 @@
+"""The training loop: in-memory Poisson batches, clipped per-example gradients, Gaussian noise, an optimizer."""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from workbench.dp._grads import ClippedGradients
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the loop does: Poisson rate, steps, noise. ``noise_multiplier`` is None for non-private training."""
+
+    sample_rate: float
+    steps_per_epoch: int
+    epochs: int
+    noise_multiplier: float | None
+    max_grad_norm: float
+    lr: float
+    optimizer: str
+    seed: int
+
+    @property
+    def private(self) -> bool:
+        return self.noise_multiplier is not None
+
+
+@dataclass
+class LoopOutcome:
+    history: list[dict[str, Any]]
+    steps: int
+    stopped: bool
+    engine: str
+
+
+def evaluate(model: nn.Module, X: torch.Tensor, y: torch.Tensor) -> dict[str, float]:
+    """Test loss, accuracy and AUC (one-vs-rest macro for more than two classes)."""
+    if len(y) == 0:
+        return {"accuracy": math.nan, "auc": math.nan, "loss": math.nan}
+    with torch.no_grad():
+        logits = model(X).double()
+        loss = float(F.cross_entropy(logits, y))
+        proba = torch.softmax(logits, 1).numpy()
+    labels = y.numpy()
+    accuracy = float((proba.argmax(1) == labels).mean())
+    return {"accuracy": accuracy, "auc": _auc(labels, proba), "loss": loss}
+
+
+def _auc(labels: np.ndarray, proba: np.ndarray) -> float:
+    from sklearn.metrics import roc_auc_score
+
+    present = np.unique(labels)
+    if len(present) < 2:
+        return math.nan
+    if proba.shape[1] == 2:
+        return float(roc_auc_score(labels, proba[:, 1]))
+    cols = proba[:, present]
+    cols = cols / cols.sum(1, keepdims=True)
+    return float(roc_auc_score(labels, cols, multi_class="ovr", labels=present))
+
+
+def _make_optimizer(model: nn.Module, plan: Plan) -> torch.optim.Optimizer:
+    params = [p for p in model.parameters() if p.requires_grad]
+    if plan.optimizer == "sgd":
+        return torch.optim.SGD(params, lr=plan.lr, momentum=0.9)
+    return torch.optim.Adam(params, lr=plan.lr)
+
+
+class _Stepper:
+    """One optimisation step on a batch of indices; private steps clip, add noise and average like Opacus."""
+
+    def __init__(self, model: nn.Module, X: torch.Tensor, y: torch.Tensor, plan: Plan, gen: torch.Generator):
+        self.model, self.X, self.y, self.plan, self.gen = model, X, y, plan, gen
+        self.params = [p for p in model.parameters() if p.requires_grad]
+        self.optimizer = _make_optimizer(model, plan)
+        self.clipper = ClippedGradients(model) if plan.private else None
+        self.expected_batch = plan.sample_rate * len(y)
+
+    def __call__(self, index: torch.Tensor) -> float:
+        if self.clipper is None:
+            return self._plain(index)
+        return self._private(index)
+
+    def _plain(self, index: torch.Tensor) -> float:
+        if len(index) == 0:
+            return math.nan
+        self.optimizer.zero_grad(set_to_none=True)
+        loss = F.cross_entropy(self.model(self.X[index]), self.y[index])
+        loss.backward()
+        self.optimizer.step()
+        return float(loss.detach())
+
+    def _private(self, index: torch.Tensor) -> float:
+        plan = self.plan
+        if len(index) > 0:
+            losses = self.clipper(self.X[index], self.y[index], plan.max_grad_norm)
+            loss = float(losses.mean())
+        else:  # an empty Poisson batch still takes a (noise-only) step, as the accounting counts it
+            for p in self.params:
+                p.grad = torch.zeros_like(p)
+            loss = math.nan
+        std = plan.noise_multiplier * plan.max_grad_norm
+        with torch.no_grad():
+            for p in self.params:
+                noise = torch.randn(p.shape, generator=self.gen, dtype=p.dtype)
+                p.grad.add_(noise, alpha=std).div_(self.expected_batch)
+        self.optimizer.step()
+        return loss
+
+    def close(self) -> None:
+        if self.clipper is not None:
+            self.clipper.close()
+
+    @property
+    def engine(self) -> str:
+        return "none" if self.clipper is None else self.clipper.engine
+
+
+def run_loop(
+    model: nn.Module,
+    data: tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor],
+    plan: Plan,
+    *,
+    epsilon_at: Callable[[int], float],
+    on_step: Sequence[Callable[[dict], Any]] = (),
+    on_epoch: Sequence[Callable[[dict], Any]] = (),
+    stop: threading.Event | None = None,
+    progress: bool = False,
+) -> LoopOutcome:
+    """Train ``model`` in place; return the per-epoch history, the steps taken and whether ``stop`` ended it."""
+    X, y, X_test, y_test = data
+    n = len(y)
+    gen = torch.Generator().manual_seed(plan.seed)
+    stepper = _Stepper(model, X, y, plan, gen)
+    bar = _progress_bar(plan, progress)
+    history: list[dict[str, Any]] = []
+    steps, stopped = 0, False
+    model.train()
+    try:
+        for epoch in range(1, plan.epochs + 1):
+            started, losses = time.perf_counter(), []
+            for _ in range(plan.steps_per_epoch):
+                if stop is not None and stop.is_set():
+                    stopped = True
+                    break
+                index = torch.nonzero(torch.rand(n, generator=gen) < plan.sample_rate).squeeze(1)
+                loss = stepper(index)
+                steps += 1
+                losses.append(loss)
+                if bar is not None:
+                    bar.update(1)
+                for cb in on_step:
+                    cb({"step": steps, "epoch": epoch, "batch_size": len(index), "loss": loss})
+            if stopped and not losses:
+                break
+            row = _epoch_row(model, epoch, steps, losses, X_test, y_test, started, epsilon_at, stopped)
+            history.append(row)
+            if bar is not None:
+                bar.set_postfix(loss=f"{row['loss']:.3f}", acc=f"{row['accuracy']:.3f}", eps=f"{row['epsilon']:.3g}")
+            for cb in on_epoch:
+                cb(dict(row))
+            if stopped:
+                break
+    finally:
+        stepper.close()
+        if bar is not None:
+            bar.close()
+    model.eval()
+    return LoopOutcome(history, steps, stopped, stepper.engine)
+
+
+def _epoch_row(model, epoch, steps, losses, X_test, y_test, started, epsilon_at, partial) -> dict[str, Any]:
+    seconds = time.perf_counter() - started
+    model.eval()
+    metrics = evaluate(model, X_test, y_test)
+    model.train()
+    finite = [x for x in losses if not math.isnan(x)]
+    return {
+        "epoch": epoch,
+        "steps": steps,
+        "loss": float(np.mean(finite)) if finite else math.nan,
+        "test_loss": metrics["loss"],
+        "accuracy": metrics["accuracy"],
+        "auc": metrics["auc"],
+        "epsilon": epsilon_at(steps),
+        "seconds": seconds,
+        "partial": partial,
+    }
+
+
+def _progress_bar(plan: Plan, progress: bool):
+    if not progress:
+        return None
+    from tqdm.auto import tqdm
+
+    desc = "DP-SGD" if plan.private else "training"
+    return tqdm(total=plan.steps_per_epoch * plan.epochs, desc=desc, unit="step", leave=False)

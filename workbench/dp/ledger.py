@@ -1,0 +1,283 @@
+"""``PrivacyLedger``: privacy budget spent per dataset across runs, worked out again from a replayable record."""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from workbench.dp.statement import PrivacyStatement
+from workbench.errors import BudgetExceededError, BudgetWarning, InvalidParameterError
+
+__all__ = ["LedgerEntry", "PrivacyLedger", "default_ledger"]
+
+_VERSION = 1
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """One recorded run: the dataset it used and its privacy statement."""
+
+    dataset_fingerprint: str
+    statement: PrivacyStatement
+    dataset_name: str = ""
+    label: str = ""
+    time: float = field(default_factory=time.time)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "dataset_fingerprint": self.dataset_fingerprint,
+            "dataset_name": self.dataset_name,
+            "label": self.label,
+            "time": self.time,
+            "statement": self.statement.to_dict(),
+        }
+
+
+class PrivacyLedger:
+    """Records every run per dataset and composes their privacy cost.
+
+    ``spent(fingerprint)`` is the total epsilon spent on one dataset (at total delta ``spent_delta``): the smaller of
+    sequential composition (epsilons and deltas add up) and, when every run on it is DP-SGD, the accountant
+    replaying the whole (noise multiplier, sample rate, steps) history, which is tighter. A non-private run
+    spends ε = ∞. ``budget`` (epsilon per dataset) is checked by :meth:`can_spend` and :meth:`spend`; :meth:`record`
+    always records and warns with :class:`~workbench.errors.BudgetWarning` when the budget is exceeded.
+
+    Parameters
+    ----------
+    budget : float, optional
+        Epsilon allowed per dataset (None: no limit).
+    accountant : {"prv", "rdp"}, default="rdp"
+        The accountant used for tight composition across runs (RDP is fast; PRV tighter and slower).
+
+    Examples
+    --------
+    >>> from workbench.dp import PrivacyLedger, PrivacyStatement
+    >>> ledger = PrivacyLedger(budget=3.0)
+    >>> s = PrivacyStatement(epsilon=1.0, delta=1e-6, accountant="rdp", noise_multiplier=1.5, sample_rate=0.01,
+    ...                      steps=400, max_grad_norm=1.0, dataset_size=10000)
+    >>> _ = ledger.spend(s, dataset_fingerprint="abc")
+    >>> _ = ledger.spend(s, dataset_fingerprint="abc")
+    >>> ledger.spent("abc") <= 2.0, ledger.can_spend(s, dataset_fingerprint="abc")
+    (True, True)
+    >>> PrivacyLedger.from_dict(ledger.to_dict()).spent("abc") == ledger.spent("abc")
+    True
+    """
+
+    def __init__(self, budget: float | None = None, *, accountant: str = "rdp") -> None:
+        if accountant not in ("prv", "rdp"):
+            raise InvalidParameterError(f"The ledger's accountant must be 'prv' or 'rdp'; got {accountant!r}.")
+        self._entries: list[LedgerEntry] = []
+        self._lock = threading.Lock()
+        self.accountant = accountant
+        self.budget = budget
+
+    # -- budget -----------------------------------------------------------------------------------------------
+    @property
+    def budget(self) -> float | None:
+        return self._budget
+
+    @budget.setter
+    def budget(self, value: float | None) -> None:
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0):
+            raise InvalidParameterError(f"The ledger's budget must be a number > 0 or None; got {value!r}.")
+        self._budget = None if value is None else float(value)
+
+    # -- recording --------------------------------------------------------------------------------------------
+    def record(
+        self, statement: PrivacyStatement, *, dataset_fingerprint: str, dataset_name: str = "", label: str = ""
+    ) -> LedgerEntry:
+        """Record a run; warn (BudgetWarning) if it takes the dataset past the budget."""
+        if not isinstance(statement, PrivacyStatement):
+            raise InvalidParameterError(f"record takes a PrivacyStatement; got {type(statement).__name__}.")
+        entry = LedgerEntry(str(dataset_fingerprint), statement, dataset_name, label)
+        with self._lock:
+            self._entries.append(entry)
+        spent = self.spent(dataset_fingerprint)
+        if self._budget is not None and spent > self._budget:
+            warnings.warn(
+                f"Privacy budget exceeded on dataset {dataset_name or dataset_fingerprint[:12]!r}: ε spent = "
+                f"{spent:.3g} > budget {self._budget:g}.",
+                BudgetWarning,
+                stacklevel=2,
+            )
+        return entry
+
+    def can_spend(self, statement: PrivacyStatement, *, dataset_fingerprint: str) -> bool:
+        """Whether recording ``statement`` would keep the dataset within the budget."""
+        if self._budget is None:
+            return True
+        return self._spent_with(dataset_fingerprint, [statement])[0] <= self._budget
+
+    def spend(
+        self, statement: PrivacyStatement, *, dataset_fingerprint: str, dataset_name: str = "", label: str = ""
+    ) -> LedgerEntry:
+        """Record ``statement`` only if it fits the budget; else raise :class:`BudgetExceededError`."""
+        if not self.can_spend(statement, dataset_fingerprint=dataset_fingerprint):
+            raise BudgetExceededError(
+                f"Spending ε = {statement.epsilon:.3g} would take the dataset to ε = "
+                f"{self._spent_with(dataset_fingerprint, [statement])[0]:.3g}, over the budget of {self._budget:g} "
+                f"(remaining {self.remaining(dataset_fingerprint):.3g}). Ask for a smaller epsilon or raise the budget."
+            )
+        return self.record(statement, dataset_fingerprint=dataset_fingerprint, dataset_name=dataset_name, label=label)
+
+    # -- totals -----------------------------------------------------------------------------------------------
+    def spent(self, dataset_fingerprint: str) -> float:
+        """Total epsilon spent on one dataset (0.0 if nothing was recorded; inf after a non-private run)."""
+        return self._spent_with(dataset_fingerprint, [])[0]
+
+    def spent_delta(self, dataset_fingerprint: str) -> float:
+        """The delta that goes with :meth:`spent` (the sum of the runs' deltas)."""
+        return self._spent_with(dataset_fingerprint, [])[1]
+
+    def remaining(self, dataset_fingerprint: str) -> float:
+        """Budget left on the dataset (inf without a budget)."""
+        if self._budget is None:
+            return math.inf
+        return max(0.0, self._budget - self.spent(dataset_fingerprint))
+
+    def _spent_with(self, fingerprint: str, extra: list[PrivacyStatement]) -> tuple[float, float]:
+        statements = [e.statement for e in self.entries if e.dataset_fingerprint == fingerprint] + list(extra)
+        if not statements:
+            return 0.0, 0.0
+        delta = sum(s.delta for s in statements)
+        sequential = sum(s.epsilon for s in statements)
+        if math.isinf(sequential) or len(statements) == 1:
+            return sequential, delta
+        return min(sequential, _composed(statements, delta, self.accountant)), delta
+
+    # -- views ------------------------------------------------------------------------------------------------
+    @property
+    def entries(self) -> list[LedgerEntry]:
+        """A copy of the recorded entries, oldest first."""
+        with self._lock:
+            return list(self._entries)
+
+    def datasets(self) -> list[str]:
+        return list(dict.fromkeys(e.dataset_fingerprint for e in self.entries))
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per run (dataset, label, epsilon, delta, accountant, noise, rate, steps) in recording order."""
+        rows = [
+            {
+                "dataset": e.dataset_name or e.dataset_fingerprint[:12],
+                "fingerprint": e.dataset_fingerprint,
+                "label": e.label,
+                "private": e.statement.private,
+                "epsilon": e.statement.epsilon,
+                "delta": e.statement.delta,
+                "accountant": e.statement.accountant,
+                "noise_multiplier": e.statement.noise_multiplier,
+                "sample_rate": e.statement.sample_rate,
+                "steps": e.statement.steps,
+                "spent_after": self._spent_prefix(i),
+            }
+            for i, e in enumerate(self.entries)
+        ]
+        columns = ["dataset", "fingerprint", "label", "private", "epsilon", "delta", "accountant",
+                   "noise_multiplier", "sample_rate", "steps", "spent_after"]  # fmt: skip
+        return pd.DataFrame(rows, columns=columns)
+
+    def summary(self) -> pd.DataFrame:
+        """One row per dataset: runs, epsilon spent, delta, budget remaining."""
+        rows = []
+        for fp in self.datasets():
+            names = [e.dataset_name for e in self.entries if e.dataset_fingerprint == fp and e.dataset_name]
+            runs = sum(e.dataset_fingerprint == fp for e in self.entries)
+            rows.append(
+                {"dataset": names[0] if names else fp[:12], "fingerprint": fp, "runs": runs, "epsilon": self.spent(fp),
+                 "delta": self.spent_delta(fp), "remaining": self.remaining(fp)}
+            )  # fmt: skip
+        return pd.DataFrame(rows, columns=["dataset", "fingerprint", "runs", "epsilon", "delta", "remaining"])
+
+    def _spent_prefix(self, i: int) -> float:
+        entries = self.entries[: i + 1]
+        fp = entries[-1].dataset_fingerprint
+        sub = PrivacyLedger(accountant=self.accountant)
+        sub._entries = [e for e in entries if e.dataset_fingerprint == fp]
+        return sub.spent(fp)
+
+    # -- serialisation ----------------------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "version": _VERSION,
+            "budget": self._budget,
+            "accountant": self.accountant,
+            "entries": [e.to_dict() for e in self.entries],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PrivacyLedger:
+        """Rebuild a ledger from :meth:`to_dict`; a dict of another shape or version is refused."""
+        if not isinstance(data, dict) or set(data) != {"version", "budget", "accountant", "entries"}:
+            keys = sorted(data) if isinstance(data, dict) else type(data).__name__
+            raise InvalidParameterError(
+                f"Not a ledger state: expected keys ['accountant', 'budget', 'entries', 'version']; got {keys}."
+            )
+        if data["version"] != _VERSION:
+            raise InvalidParameterError(f"Ledger state version {data['version']!r} is not supported (need {_VERSION}).")
+        ledger = cls(budget=data["budget"], accountant=data["accountant"])
+        for item in data["entries"]:
+            if not isinstance(item, dict) or "statement" not in item or "dataset_fingerprint" not in item:
+                raise InvalidParameterError(f"Not a ledger entry: {str(item)[:80]}.")
+            ledger._entries.append(
+                LedgerEntry(
+                    str(item["dataset_fingerprint"]),
+                    PrivacyStatement.from_dict(item["statement"]),
+                    str(item.get("dataset_name", "")),
+                    str(item.get("label", "")),
+                    float(item.get("time", 0.0)),
+                )
+            )
+        return ledger
+
+    def __repr__(self) -> str:
+        return f"PrivacyLedger(runs={len(self)}, datasets={len(self.datasets())}, budget={self._budget})"
+
+    def _repr_html_(self) -> str:
+        table = self.summary().drop(columns="fingerprint").to_html(index=False, float_format=lambda v: f"{v:.4g}")
+        return f"<div class='wb-ledger'><b>Privacy ledger</b> (budget per dataset: {self._budget}){table}</div>"
+
+
+def _composed(statements: list[PrivacyStatement], delta: float, accountant: str) -> float:
+    """Tight composition through the accountant, valid only when every run is DP-SGD (Poisson Gaussian)."""
+    from workbench.dp.accounting import compose_epsilon
+
+    if not all(s.private and s.sampling == "poisson" and s.noise_multiplier > 0 for s in statements):
+        return math.inf
+    history = [(s.noise_multiplier, s.sample_rate, s.steps) for s in statements]
+    if delta >= 1:
+        return math.inf
+    return compose_epsilon(accountant, history, delta)
+
+
+_DEFAULT: PrivacyLedger | None = None
+_DEFAULT_LOCK = threading.Lock()
+
+
+def default_ledger() -> PrivacyLedger:
+    """The session's ledger: :func:`workbench.train` records here unless told otherwise; the UI shows it.
+
+    Examples
+    --------
+    >>> from workbench.dp import default_ledger
+    >>> default_ledger() is default_ledger()
+    True
+    """
+    global _DEFAULT
+    with _DEFAULT_LOCK:
+        if _DEFAULT is None:
+            _DEFAULT = PrivacyLedger()
+        return _DEFAULT
