@@ -1,0 +1,30 @@
+"""Privacy-utility trade-off sweeps: a technique over a grid, points streamed as they finish, on any executor.
+
+``workbench.tradeoff`` is both this sub-package and the function: ``wb.tradeoff(ds, "dp", ...)`` works.
+"""
+
+from workbench._callable import make_module_callable
+from workbench.tradeoff import _builtin  # noqa: F401 - registers the built-in techniques
+from workbench.tradeoff._pareto import pareto_frontier
+from workbench.tradeoff._point import TradeoffPoint
+from workbench.tradeoff._registry import Technique, available_techniques, get_technique, register_technique
+from workbench.tradeoff._result import TradeoffResult, read_results
+from workbench.tradeoff._sweep import DEFAULT_EPSILONS, DEFAULT_KS, iter_tradeoff, plan_sweep, tradeoff
+
+__all__ = [
+    "DEFAULT_EPSILONS",
+    "DEFAULT_KS",
+    "Technique",
+    "TradeoffPoint",
+    "TradeoffResult",
+    "available_techniques",
+    "get_technique",
+    "iter_tradeoff",
+    "pareto_frontier",
+    "plan_sweep",
+    "read_results",
+    "register_technique",
+    "tradeoff",
+]
+
+make_module_callable(__name__, tradeoff)

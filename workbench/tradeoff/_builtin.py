@@ -1,0 +1,201 @@
+"""Built-in techniques: ``dp``, ``k-anonymity`` and ``pseudonymise+dp``; each computes ONE point.
+
+These functions run in worker processes: they take plain arguments, return plain data, and never record into a
+ledger (the sweep records DP points in the calling process).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from workbench.tradeoff._registry import register_technique
+
+__all__ = ["dp_point", "kanonymity_point", "pseudonymise_dp_point"]
+
+_ROC_POINTS = 200
+
+
+def _thin_curve(fpr: Any, tpr: Any, n: int = _ROC_POINTS) -> dict[str, list[float]]:
+    """At most ``n`` points of a ROC curve, spread evenly in log(FPR) so the low-FPR corner survives."""
+    fpr, tpr = np.asarray(fpr, dtype=float), np.asarray(tpr, dtype=float)
+    if len(fpr) > n:
+        grid = np.unique(np.concatenate([[0.0], np.logspace(-5, 0, n - 1)]))
+        idx = np.unique(np.clip(np.searchsorted(fpr, grid, side="right") - 1, 0, len(fpr) - 1))
+        fpr, tpr = fpr[idx], tpr[idx]
+    return {"fpr": fpr.tolist(), "tpr": tpr.tolist()}
+
+
+def _history(run: Any) -> list[dict[str, Any]]:
+    history = run.history
+    if hasattr(history, "to_dict"):
+        return history.to_dict(orient="records")
+    return [dict(h) for h in history]
+
+
+def _train(dataset: Any, epsilon: float | None, options: Mapping[str, Any], seed: int, stop: Any) -> Any:
+    from workbench.dp import train
+
+    return train(
+        dataset,
+        model=options["model"],
+        epsilon=None if epsilon is None or math.isinf(epsilon) else float(epsilon),
+        delta=options.get("delta"),
+        epochs=options["epochs"],
+        batch_size=options["batch_size"],
+        lr=options.get("lr"),
+        max_grad_norm=options.get("max_grad_norm", 1.0),
+        accountant=options.get("accountant", "prv"),
+        hidden=options.get("hidden", (64, 64)),
+        audit_fraction=options.get("audit_fraction", 0.0),
+        seed=seed,
+        stop=stop,
+        progress=False,
+        ledger=False,
+    )
+
+
+def _audit(run: Any, options: Mapping[str, Any], seed: int, stop: Any) -> tuple[dict[str, float], dict[str, Any]]:
+    from workbench.audit import membership_inference
+
+    kwargs: dict[str, Any] = {}
+    if len(run.non_members) == 0:  # no held-out training rows: the test split are non-members too
+        n = min(len(run.members), len(run.test))
+        kwargs = {"members": run.members.sample(n=n, random_state=seed), "non_members": run.test.iloc[:n]}
+    mia = membership_inference(run, attack=options.get("attack", "threshold"), seed=seed, stop=stop, **kwargs)
+    leakage = {
+        "mia_auc": float(mia.auc),
+        "mia_advantage": float(mia.advantage),
+        "tpr_at_1pct_fpr": float(mia.tpr_at(0.01)),
+        "epsilon_lower_bound": float(mia.epsilon_lower_bound(confidence=0.95)),
+    }
+    fpr, tpr = mia.roc
+    return leakage, {"roc": _thin_curve(fpr, tpr), "attack": options.get("attack", "threshold")}
+
+
+def _dp_outcome(run: Any, options: Mapping[str, Any], seed: int, stop: Any) -> dict[str, Any]:
+    if run.stopped:
+        return {"stopped": True}
+    statement = run.statement
+    out: dict[str, Any] = {
+        "epsilon": statement.epsilon,
+        "delta": statement.delta if statement.private else None,
+        "utility": {"accuracy": float(run.metrics["accuracy"]), "auc": float(run.metrics["auc"])},
+        "statement": statement.to_dict(),
+        "details": {"history": _history(run)},
+    }
+    if options.get("audit", True):
+        leakage, details = _audit(run, options, seed, stop)
+        out["leakage"] = leakage
+        out["details"].update(details)
+    return out
+
+
+def dp_point(dataset: Any, epsilon: float, options: Mapping[str, Any], seed: int, stop: Any) -> dict[str, Any]:
+    """Train with DP-SGD at ``epsilon`` (``inf``: without DP); test accuracy/AUC, and a MIA when ``audit``."""
+    run = _train(dataset, epsilon, options, seed, stop)
+    return _dp_outcome(run, options, seed, stop)
+
+
+def pseudonymise_dp_point(
+    dataset: Any, epsilon: float, options: Mapping[str, Any], seed: int, stop: Any
+) -> dict[str, Any]:
+    """Pseudonymise the identifiers with a fresh secret key (never returned), then train with DP-SGD."""
+    import secrets
+
+    from workbench.anonymise import pseudonymise
+    from workbench.datasets import Dataset
+
+    pseudo = pseudonymise(dataset, key=secrets.token_bytes(32), method="hmac")
+    frame = pseudo.data if not isinstance(pseudo.data, Dataset) else pseudo.data.frame
+    released = Dataset(
+        frame=frame,
+        train=frame.loc[dataset.train.index],
+        test=frame.loc[dataset.test.index],
+        roles=dataset.roles,
+        target=dataset.target,
+        name=dataset.name,
+        description=dataset.description,
+        source=dataset.source,
+    )
+    run = _train(released, epsilon, options, seed, stop)
+    out = _dp_outcome(run, options, seed, stop)
+    if not out.get("stopped"):
+        columns = list(getattr(pseudo, "columns", None) or dataset.identifiers)
+        out["statement"] = {**out["statement"], "pseudonymised": {"method": "hmac", "columns": columns}}
+    return out
+
+
+def kanonymity_point(dataset: Any, k: float, options: Mapping[str, Any], seed: int, stop: Any) -> dict[str, Any]:
+    """Anonymise the training split to ``k`` (and ``l``/``t``); ML utility, information loss, linkage and risk."""
+    from workbench.anonymise import anonymise
+    from workbench.risk import linkage_attack
+    from workbench.utility import ml_utility
+
+    train = dataset.train
+    qis = dataset.quasi_identifiers
+    sensitive = [c for c in dataset.sensitive if c != dataset.target] or None
+    result = anonymise(
+        train,
+        k=int(k),
+        l=options.get("l"),
+        t=options.get("t"),
+        method=options.get("method", "mondrian"),
+        quasi_identifiers=qis,
+        sensitive=sensitive if (options.get("l") or options.get("t")) else None,
+        max_suppression=options.get("max_suppression", 0.05),
+        seed=seed,
+    )
+    released = result.data
+    ml = ml_utility(released, dataset.test, target=dataset.target, quasi_identifiers=qis, seed=seed)
+    link = linkage_attack(released, train[qis], quasi_identifiers=qis)
+    metrics = result.metrics
+    prosecutor = result.risk.prosecutor
+    statement = result.statement
+    sizes = result.risk.class_sizes
+    histogram = sizes.value_counts().sort_index()
+    return {
+        "k": float(statement.k),
+        "l": None if getattr(statement, "l", None) is None else float(statement.l),
+        "t": None if getattr(statement, "t", None) is None else float(statement.t),
+        "utility": {
+            "accuracy": float(ml["accuracy_released"]),
+            "auc": float(ml["auc_released"]),
+            "accuracy_original": float(ml["accuracy_original"]),
+            "information_loss": float(metrics["information_loss"]),
+            **{m: float(metrics[m]) for m in ("discernibility", "aecs") if m in metrics},
+        },
+        "leakage": {
+            "reidentification_rate": float(link.reidentification_rate),
+            "linkage_advantage": float(link.advantage),
+            "prosecutor_risk": float(prosecutor["highest"]),
+            "records_at_risk": float(prosecutor.get("records_at_risk", math.nan)),
+        },
+        "statement": statement.to_dict(),
+        "details": {"class_sizes": {"size": histogram.index.tolist(), "count": histogram.tolist()}},
+    }
+
+
+register_technique(
+    "dp",
+    dp_point,
+    parameter="epsilon",
+    spends_budget=True,
+    description="DP-SGD training (Opacus) at each ε; utility = test accuracy/AUC; leakage = membership inference",
+)
+register_technique(
+    "k-anonymity",
+    kanonymity_point,
+    parameter="k",
+    description="k-anonymise the training rows at each k (optional l, t); ML utility, information loss, linkage",
+)
+register_technique(
+    "pseudonymise+dp",
+    pseudonymise_dp_point,
+    parameter="epsilon",
+    spends_budget=True,
+    description="keyed-HMAC pseudonyms for identifiers, then DP-SGD training at each ε",
+)

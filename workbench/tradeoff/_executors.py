@@ -1,0 +1,203 @@
+"""Where the points of a sweep run: local processes (default), in-process, a Dask client, any Executor.
+
+Each runner hands out ``concurrent.futures.Future`` objects, so the sweep loop is the same for all of them.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from workbench.errors import InvalidParameterError
+from workbench.tradeoff._worker import USE_WORKER_STOP, init_worker
+
+__all__ = ["EXECUTOR_NAMES", "Runner", "cpu_count", "open_runner"]
+
+EXECUTOR_NAMES = ("processes", "serial")
+# modules a fresh worker needs; the fork server imports them once, every worker process inherits them
+_PRELOAD = ["numpy", "pandas", "torch", "opacus", "workbench.dp", "workbench.tradeoff._builtin"]
+
+
+def cpu_count() -> int:
+    """Cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+class Runner:
+    """Submit point tasks and wait for them; ``stop_arg``/``threads`` are passed to every task."""
+
+    name = "executor"
+    stop_arg: Any = None
+    threads: int | None = None
+
+    def __init__(self, executor: cf.Executor) -> None:
+        self.executor = executor
+
+    def put_dataset(self, ref: Any) -> Any:
+        return ref
+
+    def submit(self, fn: Callable, *args: Any) -> cf.Future:
+        return self.executor.submit(fn, *args)
+
+    def wait(self, pending: set[cf.Future], timeout: float) -> tuple[set[cf.Future], set[cf.Future]]:
+        done, not_done = cf.wait(pending, timeout=timeout, return_when=cf.FIRST_COMPLETED)
+        return set(done), set(not_done)
+
+    def signal_stop(self) -> None:
+        """Ask points already running to stop (where the executor can reach them)."""
+
+    def close(self, pending: Iterable[cf.Future]) -> None:
+        for future in pending:
+            future.cancel()
+
+
+class ExecutorRunner(Runner):
+    """Any ``concurrent.futures.Executor`` the user owns (it is not shut down here)."""
+
+    def __init__(self, executor: cf.Executor, stop: threading.Event) -> None:
+        super().__init__(executor)
+        self.name = type(executor).__name__
+        # threads share memory with us: they can watch the user's stop event directly
+        if isinstance(executor, cf.ThreadPoolExecutor):
+            self.stop_arg = stop
+
+
+class SerialRunner(Runner):
+    """Runs each point in this process when the sweep waits for it, in grid order (no parallelism)."""
+
+    name = "serial"
+
+    def __init__(self, stop: threading.Event) -> None:
+        self._calls: dict[cf.Future, tuple[Callable, tuple]] = {}
+        self._order: list[cf.Future] = []
+        self.stop_arg = stop
+
+    def submit(self, fn: Callable, *args: Any) -> cf.Future:
+        future: cf.Future = cf.Future()
+        self._calls[future] = (fn, args)
+        self._order.append(future)
+        return future
+
+    def wait(self, pending: set[cf.Future], timeout: float) -> tuple[set[cf.Future], set[cf.Future]]:
+        future = next(f for f in self._order if f in pending)
+        fn, args = self._calls.pop(future)
+        if future.set_running_or_notify_cancel():
+            try:
+                future.set_result(fn(*args))
+            except BaseException as exc:  # delivered to the sweep loop like any executor's failure
+                future.set_exception(exc)
+        return {future}, pending - {future}
+
+
+class ProcessRunner(Runner):
+    """The default: a pool of local processes over the cores, torch threads split between them."""
+
+    name = "processes"
+
+    def __init__(self, n_tasks: int, workers: int | None = None) -> None:
+        cores = cpu_count()
+        workers = max(1, min(n_tasks, workers or cores))
+        self.threads = max(1, cores // workers)
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(_PRELOAD)
+        self._stop_event = context.Event()
+        executor = cf.ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=context,
+            initializer=init_worker,
+            initargs=(self.threads, self._stop_event),
+        )
+        super().__init__(executor)
+        self.workers = workers
+        self.stop_arg = USE_WORKER_STOP
+
+    def signal_stop(self) -> None:
+        self._stop_event.set()
+
+    def close(self, pending: Iterable[cf.Future]) -> None:
+        super().close(pending)
+        self.executor.shutdown(wait=True, cancel_futures=True)
+
+
+class DaskStop:
+    """A stop flag that Dask workers can read: a named ``distributed.Event``, asked at most every ``interval`` s."""
+
+    def __init__(self, name: str, interval: float = 0.5) -> None:
+        self.name, self.interval = name, interval
+        self._event: Any = None
+        self._checked, self._set = 0.0, False
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"name": self.name, "interval": self.interval}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["name"], state["interval"])
+
+    def is_set(self) -> bool:
+        import time
+
+        now = time.monotonic()
+        if not self._set and now - self._checked >= self.interval:
+            from distributed import Event
+
+            self._checked = now
+            try:
+                self._event = self._event or Event(self.name)
+                self._set = bool(self._event.is_set())
+            except Exception:  # no scheduler reachable (e.g. called outside a worker): treat as not stopped
+                self._set = False
+        return self._set
+
+
+class DaskRunner(Runner):
+    """A ``distributed.Client``: the dataset is scattered once to every worker, one torch thread per task."""
+
+    name = "dask"
+
+    def __init__(self, client: Any) -> None:
+        import uuid
+
+        from distributed import Event
+
+        super().__init__(client.get_executor(pure=False))
+        self.client = client
+        self.threads = 1
+        name = f"workbench-stop-{uuid.uuid4().hex}"
+        self._event = Event(name, client=client)
+        self.stop_arg = DaskStop(name)
+
+    def put_dataset(self, ref: Any) -> Any:
+        return self.client.scatter(ref, broadcast=True, hash=False)
+
+    def signal_stop(self) -> None:
+        self._event.set()
+
+
+def _is_dask_client(executor: Any) -> bool:
+    module = type(executor).__module__ or ""
+    return module.startswith("distributed") and hasattr(executor, "get_executor")
+
+
+def open_runner(executor: Any, n_tasks: int, stop: threading.Event) -> Runner:
+    """The runner for ``executor``: None/"processes", "serial", an int, a Dask Client or a futures Executor."""
+    if executor is None or executor == "processes":
+        return ProcessRunner(n_tasks)
+    if isinstance(executor, int) and not isinstance(executor, bool) and executor >= 1:
+        return ProcessRunner(n_tasks, workers=executor)
+    if executor == "serial":
+        return SerialRunner(stop)
+    if _is_dask_client(executor):
+        return DaskRunner(executor)
+    if isinstance(executor, cf.Executor):
+        return ExecutorRunner(executor, stop)
+    raise InvalidParameterError(
+        "The 'executor' parameter of tradeoff must be None or 'processes' (local processes), 'serial' (this process), "
+        f"a number of worker processes, a dask.distributed Client or a concurrent.futures.Executor; got {executor!r}."
+    )

@@ -1,0 +1,102 @@
+"""The technique registry: a name → the function that computes ONE point of a sweep."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from workbench._validation import close_matches
+from workbench.errors import InvalidParameterError, UnknownNameError
+
+__all__ = ["Technique", "available_techniques", "get_technique", "register_technique"]
+
+# compute(dataset, value, options, seed, stop) -> dict with any of: epsilon, delta, k, l, t, utility, leakage,
+# statement, details, stopped. It must be a module-level function so it pickles to other processes.
+ComputeFn = Callable[..., Mapping[str, Any]]
+
+
+@dataclass(frozen=True)
+class Technique:
+    """A swept privacy technique.
+
+    Attributes
+    ----------
+    name : str
+        Registry name, e.g. ``"dp"``.
+    parameter : str
+        The swept parameter: ``"epsilon"`` (grid from ``epsilons=``) or ``"k"`` (grid from ``ks=``).
+    compute : callable
+        ``compute(dataset, value, options, seed, stop) -> dict`` computing one point; module-level, so picklable.
+    spends_budget : bool
+        Whether its points spend differential-privacy budget on the dataset (recorded in the ledger).
+    description : str
+        One line for listings.
+    """
+
+    name: str
+    parameter: str
+    compute: ComputeFn
+    spends_budget: bool = False
+    description: str = ""
+
+
+_REGISTRY: dict[str, Technique] = {}
+
+
+def register_technique(
+    name: str,
+    compute: ComputeFn,
+    *,
+    parameter: str,
+    spends_budget: bool = False,
+    description: str = "",
+    replace: bool = False,
+) -> Technique:
+    """Add a technique to the registry so ``tradeoff(data, name, ...)`` can sweep it.
+
+    Examples
+    --------
+    >>> from workbench.tradeoff import register_technique, available_techniques
+    >>> def majority(dataset, value, options, seed, stop):
+    ...     share = dataset.test[dataset.target].value_counts(normalize=True).max()
+    ...     return {"k": value, "utility": {"accuracy": float(share)}}
+    >>> _ = register_technique("majority-demo", majority, parameter="k", replace=True)
+    >>> "majority-demo" in available_techniques()
+    True
+    """
+    if parameter not in ("epsilon", "k"):
+        raise InvalidParameterError(f"The 'parameter' of a technique must be 'epsilon' or 'k'; got {parameter!r}.")
+    if name in _REGISTRY and not replace:
+        raise InvalidParameterError(f"A technique named {name!r} is already registered; pass replace=True.")
+    if not callable(compute):
+        raise InvalidParameterError(f"The 'compute' of technique {name!r} must be callable; got {compute!r}.")
+    technique = Technique(name, parameter, compute, spends_budget, description)
+    _REGISTRY[name] = technique
+    return technique
+
+
+def available_techniques() -> list[str]:
+    """Names of the registered techniques.
+
+    Examples
+    --------
+    >>> from workbench.tradeoff import available_techniques
+    >>> [t for t in available_techniques() if t in ("dp", "k-anonymity", "pseudonymise+dp")]
+    ['dp', 'k-anonymity', 'pseudonymise+dp']
+    """
+    return list(_REGISTRY)
+
+
+def get_technique(name: str | Technique) -> Technique:
+    """Look a technique up by name; an unknown name raises :class:`UnknownNameError` listing the known ones."""
+    if isinstance(name, Technique):
+        return name
+    try:
+        return _REGISTRY[name]
+    except (KeyError, TypeError):
+        matches = close_matches(str(name), list(_REGISTRY))
+        hint = f" Did you mean {matches[0]!r}?" if matches else ""
+        raise UnknownNameError(
+            f"Unknown technique {name!r}; the known ones are {', '.join(map(repr, _REGISTRY))}.{hint}"
+        ) from None

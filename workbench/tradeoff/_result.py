@@ -1,0 +1,245 @@
+"""``TradeoffResult``: the points of a sweep, their tidy table, Pareto frontier, budget and persistence."""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from workbench.errors import DataSourceError
+from workbench.tradeoff._pareto import pareto_frontier
+from workbench.tradeoff._point import LEAKAGE_COLUMNS, UTILITY_COLUMNS, TradeoffPoint, _plain
+
+__all__ = ["TradeoffResult", "read_results"]
+
+_BASE_COLUMNS = ["technique", "parameter", "value", "epsilon", "delta", "k", "l", "t"]
+_TAIL_COLUMNS = ["seconds", "seed", "statement"]
+_META_KEY = b"workbench.tradeoff"
+
+
+@dataclass(frozen=True)
+class TradeoffResult:
+    """The outcome of a sweep: one :class:`TradeoffPoint` per grid value that finished.
+
+    Attributes
+    ----------
+    points : tuple of TradeoffPoint
+        In grid order (``completion_order`` gives the order they finished in).
+    technique, parameter : str
+        What was swept, over which parameter.
+    dataset : dict
+        Name, fingerprint, provenance and column roles of the data (never its rows).
+    options : dict
+        The sweep's settings (model, epochs, batch size, delta, audit, ...).
+    grid : tuple
+        The requested values (``inf`` = the non-private baseline).
+    stopped : bool
+        True when the sweep was stopped before every point finished.
+    spends_budget : bool
+        Whether the points spend differential-privacy budget.
+
+    Examples
+    --------
+    >>> import workbench as wb
+    >>> ds = wb.load_dataset("diabetes")
+    >>> curve = wb.tradeoff(ds, "majority-demo", ks=[2, 3], executor="serial")  # doctest: +SKIP
+    """
+
+    points: tuple[TradeoffPoint, ...]
+    technique: str
+    parameter: str
+    dataset: Mapping[str, Any] = field(default_factory=dict)
+    options: Mapping[str, Any] = field(default_factory=dict)
+    grid: tuple[float, ...] = ()
+    seed: int = 0
+    executor: str = ""
+    stopped: bool = False
+    spends_budget: bool = False
+    seconds: float = 0.0
+    completion_order: tuple[int, ...] = ()
+
+    # -- tables ------------------------------------------------------------------------------------------------
+    @property
+    def results(self) -> pd.DataFrame:
+        """One row per point: parameters, ε (``inf`` when none), k/l/t, utility, leakage, seconds, seed, statement."""
+        rows = [p.to_row() for p in self.points]
+        measured: list[str] = []
+        for p in self.points:
+            measured += [c for c in (*p.utility, *p.leakage) if c not in measured]
+        known = [c for c in (*UTILITY_COLUMNS, *LEAKAGE_COLUMNS) if c in measured]
+        columns = _BASE_COLUMNS + known + [c for c in measured if c not in known] + _TAIL_COLUMNS
+        frame = pd.DataFrame(rows, columns=columns)
+        for col in ["value", "epsilon", "delta", "k", "l", "t", *measured, "seconds"]:
+            frame[col] = pd.to_numeric(frame[col], errors="coerce").astype(float)
+        frame["seed"] = frame["seed"].astype("int64")
+        return frame
+
+    def to_frame(self) -> pd.DataFrame:
+        """Same as :attr:`results`."""
+        return self.results
+
+    @property
+    def utility_columns(self) -> list[str]:
+        return [c for c in self.results.columns if c in UTILITY_COLUMNS or any(c in p.utility for p in self.points)]
+
+    @property
+    def leakage_columns(self) -> list[str]:
+        return [c for c in self.results.columns if c in LEAKAGE_COLUMNS or any(c in p.leakage for p in self.points)]
+
+    def pareto(self, utility: str = "accuracy", leakage: str | None = None) -> pd.DataFrame:
+        """The Pareto-optimal rows of :attr:`results` (higher ``utility``, lower ``leakage``).
+
+        ``leakage`` defaults to the claimed ``epsilon`` for DP sweeps and to ``reidentification_rate`` otherwise.
+        """
+        if leakage is None:
+            leakage = "epsilon" if self.parameter == "epsilon" else "reidentification_rate"
+        return pareto_frontier(self.results, utility=utility, leakage=leakage)
+
+    # -- budget ------------------------------------------------------------------------------------------------
+    @property
+    def private_points(self) -> list[TradeoffPoint]:
+        return [p for p in self.points if p.private]
+
+    @property
+    def total_epsilon(self) -> float:
+        """ε spent on the dataset by the whole sweep: the sum over its DP points (basic composition)."""
+        if not self.spends_budget:
+            return 0.0
+        return float(sum(p.epsilon for p in self.private_points))
+
+    @property
+    def total_delta(self) -> float:
+        return float(sum(p.delta or 0.0 for p in self.private_points)) if self.spends_budget else 0.0
+
+    @property
+    def budget_note(self) -> str:
+        """Plain words on what the sweep spent, and why picking its best point is a use of the data too."""
+        if not self.spends_budget:
+            return (
+                "This sweep gives no differential-privacy guarantee; its points are judged by the measured leakage. "
+                "Choosing the best point after looking at all of them is itself a use of the data."
+            )
+        n = len(self.private_points)
+        no_dp = len(self.points) - n
+        extra = f" The {no_dp} non-private point(s) give no guarantee at all." if no_dp else ""
+        return (
+            f"This sweep spent ε = {self.total_epsilon:.4g} (δ = {self.total_delta:.3g}) in total on dataset "
+            f"{self.dataset.get('name', '?')!r}: {n} DP training run(s), added up by basic composition.{extra} "
+            "Choosing the best point after looking at all of them is itself a use of the data: the model you "
+            f"pick carries the whole sweep's guarantee, ε = {self.total_epsilon:.4g}, not its own ε, unless you "
+            "choose on data kept apart from the sweep."
+        )
+
+    # -- serialisation -----------------------------------------------------------------------------------------
+    def _meta(self) -> dict[str, Any]:
+        return _plain(
+            {
+                "technique": self.technique,
+                "parameter": self.parameter,
+                "dataset": dict(self.dataset),
+                "options": dict(self.options),
+                "grid": [None if not math.isfinite(v) else v for v in self.grid],
+                "seed": self.seed,
+                "executor": self.executor,
+                "stopped": self.stopped,
+                "spends_budget": self.spends_budget,
+                "seconds": self.seconds,
+                "completion_order": list(self.completion_order),
+            }
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything as JSON-able plain data (the points included)."""
+        return {**self._meta(), "points": [p.to_dict() for p in self.points], "total_epsilon": self.total_epsilon}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> TradeoffResult:
+        return cls(
+            points=tuple(TradeoffPoint.from_dict(p) for p in data.get("points", [])),
+            technique=data["technique"],
+            parameter=data["parameter"],
+            dataset=data.get("dataset", {}),
+            options=data.get("options", {}),
+            grid=tuple(math.inf if v is None else float(v) for v in data.get("grid", [])),
+            seed=int(data.get("seed", 0)),
+            executor=data.get("executor", ""),
+            stopped=bool(data.get("stopped", False)),
+            spends_budget=bool(data.get("spends_budget", False)),
+            seconds=float(data.get("seconds", 0.0)),
+            completion_order=tuple(data.get("completion_order", ())),
+        )
+
+    def to_parquet(self, path: str | os.PathLike) -> Path:
+        """Write the tidy results (statements as JSON text) to Parquet, with the whole sweep in the file metadata.
+
+        :func:`read_results` reads it back as a ``TradeoffResult``; plain ``pandas.read_parquet`` reads the table.
+        """
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        frame = self.results
+        frame["statement"] = [json.dumps(_plain(s)) for s in frame["statement"]]
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        payload = json.dumps(self.to_dict()).encode()
+        table = table.replace_schema_metadata({**(table.schema.metadata or {}), _META_KEY: payload})
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(table, path)
+        return path
+
+    # -- display -----------------------------------------------------------------------------------------------
+    def figure(self):
+        """The main figure: utility against ε (DP sweeps) or against k (anonymisation sweeps)."""
+        from workbench import viz
+
+        return viz.tradeoff_figure(self) if self.parameter == "epsilon" else viz.k_figure(self)
+
+    def __repr__(self) -> str:
+        return (
+            f"TradeoffResult({self.technique!r}, points={len(self.points)}/{len(self.grid)}, "
+            f"dataset={self.dataset.get('name')!r}, total_epsilon={self.total_epsilon:.4g}, stopped={self.stopped})"
+        )
+
+    def _repr_html_(self) -> str:
+        shown = self.results.drop(columns=["statement"])
+        status = " (stopped early)" if self.stopped else ""
+        return (
+            f"<div class='wb-tradeoff'><h4 style='margin:4px 0'>Trade-off sweep: {html.escape(self.technique)} on "
+            f"<code>{html.escape(str(self.dataset.get('name')))}</code>{status}</h4>"
+            f"<p style='margin:2px 0'>{html.escape(self.budget_note)}</p>"
+            f"{shown.to_html(index=False, float_format=lambda v: f'{v:.4g}', na_rep='—')}</div>"
+        )
+
+
+def read_results(path: str | os.PathLike) -> TradeoffResult:
+    """Read a sweep written by :meth:`TradeoffResult.to_parquet` (or ``privacy-workbench tradeoff --out``).
+
+    Examples
+    --------
+    >>> from workbench.tradeoff import read_results
+    >>> read_results("missing.parquet")
+    Traceback (most recent call last):
+    ...
+    workbench.errors.DataSourceError: No results file at 'missing.parquet': ...
+    """
+    import pyarrow.parquet as pq
+
+    path = Path(path)
+    if not path.exists():
+        raise DataSourceError(f"No results file at {str(path)!r}: write one with 'privacy-workbench tradeoff --out'.")
+    try:
+        metadata = pq.read_schema(path).metadata or {}
+    except Exception as exc:  # pyarrow raises several types for a non-parquet file
+        raise DataSourceError(f"Cannot read {path.name!r} as Parquet: {' '.join(str(exc).split())[:200]}") from None
+    if _META_KEY not in metadata:
+        raise DataSourceError(
+            f"{path.name!r} is a Parquet file but not a workbench sweep; write one with TradeoffResult.to_parquet."
+        )
+    return TradeoffResult.from_dict(json.loads(metadata[_META_KEY]))

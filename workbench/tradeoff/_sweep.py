@@ -1,0 +1,340 @@
+"""The sweep engine: plan the grid, run its points on an executor, stream them back as they finish."""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from workbench._validation import InstanceOf, Interval, OneOf, Optional, validate_params
+from workbench.datasets import Dataset, load_dataset
+from workbench.errors import InvalidParameterError
+from workbench.tradeoff._budget import record_point
+from workbench.tradeoff._dataset_ref import DatasetRef, dataset_info
+from workbench.tradeoff._executors import open_runner
+from workbench.tradeoff._point import TradeoffPoint
+from workbench.tradeoff._registry import Technique, get_technique
+from workbench.tradeoff._result import TradeoffResult
+from workbench.tradeoff._worker import PointTask, run_point
+
+__all__ = ["SweepPlan", "iter_tradeoff", "plan_sweep", "tradeoff"]
+
+DEFAULT_EPSILONS: tuple[float | None, ...] = (0.5, 1.0, 2.0, 4.0, 8.0, None)
+DEFAULT_KS: tuple[int, ...] = (2, 5, 10, 25, 50)
+_POLL_SECONDS = 0.1
+
+_CONSTRAINTS = {
+    "l": Optional(Interval(int, 2)),
+    "t": Optional(Interval(float, 0, 1, closed="right")),
+    "epochs": Interval(int, 1),
+    "batch_size": Interval(int, 1),
+    "delta": Optional(Interval(float, 0, 1, closed="neither")),
+    "audit": InstanceOf((bool,), "True or False"),
+    "seed": Interval(int, 0),
+    "method": OneOf(("mondrian", "optimal")),
+    "accountant": OneOf(("prv", "rdp", "gdp")),
+    "max_grad_norm": Interval(float, 0, None, closed="neither"),
+    "lr": Optional(Interval(float, 0, None, closed="neither")),
+    "max_suppression": Interval(float, 0, 1),
+    "progress": InstanceOf((bool,), "True or False"),
+}
+
+
+@dataclass(frozen=True)
+class SweepPlan:
+    """What a sweep will compute: the technique, the dataset, one task per grid value and the options."""
+
+    technique: Technique
+    dataset: Dataset
+    ref: DatasetRef
+    grid: tuple[float, ...]
+    options: Mapping[str, Any]
+    seed: int
+    info: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def tasks(self) -> list[PointTask]:
+        t = self.technique
+        return [PointTask(t.name, t.parameter, i, v, self.options, self.seed) for i, v in enumerate(self.grid)]
+
+
+def _grid(technique: Technique, epsilons: Iterable | None, ks: Iterable | None) -> tuple[float, ...]:
+    if technique.parameter == "epsilon":
+        if ks is not None:
+            raise InvalidParameterError(f"The {technique.name!r} technique sweeps epsilons; pass epsilons=, not ks=.")
+        values = DEFAULT_EPSILONS if epsilons is None else epsilons
+        check = Optional(Interval(float, 0, None, closed="neither"))
+        name, want = "epsilons", "positive numbers (None or inf for the non-private baseline)"
+    else:
+        if epsilons is not None:
+            raise InvalidParameterError(f"The {technique.name!r} technique sweeps k; pass ks=, not epsilons=.")
+        values, check, name, want = (DEFAULT_KS if ks is None else ks), Interval(int, 1), "ks", "ints ≥ 1"
+    if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+        raise InvalidParameterError(f"The {name!r} parameter of tradeoff must be a list of {want}; got {values!r}.")
+    values = list(values)
+    if not values:
+        raise InvalidParameterError(f"The {name!r} parameter of tradeoff is empty; give at least one value.")
+    grid = []
+    for v in values:
+        if isinstance(v, float) and math.isinf(v) and v > 0 and technique.parameter == "epsilon":
+            v = None
+        if not check.is_satisfied_by(v):
+            raise InvalidParameterError(f"The {name!r} parameter of tradeoff must hold {want}; got {v!r} in it.")
+        grid.append(math.inf if v is None else float(v))
+    if len(set(grid)) != len(grid):
+        raise InvalidParameterError(f"The {name!r} parameter of tradeoff repeats a value: {values!r}.")
+    return tuple(grid)
+
+
+def plan_sweep(
+    dataset: Dataset | str,
+    technique: str | Technique,
+    *,
+    epsilons: Iterable[float | None] | None = None,
+    ks: Iterable[int] | None = None,
+    seed: int = 0,
+    **options: Any,
+) -> SweepPlan:
+    """Check every argument and build the :class:`SweepPlan` (nothing runs yet)."""
+    validate_params("tradeoff", _CONSTRAINTS, {**options, "seed": seed})
+    model = options.get("model", "logreg")
+    if isinstance(model, str):
+        validate_params("tradeoff", {"model": OneOf(("logreg", "mlp"))}, {"model": model})
+    elif not hasattr(model, "state_dict"):
+        raise InvalidParameterError(
+            f"The 'model' parameter of tradeoff must be 'logreg', 'mlp' or a torch.nn.Module; got {model!r}."
+        )
+    if options.get("hidden") is not None:
+        options["hidden"] = tuple(int(h) for h in options["hidden"])
+    technique = get_technique(technique)
+    grid = _grid(technique, epsilons, ks)
+    if not isinstance(dataset, Dataset):
+        dataset = load_dataset(dataset)
+    ref = DatasetRef.from_dataset(dataset)
+    return SweepPlan(technique, dataset, ref, grid, dict(options), seed, dataset_info(dataset, ref.key))
+
+
+def _stream(
+    plan: SweepPlan,
+    *,
+    executor: Any,
+    stop: threading.Event | None,
+    progress: bool,
+    ledger: Any,
+    state: dict[str, Any],
+) -> Iterator[TradeoffPoint]:
+    """Run the plan's points and yield each as it finishes; record DP points in ``ledger`` (in this process)."""
+    from tqdm.auto import tqdm
+
+    stop = stop if stop is not None else threading.Event()
+    tasks = plan.tasks
+    runner = open_runner(executor, len(tasks), stop)
+    state["executor"] = runner.name
+    pending: set = set()
+    bar = tqdm(total=len(tasks), desc=f"{plan.technique.name} sweep", unit="point", disable=not progress)
+    try:
+        data = runner.put_dataset(plan.ref)
+        compute = plan.technique.compute
+        index_of = {}
+        for task in tasks:
+            future = runner.submit(run_point, compute, task, data, runner.threads, runner.stop_arg)
+            index_of[future] = task[2]
+            pending.add(future)
+        while pending and not stop.is_set():
+            done, pending = runner.wait(pending, _POLL_SECONDS)
+            for future in sorted(done, key=index_of.__getitem__):
+                point = future.result()  # a point's error ends the sweep with that error
+                bar.update(1)
+                if point is None or stop.is_set():
+                    continue
+                if plan.technique.spends_budget and point.private:
+                    record_point(ledger, point)
+                state["order"].append(point.index)
+                yield point
+    finally:
+        state["stopped"] = bool(pending) or (stop.is_set() and len(state["order"]) < len(tasks))
+        if pending:
+            runner.signal_stop()
+        runner.close(pending)
+        bar.close()
+
+
+def iter_tradeoff(
+    dataset: Dataset | str,
+    technique: str | Technique,
+    *,
+    epsilons: Iterable[float | None] | None = None,
+    ks: Iterable[int] | None = None,
+    l: int | None = None,  # noqa: E741
+    t: float | None = None,
+    model: Any = "logreg",
+    epochs: int = 10,
+    batch_size: int = 256,
+    delta: float | None = None,
+    audit: bool = True,
+    executor: Any = None,
+    seed: int = 0,
+    stop: threading.Event | None = None,
+    progress: bool = False,
+    ledger: Any = None,
+    **options: Any,
+) -> Iterator[TradeoffPoint]:
+    """Stream a sweep: yield each :class:`TradeoffPoint` as soon as it finishes (completion order).
+
+    Takes the same arguments as :func:`tradeoff`. Leaving the loop early (``break``) or setting ``stop`` cancels
+    the points not yet finished. DP points are recorded in the ledger as they arrive.
+
+    Examples
+    --------
+    >>> from workbench.tradeoff import iter_tradeoff
+    >>> points = iter_tradeoff("diabetes", "k-anonymity", ks=[2], executor="serial")  # doctest: +SKIP
+    >>> [p.label() for p in points]  # doctest: +SKIP
+    ['k = 2']
+    """
+    plan = plan_sweep(
+        dataset,
+        technique,
+        epsilons=epsilons,
+        ks=ks,
+        seed=seed,
+        **_options(l, t, model, epochs, batch_size, delta, audit, options),
+    )
+    state: dict[str, Any] = {"order": []}
+    yield from _stream(plan, executor=executor, stop=stop, progress=progress, ledger=ledger, state=state)
+
+
+def _options(l, t, model, epochs, batch_size, delta, audit, extra) -> dict[str, Any]:  # noqa: E741
+    extra = dict(extra)
+    free = extra.pop("technique_options", None) or {}
+    if not isinstance(free, Mapping):
+        raise InvalidParameterError(f"The 'technique_options' parameter of tradeoff must be a dict; got {free!r}.")
+    known = {"method", "accountant", "max_grad_norm", "lr", "hidden", "max_suppression", "audit_fraction", "attack"}
+    unknown = sorted(set(extra) - known)
+    if unknown:
+        raise InvalidParameterError(
+            f"tradeoff got unexpected keyword argument(s) {unknown}; the technique options are {sorted(known)}."
+        )
+    defaults = {"method": "mondrian", "accountant": "prv", "max_grad_norm": 1.0, "lr": None, "hidden": (64, 64)}
+    defaults.update({"max_suppression": 0.05, "audit_fraction": 0.0, "attack": "threshold"})
+    defaults.update(extra)
+    chosen = {"l": l, "t": t, "model": model, "epochs": epochs, "batch_size": batch_size, "delta": delta}
+    return {**dict(free), **chosen, "audit": audit, **defaults}
+
+
+def tradeoff(
+    dataset: Dataset | str,
+    technique: str | Technique,
+    *,
+    epsilons: Iterable[float | None] | None = None,
+    ks: Iterable[int] | None = None,
+    l: int | None = None,  # noqa: E741
+    t: float | None = None,
+    model: Any = "logreg",
+    epochs: int = 10,
+    batch_size: int = 256,
+    delta: float | None = None,
+    audit: bool = True,
+    executor: Any = None,
+    seed: int = 0,
+    on_point: Callable[[TradeoffPoint], Any] | None = None,
+    stop: threading.Event | None = None,
+    progress: bool = False,
+    ledger: Any = None,
+    **options: Any,
+) -> TradeoffResult:
+    """Sweep a privacy technique over a grid and measure utility and leakage at every point.
+
+    Points run in parallel (local processes by default) and arrive as they finish: ``on_point`` is called with
+    each one, so a figure can update live. DP points are recorded in the privacy ledger, and the result says how
+    much ε the whole sweep spent on the dataset.
+
+    Parameters
+    ----------
+    dataset : Dataset or str
+        The data (a name such as ``"adult"`` is loaded with :func:`workbench.load_dataset`).
+    technique : str
+        ``"dp"`` (DP-SGD training, grid ``epsilons``), ``"k-anonymity"`` (grid ``ks``, optional ``l``/``t``),
+        ``"pseudonymise+dp"``, or a name added with :func:`register_technique`.
+    epsilons : list of float or None, optional
+        ε grid for DP techniques; ``None`` (or ``inf``) is the non-private baseline.
+        Default ``[0.5, 1, 2, 4, 8, None]``.
+    ks : list of int, optional
+        k grid for anonymisation. Default ``[2, 5, 10, 25, 50]``.
+    l, t : optional
+        l-diversity / t-closeness required at every k.
+    model, epochs, batch_size, delta : optional
+        Training settings for DP techniques (see :func:`workbench.train`); ``delta`` defaults to 1/n² there.
+    audit : bool, default=True
+        Run a loss-threshold membership-inference attack on every trained model.
+    executor : None, "processes", "serial", int, dask.distributed.Client or concurrent.futures.Executor
+        Where points run: ``None``/``"processes"`` local processes over all cores (torch threads split so
+        they do not fight), ``"serial"`` this process, an int a pool of that many processes.
+    seed : int, default=0
+        Every point uses this seed: same seed, same numbers, whichever executor.
+    on_point : callable, optional
+        Called in this process with each :class:`TradeoffPoint` as it finishes.
+    stop : threading.Event, optional
+        Set it to cancel the remaining points; finished points are kept (``result.stopped`` is True).
+    progress : bool, default=False
+        Show a progress bar.
+    ledger : PrivacyLedger, optional
+        Where DP points are recorded (default: the session ledger, ``workbench.dp.default_ledger()``).
+    **options
+        Technique options: ``method`` (``"mondrian"``/``"optimal"``), ``max_suppression``, ``accountant``,
+        ``max_grad_norm``, ``lr``, ``hidden``, ``audit_fraction``, ``attack``; ``technique_options`` (a dict)
+        passes anything else to a registered technique.
+
+    Returns
+    -------
+    TradeoffResult
+        ``.results`` (tidy DataFrame), ``.points``, ``.pareto()``, ``.total_epsilon``, ``.budget_note``.
+
+    Examples
+    --------
+    >>> import workbench as wb
+    >>> curve = wb.tradeoff("adult", "dp", epsilons=[1, 8, None], epochs=2)  # doctest: +SKIP
+    >>> curve.results[["epsilon", "accuracy", "mia_auc"]]  # doctest: +SKIP
+    """
+    start = time.perf_counter()
+    plan = plan_sweep(
+        dataset,
+        technique,
+        epsilons=epsilons,
+        ks=ks,
+        seed=seed,
+        **_options(l, t, model, epochs, batch_size, delta, audit, options),
+    )
+    if on_point is not None and not callable(on_point):
+        raise InvalidParameterError(f"The 'on_point' parameter of tradeoff must be callable; got {on_point!r}.")
+    state: dict[str, Any] = {"order": []}
+    points = []
+    for point in _stream(plan, executor=executor, stop=stop, progress=progress, ledger=ledger, state=state):
+        points.append(point)
+        if on_point is not None:
+            on_point(point)
+    return TradeoffResult(
+        points=tuple(sorted(points, key=lambda p: p.index)),
+        technique=plan.technique.name,
+        parameter=plan.technique.parameter,
+        dataset=plan.info,
+        options=_public_options(plan.options),
+        grid=plan.grid,
+        seed=seed,
+        executor=state.get("executor", ""),
+        stopped=bool(state.get("stopped")),
+        spends_budget=plan.technique.spends_budget,
+        seconds=time.perf_counter() - start,
+        completion_order=tuple(state["order"]),
+    )
+
+
+def _public_options(options: Mapping[str, Any]) -> dict[str, Any]:
+    out = {}
+    for key, value in options.items():
+        out[key] = (
+            value if isinstance(value, (str, int, float, bool, type(None), tuple, list)) else type(value).__name__
+        )
+    return out
