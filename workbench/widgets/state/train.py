@@ -1,0 +1,116 @@
+"""State of the Train tab: DP-SGD parameters, the per-epoch history as it arrives, and the training result."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+from traitlets import Any as AnyTrait
+from traitlets import Float, HasTraits, Instance, Int, List, Unicode, observe
+
+from workbench.datasets import Dataset
+from workbench.widgets.state.jobs import Job
+
+__all__ = ["TrainState", "as_record"]
+
+_FIELDS = ("epoch", "step", "loss", "accuracy", "epsilon", "seconds")
+
+
+def as_record(event: Any) -> dict[str, Any]:
+    """One training event (a dict, dataclass or object with epoch/loss/accuracy/epsilon) as a plain dict."""
+    if isinstance(event, Mapping):
+        data = dict(event)
+    elif dataclasses.is_dataclass(event) and not isinstance(event, type):
+        data = dataclasses.asdict(event)
+    else:
+        data = {name: getattr(event, name) for name in _FIELDS if hasattr(event, name)}
+    return {k: data[k] for k in _FIELDS if k in data and data[k] is not None}
+
+
+class TrainState(HasTraits):
+    """Parameters of :func:`workbench.train`; :meth:`start` trains in the background and streams the history.
+
+    Examples
+    --------
+    >>> state = TrainState(epsilon=1.0, epochs=1)
+    >>> state.options()["epsilon"], state.options()["epochs"]
+    (1.0, 1)
+    """
+
+    dataset = Instance(Dataset, allow_none=True)
+    epsilon = Float(1.0, allow_none=True, help="DP budget; None trains without differential privacy")
+    delta = Float(None, allow_none=True, help="DP delta; None picks one below 1/rows")
+    epochs = Int(3, help="passes over the training rows")
+    model = Unicode("logreg", help="logreg or mlp")
+    batch_size = Int(256)
+    audit_fraction = Float(0.2, help="share of training rows kept out as non-members for the Audit tab")
+    max_rows = Int(None, allow_none=True, help="train on at most this many training rows (None: all)")
+    seed = Int(0)
+    history = List(help="one dict per epoch as it arrives: epoch, loss, accuracy, epsilon")
+    result = AnyTrait(None, help="the TrainResult of the last run")
+    job = Instance(Job, args=())
+
+    @observe("dataset")
+    def _dataset_changed(self, change: Any) -> None:
+        self.result = None
+        self.history = []
+
+    def options(self) -> dict[str, Any]:
+        """Keyword arguments for :func:`workbench.train` (without dataset, callbacks and stop)."""
+        return {
+            "epsilon": self.epsilon,
+            "delta": self.delta,
+            "epochs": self.epochs,
+            "model": self.model,
+            "batch_size": self.batch_size,
+            "audit_fraction": self.audit_fraction,
+            "seed": self.seed,
+        }
+
+    def start(self) -> bool:
+        """Start training; ``False`` when no dataset is loaded or a run is in progress."""
+        dataset = self.dataset
+        if dataset is None:
+            self.job.error = "Load a dataset first (Data tab)."
+            return False
+        if self.max_rows is not None and len(dataset.train) > self.max_rows:
+            dataset = _subsample(dataset, self.max_rows, self.seed)
+        options = self.options()
+        if self.job.running:
+            return False
+        self.history = []
+
+        def on_epoch(event: Any) -> None:
+            record = as_record(event)
+            if "epoch" in record:
+                self.history = [*self.history, record]
+                self.job.report(record["epoch"] / max(options["epochs"], 1), _describe(record))
+
+        def task(stop: Any, report: Any) -> Any:
+            import workbench as wb
+
+            report(0.0, "calibrating noise…" if options["epsilon"] is not None else "training…")
+            return wb.train(dataset, callbacks=[on_epoch], stop=stop, **options)
+
+        return self.job.start(task, on_done=self._done)
+
+    def _done(self, result: Any) -> None:
+        self.result = result
+
+
+def _describe(record: Mapping[str, Any]) -> str:
+    parts = [f"epoch {record['epoch']}"]
+    if "loss" in record:
+        parts.append(f"loss {record['loss']:.3f}")
+    if "accuracy" in record:
+        parts.append(f"accuracy {record['accuracy']:.3f}")
+    if "epsilon" in record:
+        parts.append(f"ε spent {record['epsilon']:.3g}")
+    return " · ".join(parts)
+
+
+def _subsample(dataset: Dataset, rows: int, seed: int) -> Dataset:
+    """The same dataset with a smaller training split (the test split is kept)."""
+    train = dataset.train.sample(n=rows, random_state=seed)
+    return dataclasses.replace(dataset, train=train)

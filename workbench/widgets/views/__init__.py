@@ -1,0 +1,1 @@
+"""The dashboard's views (ipywidgets); each view only shows and edits a state object from ``widgets.state``."""

@@ -1,0 +1,100 @@
+"""The dashboard: a budget bar over six tabs (Data, Risk, Anonymise, Train, Audit, Trade-off), built lazily."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import ipywidgets as widgets
+
+from workbench.widgets.state.app import DashboardState
+from workbench.widgets.views.budget import BudgetBar
+from workbench.widgets.views.data import DataView
+
+__all__ = ["TABS", "Dashboard"]
+
+
+def _risk(state: DashboardState) -> widgets.Widget:
+    from workbench.widgets.views.risk import RiskView
+
+    return RiskView(state.risk)
+
+
+def _anonymise(state: DashboardState) -> widgets.Widget:
+    from workbench.widgets.views.anonymise import AnonymiseView
+
+    return AnonymiseView(state.anonymise)
+
+
+def _train(state: DashboardState) -> widgets.Widget:
+    from workbench.widgets.views.train import TrainView
+
+    return TrainView(state.train)
+
+
+def _audit(state: DashboardState) -> widgets.Widget:
+    from workbench.widgets.views.audit import AuditView
+
+    return AuditView(state.audit)
+
+
+def _tradeoff(state: DashboardState) -> widgets.Widget:
+    from workbench.widgets.views.tradeoff import TradeoffView
+
+    return TradeoffView(state.tradeoff)
+
+
+# tab title -> builder of its view, in workflow order
+TABS: dict[str, Callable[[DashboardState], widgets.Widget]] = {
+    "Data": lambda state: DataView(state.data),
+    "Risk": _risk,
+    "Anonymise": _anonymise,
+    "Train": _train,
+    "Audit": _audit,
+    "Trade-off": _tradeoff,
+}
+
+
+class Dashboard(widgets.VBox):
+    """The workbench app. Each tab's view is built the first time the tab is shown, so the app opens quickly.
+
+    Attributes
+    ----------
+    state : DashboardState
+        All the logic and results, usable without a browser.
+    views : dict of str to Widget
+        The views built so far, by tab title.
+    """
+
+    def __init__(self, state: DashboardState) -> None:
+        self.state = state
+        self.views: dict[str, widgets.Widget] = {}
+        self._slots = [widgets.VBox([]) for _ in TABS]
+        self.tabs = widgets.Tab(children=self._slots, titles=list(TABS))
+        self.tabs.add_class("wb-tabs")
+        self.tabs.observe(lambda change: self.show(list(TABS)[change["new"]]), "selected_index")
+        header = widgets.HTML("<h3 style='margin:4px 0'>🔒 Privacy workbench</h3>")
+        self.budget = BudgetBar(state.budget)
+        super().__init__([widgets.HBox([header, self.budget], layout={"justify_content": "space-between"}), self.tabs])
+        self.add_class("wb-dashboard")
+        state.refresh_budget()
+        self.show("Data")
+
+    def show(self, title: str) -> widgets.Widget:
+        """Build (once) and select the tab ``title``; return its view."""
+        if title not in TABS:
+            raise KeyError(f"no tab {title!r}; the tabs are {', '.join(TABS)}")
+        index = list(TABS).index(title)
+        if title not in self.views:
+            view = TABS[title](self.state)
+            self.views[title] = view
+            self._slots[index].children = [view]
+        if self.tabs.selected_index != index:
+            self.tabs.selected_index = index
+        activate = getattr(self.views[title], "activate", None)
+        if activate is not None:
+            activate()
+        return self.views[title]
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return super()._repr_mimebundle_(**kwargs)

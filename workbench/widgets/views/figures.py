@@ -1,0 +1,125 @@
+"""Live figures: a plotly ``FigureWidget`` updated in one ``batch_update()``, at most ~10 times a second.
+
+Where ``FigureWidget`` cannot render (``anywidget`` missing, or ``WORKBENCH_FIGURES=static``), an ``Output`` widget
+shows a static copy of the figure instead, replaced on every flush.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import ipywidgets as widgets
+
+from workbench.widgets.state.throttle import Throttle
+
+__all__ = ["LiveFigure"]
+
+Builder = Callable[[], Any]  # returns a plotly go.Figure
+
+
+class LiveFigure:
+    """A figure that many threads may ask to redraw; redraws are throttled and batched.
+
+    Parameters
+    ----------
+    title : str
+        Shown until the first figure arrives.
+    interval : float, default=0.1
+        Least time between two redraws (seconds): at most ``1 / interval`` updates per second.
+    mode : {"auto", "widget", "static"}
+        ``"static"`` uses the ``Output`` fallback; ``"auto"`` uses ``FigureWidget`` unless it cannot be built or
+        the environment variable ``WORKBENCH_FIGURES`` is ``static``.
+
+    Examples
+    --------
+    >>> import plotly.graph_objects as go
+    >>> live = LiveFigure(title="demo")
+    >>> live.request(lambda: go.Figure(go.Scatter(x=[1, 2], y=[3, 4])))
+    >>> live.flush()
+    >>> live.figure.data[0].y
+    (3, 4)
+    """
+
+    def __init__(self, title: str = "", *, interval: float = 0.1, mode: str = "auto", height: int = 340) -> None:
+        self._builder: Builder | None = None
+        self._lock = threading.Lock()
+        self.height = height
+        self.mode = _pick_mode(mode)
+        if self.mode == "widget":
+            import plotly.graph_objects as go
+
+            self.figure: Any = go.FigureWidget(
+                layout={"title": {"text": title}, "height": height, "margin": {"l": 50, "r": 20, "t": 40, "b": 40}}
+            )
+            self.widget: widgets.Widget = self.figure
+        else:
+            import plotly.graph_objects as go
+
+            self.figure = go.Figure(layout={"title": {"text": title}, "height": height})
+            self.widget = widgets.Output(layout={"min_height": f"{height}px"})
+        self.throttle = Throttle(self._flush, interval)
+
+    @property
+    def updates(self) -> int:
+        """How many redraws have been made."""
+        return self.throttle.count
+
+    def request(self, builder: Builder) -> None:
+        """Ask for a redraw with the figure ``builder()`` returns; only the latest request is drawn."""
+        with self._lock:
+            self._builder = builder
+        self.throttle()
+
+    def flush(self) -> None:
+        """Draw the latest request now."""
+        self.throttle.flush_now()
+
+    def _flush(self) -> None:
+        with self._lock:
+            builder, self._builder = self._builder, None
+        if builder is None:
+            return
+        new = builder()
+        if new is None:
+            return
+        if self.mode == "widget":
+            _sync(self.figure, new, self.height)
+        else:
+            new.update_layout(height=self.height)
+            self.figure = new
+            self.widget.outputs = ()
+            self.widget.append_display_data(new)
+
+
+def _pick_mode(mode: str) -> str:
+    if mode not in ("auto", "widget", "static"):
+        raise ValueError(f"mode must be 'auto', 'widget' or 'static'; got {mode!r}")
+    if mode == "auto":
+        if os.environ.get("WORKBENCH_FIGURES", "").lower() == "static":
+            return "static"
+        try:
+            import anywidget  # noqa: F401 - plotly's FigureWidget needs it
+        except ImportError:
+            return "static"
+        return "widget"
+    return mode
+
+
+def _sync(widget: Any, new: Any, height: int) -> None:
+    """Make FigureWidget ``widget`` show go.Figure ``new``, changing traces in place where their types match."""
+    old_types = [t.type for t in widget.data]
+    new_types = [t.type for t in new.data]
+    keep = len(old_types) if old_types == new_types[: len(old_types)] else 0
+    with widget.batch_update():
+        if keep < len(old_types):
+            widget.data = ()
+        for index in range(keep):
+            widget.data[index].update(new.data[index].to_plotly_json(), overwrite=True)
+        if len(new.data) > keep:
+            widget.add_traces(list(new.data[keep:]))
+        layout = new.layout.to_plotly_json()
+        layout["height"] = height
+        widget.layout.update(layout, overwrite=True)

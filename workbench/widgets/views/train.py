@@ -1,0 +1,79 @@
+"""The Train tab: ε, epochs and model; live loss, accuracy and ε-spent curves while DP-SGD runs."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import ipywidgets as widgets
+
+from workbench.widgets.state.train import TrainState
+from workbench.widgets.views.common import JobBar
+from workbench.widgets.views.figures import LiveFigure
+from workbench.widgets.views.plots import training_figure
+
+__all__ = ["TrainView"]
+
+
+class TrainView(widgets.VBox):
+    """View of a :class:`TrainState`."""
+
+    def __init__(self, state: TrainState) -> None:
+        self.state = state
+        style = {"description_width": "110px"}
+        self.epsilon = widgets.FloatLogSlider(
+            value=state.epsilon or 1.0,
+            base=10,
+            min=-2,
+            max=2,
+            step=0.1,
+            description="ε",
+            continuous_update=False,
+            style=style,
+        )
+        self.no_dp = widgets.Checkbox(value=state.epsilon is None, description="no DP (baseline)")
+        self.epochs = widgets.IntSlider(
+            value=state.epochs, min=1, max=50, description="epochs", continuous_update=False, style=style
+        )
+        self.model = widgets.Dropdown(options=["logreg", "mlp"], value=state.model, description="model", style=style)
+        self.start_button = widgets.Button(description="Train", icon="play", button_style="primary")
+        self.epsilon.observe(lambda c: self._sync_epsilon(), "value")
+        self.no_dp.observe(lambda c: self._sync_epsilon(), "value")
+        self.epochs.observe(lambda c: setattr(state, "epochs", c["new"]), "value")
+        self.model.observe(lambda c: setattr(state, "model", c["new"]), "value")
+        self.start_button.on_click(lambda _: state.start())
+        self.figure = LiveFigure("Training")
+        self.figure.widget.add_class("wb-train-figure")
+        self.summary = widgets.HTML("")
+        state.observe(self._history_changed, "history")
+        state.observe(self._result_changed, "result")
+        super().__init__(
+            [
+                widgets.HBox([self.epsilon, self.no_dp]),
+                self.epochs,
+                self.model,
+                self.start_button,
+                JobBar(state.job),
+                self.figure.widget,
+                self.summary,
+            ]
+        )
+
+    def _sync_epsilon(self) -> None:
+        self.epsilon.disabled = self.no_dp.value
+        self.state.epsilon = None if self.no_dp.value else float(self.epsilon.value)
+
+    def _history_changed(self, change: Any) -> None:
+        history, epochs = list(self.state.history), self.state.epochs
+        self.figure.request(lambda: training_figure(history, epochs=epochs))
+
+    def _result_changed(self, change: Any) -> None:
+        run = self.state.result
+        if run is None:
+            self.summary.value = ""
+            return
+        self.figure.flush()
+        statement = run.statement
+        text = statement.plain_language() if hasattr(statement, "plain_language") else str(statement)
+        metrics = " · ".join(f"{k} = {v:.4g}" for k, v in run.metrics.items() if isinstance(v, float))
+        self.summary.value = f"<p>{html.escape(text)}</p><p><b>Test:</b> {html.escape(metrics)}</p>"
