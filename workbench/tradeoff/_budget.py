@@ -10,7 +10,7 @@ from typing import Any
 
 from workbench.tradeoff._point import TradeoffPoint
 
-__all__ = ["record_point", "resolve_ledger"]
+__all__ = ["composed_epsilon", "privacy_statement", "record_point", "resolve_ledger"]
 
 
 def resolve_ledger(ledger: Any) -> Any:
@@ -22,13 +22,37 @@ def resolve_ledger(ledger: Any) -> Any:
     return default_ledger()
 
 
-def record_point(ledger: Any, point: TradeoffPoint) -> None:
-    """Record one DP point's spend (rebuilt from its statement) under the dataset's fingerprint."""
+def privacy_statement(point: TradeoffPoint) -> Any:
+    """The point's :class:`~workbench.dp.PrivacyStatement` (extra keys such as ``pseudonymised`` left out)."""
+    import dataclasses
+
     from workbench.dp import PrivacyStatement
 
-    statement = PrivacyStatement.from_dict(dict(point.statement))
+    names = {f.name for f in dataclasses.fields(PrivacyStatement)}
+    return PrivacyStatement.from_dict({k: v for k, v in point.statement.items() if k in names})
+
+
+def composed_epsilon(points: list[TradeoffPoint]) -> float:
+    """ε of several DP points on one dataset together: the ledger's composition (the smaller of the plain sum
+    and the accountant replaying every run's noise, sample rate and steps)."""
+    if not points:
+        return 0.0
+    from workbench.dp import PrivacyLedger
+    from workbench.errors import InvalidParameterError
+
+    ledger = PrivacyLedger()
+    try:
+        for p in points:
+            ledger.record(privacy_statement(p), dataset_fingerprint="sweep")
+    except InvalidParameterError:  # a point without a full DP statement: plain sum (basic composition)
+        return float(sum(p.epsilon for p in points))
+    return float(ledger.spent("sweep"))
+
+
+def record_point(ledger: Any, point: TradeoffPoint) -> None:
+    """Record one DP point's spend (rebuilt from its statement) under the dataset's fingerprint."""
     resolve_ledger(ledger).record(
-        statement,
+        privacy_statement(point),
         dataset_fingerprint=point.dataset_fingerprint,
         dataset_name=point.dataset_name,
         label=f"tradeoff {point.technique} {point.label()}",

@@ -51,21 +51,20 @@ def _train(dataset: Any, epsilon: float | None, options: Mapping[str, Any], seed
         accountant=options.get("accountant", "prv"),
         hidden=options.get("hidden", (64, 64)),
         audit_fraction=options.get("audit_fraction", 0.0),
+        public_schema=options.get("public_schema", False),
         seed=seed,
         stop=stop,
         progress=False,
-        ledger=False,
+        ledger=False,  # the sweep records the point in the calling process's ledger
     )
 
 
 def _audit(run: Any, options: Mapping[str, Any], seed: int, stop: Any) -> tuple[dict[str, float], dict[str, Any]]:
     from workbench.audit import membership_inference
 
-    kwargs: dict[str, Any] = {}
-    if len(run.non_members) == 0:  # no held-out training rows: the test split are non-members too
-        n = min(len(run.members), len(run.test))
-        kwargs = {"members": run.members.sample(n=n, random_state=seed), "non_members": run.test.iloc[:n]}
-    mia = membership_inference(run, attack=options.get("attack", "threshold"), seed=seed, stop=stop, **kwargs)
+    # non-members: the rows train() held out (audit_fraction), else a seeded half of the test rows
+    attack = options.get("attack", "threshold")
+    mia = membership_inference(run, attack=attack, seed=seed, stop=stop, n_jobs=1)
     leakage = {
         "mia_auc": float(mia.auc),
         "mia_advantage": float(mia.advantage),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import math
@@ -107,12 +108,21 @@ class TradeoffResult:
     def private_points(self) -> list[TradeoffPoint]:
         return [p for p in self.points if p.private]
 
-    @property
-    def total_epsilon(self) -> float:
-        """ε spent on the dataset by the whole sweep: the sum over its DP points (basic composition)."""
+    @functools.cached_property
+    def dp_epsilon(self) -> float:
+        """ε of the sweep's DP points together (composed as the privacy ledger does: never less than the truth)."""
         if not self.spends_budget:
             return 0.0
-        return float(sum(p.epsilon for p in self.private_points))
+        from workbench.tradeoff._budget import composed_epsilon
+
+        return composed_epsilon(self.private_points)
+
+    @property
+    def total_epsilon(self) -> float:
+        """ε the whole sweep spent on the dataset: ``dp_epsilon``, or ``inf`` if it also trained without DP."""
+        if not self.spends_budget:
+            return 0.0
+        return math.inf if len(self.private_points) < len(self.points) else self.dp_epsilon
 
     @property
     def total_delta(self) -> float:
@@ -121,20 +131,24 @@ class TradeoffResult:
     @property
     def budget_note(self) -> str:
         """Plain words on what the sweep spent, and why picking its best point is a use of the data too."""
+        pick = "Choosing the best point after looking at all of them is itself a use of the data"
         if not self.spends_budget:
-            return (
-                "This sweep gives no differential-privacy guarantee; its points are judged by the measured leakage. "
-                "Choosing the best point after looking at all of them is itself a use of the data."
-            )
+            return f"This sweep gives no differential-privacy guarantee; judge its points by measured leakage. {pick}."
         n = len(self.private_points)
         no_dp = len(self.points) - n
-        extra = f" The {no_dp} non-private point(s) give no guarantee at all." if no_dp else ""
+        name = self.dataset.get("name", "?")
+        text = (
+            f"This sweep's {n} DP training run(s) spent ε = {self.dp_epsilon:.4g} (δ = {self.total_delta:.3g}) "
+            f"together on dataset {name!r}."
+        )
+        if no_dp:
+            text += (
+                f" It also trained {no_dp} model(s) without DP, which have no guarantee: the privacy ledger counts "
+                "the dataset as spent without limit (ε = ∞)."
+            )
         return (
-            f"This sweep spent ε = {self.total_epsilon:.4g} (δ = {self.total_delta:.3g}) in total on dataset "
-            f"{self.dataset.get('name', '?')!r}: {n} DP training run(s), added up by basic composition.{extra} "
-            "Choosing the best point after looking at all of them is itself a use of the data: the model you "
-            f"pick carries the whole sweep's guarantee, ε = {self.total_epsilon:.4g}, not its own ε, unless you "
-            "choose on data kept apart from the sweep."
+            f"{text} {pick}: the model you pick carries the whole sweep's guarantee (ε = {self.dp_epsilon:.4g} over "
+            "its DP runs), not its own ε, unless you choose on data kept apart from the sweep."
         )
 
     # -- serialisation -----------------------------------------------------------------------------------------
@@ -157,7 +171,8 @@ class TradeoffResult:
 
     def to_dict(self) -> dict[str, Any]:
         """Everything as JSON-able plain data (the points included)."""
-        return {**self._meta(), "points": [p.to_dict() for p in self.points], "total_epsilon": self.total_epsilon}
+        totals = {"total_epsilon": self.total_epsilon, "dp_epsilon": self.dp_epsilon, "total_delta": self.total_delta}
+        return {**self._meta(), "points": [p.to_dict() for p in self.points], **_plain(totals)}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> TradeoffResult:

@@ -18,7 +18,7 @@ from workbench.tradeoff._executors import open_runner
 from workbench.tradeoff._point import TradeoffPoint
 from workbench.tradeoff._registry import Technique, get_technique
 from workbench.tradeoff._result import TradeoffResult
-from workbench.tradeoff._worker import PointTask, run_point
+from workbench.tradeoff._worker import PointTask, reemit_warnings, run_point
 
 __all__ = ["SweepPlan", "iter_tradeoff", "plan_sweep", "tradeoff"]
 
@@ -134,6 +134,7 @@ def _stream(
     runner = open_runner(executor, len(tasks), stop)
     state["executor"] = runner.name
     pending: set = set()
+    seen_warnings: set[tuple[str, str]] = set()
     bar = tqdm(total=len(tasks), desc=f"{plan.technique.name} sweep", unit="point", disable=not progress)
     try:
         data = runner.put_dataset(plan.ref)
@@ -150,9 +151,10 @@ def _stream(
                 bar.update(1)
                 if point is None or stop.is_set():
                     continue
-                if plan.technique.spends_budget and point.private:
+                if plan.technique.spends_budget:  # a non-private run is recorded too: the ledger counts it as ε = ∞
                     record_point(ledger, point)
                 state["order"].append(point.index)
+                reemit_warnings(point, seen_warnings)
                 yield point
     finally:
         state["stopped"] = bool(pending) or (stop.is_set() and len(state["order"]) < len(tasks))
@@ -211,14 +213,24 @@ def _options(l, t, model, epochs, batch_size, delta, audit, extra) -> dict[str, 
     free = extra.pop("technique_options", None) or {}
     if not isinstance(free, Mapping):
         raise InvalidParameterError(f"The 'technique_options' parameter of tradeoff must be a dict; got {free!r}.")
-    known = {"method", "accountant", "max_grad_norm", "lr", "hidden", "max_suppression", "audit_fraction", "attack"}
+    known = {
+        "method",
+        "accountant",
+        "max_grad_norm",
+        "lr",
+        "hidden",
+        "max_suppression",
+        "audit_fraction",
+        "attack",
+        "public_schema",
+    }
     unknown = sorted(set(extra) - known)
     if unknown:
         raise InvalidParameterError(
             f"tradeoff got unexpected keyword argument(s) {unknown}; the technique options are {sorted(known)}."
         )
     defaults = {"method": "mondrian", "accountant": "prv", "max_grad_norm": 1.0, "lr": None, "hidden": (64, 64)}
-    defaults.update({"max_suppression": 0.05, "audit_fraction": 0.0, "attack": "threshold"})
+    defaults.update({"max_suppression": 0.05, "audit_fraction": 0.0, "attack": "threshold", "public_schema": False})
     defaults.update(extra)
     chosen = {"l": l, "t": t, "model": model, "epochs": epochs, "batch_size": batch_size, "delta": delta}
     return {**dict(free), **chosen, "audit": audit, **defaults}

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from workbench.tradeoff._dataset_ref import DatasetRef
 from workbench.tradeoff._point import TradeoffPoint, _plain
 
-__all__ = ["PointTask", "init_worker", "run_point"]
+__all__ = ["PointTask", "init_worker", "reemit_warnings", "run_point"]
 
 # Set by ``init_worker`` in processes of the local pool: a multiprocessing Event the parent sets on stop.
 _WORKER_STOP: Any = None
@@ -56,10 +57,15 @@ def run_point(
         return None
     dataset = ref.resolve()
     start = time.perf_counter()
-    out = dict(compute(dataset, value, options, seed, stop))
+    with warnings.catch_warnings(record=True) as caught:  # warnings travel back with the point (see re-emit)
+        warnings.simplefilter("always")
+        out = dict(compute(dataset, value, options, seed, stop))
     seconds = time.perf_counter() - start
     if out.pop("stopped", False):
         return None
+    details = dict(out.get("details", {}))
+    if caught:
+        details["warnings"] = [[w.category.__name__, str(w.message)] for w in caught]
     epsilon = out.get("epsilon")
     return TradeoffPoint(
         technique=technique,
@@ -73,10 +79,28 @@ def run_point(
         utility=_plain(out.get("utility", {})),
         leakage=_plain(out.get("leakage", {})),
         statement=_plain(out.get("statement", {})),
-        details=_plain(out.get("details", {})),
+        details=_plain(details),
         seconds=seconds,
         seed=seed,
         index=index,
         dataset_name=dataset.name,
         dataset_fingerprint=ref.key,
     )
+
+
+def reemit_warnings(point: TradeoffPoint, seen: set[tuple[str, str]]) -> None:
+    """Warn in the calling process, once per sweep, about what a worker warned about while computing a point."""
+    import builtins
+
+    from workbench import errors
+
+    for category_name, message in point.details.get("warnings", []):
+        if (category_name, message) in seen:
+            continue
+        seen.add((category_name, message))
+        category = getattr(errors, category_name, None)
+        if not (isinstance(category, type) and issubclass(category, Warning)):
+            category = getattr(builtins, category_name, None)
+            if not (isinstance(category, type) and issubclass(category, Warning)):
+                category = UserWarning
+        warnings.warn(message, category, stacklevel=4)
