@@ -1,0 +1,83 @@
+"""Turn a Dataset or a DataFrame plus column arguments into (frame, quasi-identifiers, sensitive, identifiers)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import pandas as pd
+
+from workbench.datasets._roles import check_columns
+from workbench.errors import EmptyDataError, InvalidParameterError, RoleError
+
+__all__ = ["Columns", "resolve_columns"]
+
+
+@dataclass(frozen=True)
+class Columns:
+    """The table and its columns by role, as one technique sees them."""
+
+    frame: pd.DataFrame
+    quasi_identifiers: list[str]
+    sensitive: list[str]
+    identifiers: list[str]
+    target: str | None
+
+
+def _as_list(value: str | Iterable[str] | None) -> list[str] | None:
+    if value is None:
+        return None
+    return [value] if isinstance(value, str) else list(value)
+
+
+def resolve_columns(
+    data: object,
+    quasi_identifiers: str | Iterable[str] | None,
+    sensitive: str | Iterable[str] | None,
+    function: str,
+    *,
+    need_quasi_identifiers: bool = True,
+) -> Columns:
+    """Columns from a :class:`~workbench.Dataset` (its roles) or a DataFrame (roles guessed by ``infer_roles``).
+
+    Arguments the user passes always win over roles.
+    """
+    from workbench.datasets import Dataset
+
+    qis, sens = _as_list(quasi_identifiers), _as_list(sensitive)
+    if isinstance(data, Dataset):
+        frame, target = data.frame, data.target
+        identifiers = data.identifiers
+        qis = data.quasi_identifiers if qis is None else qis
+        sens = data.sensitive if sens is None else sens
+    elif isinstance(data, pd.DataFrame):
+        frame, target = data, None
+        identifiers = []
+        if qis is None or sens is None:
+            from workbench.roles import Role, infer_roles
+
+            guesses = infer_roles(data)
+            identifiers = [c for c, g in guesses.items() if g.role is Role.IDENTIFIER]
+            if qis is None:
+                qis = [c for c, g in guesses.items() if g.role is Role.QUASI_IDENTIFIER]
+            if sens is None:
+                sens = [c for c, g in guesses.items() if g.role in (Role.SENSITIVE, Role.TARGET)]
+    else:
+        raise InvalidParameterError(
+            f"{function} takes a workbench Dataset or a pandas DataFrame; got {type(data).__name__}. "
+            "Load data with wb.load_dataset(...) or pass a DataFrame."
+        )
+    if len(frame) == 0 or frame.shape[1] == 0:
+        raise EmptyDataError(f"{function} got an empty table ({frame.shape[0]} rows, {frame.shape[1]} columns).")
+    check_columns(frame, qis, f"The quasi_identifiers of {function}")
+    check_columns(frame, sens, f"The sensitive columns of {function}")
+    if need_quasi_identifiers and not qis:
+        raise RoleError(f"{function} found no quasi-identifiers; name them, e.g. quasi_identifiers=['age', 'zip'].")
+    both = sorted(set(qis) & set(sens))
+    if both:
+        raise RoleError(
+            f"Column(s) {both} are given as both quasi-identifier and sensitive; give each column one role."
+        )
+    sens = [c for c in sens if c not in identifiers]
+    identifiers = [c for c in identifiers if c not in qis and c not in sens]
+    return Columns(frame, list(qis), list(sens), identifiers, target)
