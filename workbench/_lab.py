@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -148,20 +147,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def lab_command(args: argparse.Namespace) -> list[str]:
-    """The ``jupyter lab`` command line for ``args`` (the server opens on the quick-start notebook).
+def lab_argv(args: argparse.Namespace) -> list[str]:
+    """The ``jupyter lab`` options for ``args`` (the server opens on the quick-start notebook).
 
     Examples
     --------
     >>> ns = argparse.Namespace(dir="work", port=9999, no_browser=True, jupyter_args=["--", "--ip=0.0.0.0"])
-    >>> lab_command(ns)[3:]  # doctest: +NORMALIZE_WHITESPACE
+    >>> lab_argv(ns)  # doctest: +NORMALIZE_WHITESPACE
     ['--ServerApp.root_dir=work', '--LabApp.default_url=/lab/tree/notebooks/01_quickstart.ipynb',
      '--ServerApp.port=9999', '--no-browser', '--ip=0.0.0.0']
     """
     command = [
-        sys.executable,
-        "-m",
-        "jupyterlab",
         f"--ServerApp.root_dir={args.dir}",
         f"--LabApp.default_url=/lab/tree/{TUTORIALS_FOLDER}/{QUICKSTART}",
     ]
@@ -178,11 +174,11 @@ def lab_command(args: argparse.Namespace) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Copy the tutorials if absent, then run JupyterLab in the foreground; returns its exit status."""
+    """Copy the tutorials if absent, then run JupyterLab in this process until it is stopped (Ctrl-C)."""
     directory = Path(args.dir).expanduser()
     if directory.exists() and not directory.is_dir():
         raise InvalidParameterError(f"The --dir option must name a folder; {directory} is a file.")
-    command = lab_command(args)
+    argv = lab_argv(args)
     copied = copy_tutorials(directory)
     where = directory.resolve() / TUTORIALS_FOLDER
     print(
@@ -191,4 +187,7 @@ def run(args: argparse.Namespace) -> int:
         else f"privacy-workbench lab: using the tutorials in {where}",
         file=sys.stderr,
     )
-    return subprocess.call(command)
+    from jupyterlab.labapp import LabApp
+
+    LabApp.launch_instance(argv=argv)
+    return 0
