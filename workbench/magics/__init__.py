@@ -32,9 +32,7 @@ def load_ipython_extension(ipython: Any) -> None:
     """Register ``%wb`` / ``%%wb`` on ``ipython`` and make its settings reachable by ``%config`` (idempotent)."""
     if any(isinstance(c, WorkbenchMagics) for c in ipython.configurables):
         return
-    magics = WorkbenchMagics(shell=ipython)
-    ipython.register_magics(magics)
-    ipython.configurables.append(magics)
+    ipython.register_magics(WorkbenchMagics(shell=ipython))  # Magics joins shell.configurables itself
 
 
 def unload_ipython_extension(ipython: Any) -> None:

@@ -6,6 +6,7 @@ from typing import Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
+from IPython.utils.process import arg_split
 from traitlets import Bool, Float, Int, TraitError, Unicode, observe, validate
 
 from workbench.errors import WorkbenchError
@@ -56,14 +57,15 @@ class WorkbenchMagics(Magics):
 
     @line_cell_magic
     def wb(self, line: str, cell: str | None = None) -> Any:
+        if cell is None and not line.strip():
+            raise UsageError(_usage("a sub-command"))
         lines = [line] if cell is None else [line, *cell.splitlines()]
-        result = None
-        for text in lines:
-            text = text.strip()
-            if text and not text.startswith("#"):
-                result = self.run_command(text)
-        if cell is not None and result is None and not any(t.strip() for t in lines):
+        commands = [t.strip() for t in lines if t.strip() and not t.strip().startswith("#")]
+        if not commands:
             raise UsageError(_usage("a cell with one sub-command per line"))
+        result = None
+        for text in commands:
+            result = self.run_command(text)
         return result
 
     def run_command(self, text: str) -> Any:
@@ -80,12 +82,13 @@ class WorkbenchMagics(Magics):
             raise UsageError(f"Unknown %wb sub-command {name!r}.{hint} " + _usage("one of these"))
         parser = command.parser()
         try:
-            args = parser.parse_argstring(rest)
-        except ValueError as exc:  # shlex: unbalanced quotes
+            argv = arg_split(rest)
+        except ValueError as exc:  # unbalanced quotes
             raise UsageError(f"%wb {name}: {exc}") from None
-        if args.help:
+        if "-h" in argv or "--help" in argv:  # before parsing, so missing required arguments do not matter
             print(parser.format_help())
             return None
+        args = parser.parse_args(argv)
         context = Context(shell=self.shell, session=self.session, settings=self)
         try:
             result = command.run(context, args)

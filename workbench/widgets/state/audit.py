@@ -73,17 +73,15 @@ class AuditState(HasTraits):
 
 
 def _cost_text(cost: Any) -> str:
-    if isinstance(cost, str):
-        return cost
-    for name in ("describe", "plain_language", "text"):
-        method = getattr(cost, name, None)
-        if callable(method):
-            return str(method())
-    if hasattr(cost, "to_dict"):
-        cost = cost.to_dict()
-    if isinstance(cost, dict):
-        return ", ".join(
-            f"{k.replace('_', ' ')}: {v:.3g}" if isinstance(v, float) else f"{k.replace('_', ' ')}: {v}"
-            for k, v in cost.items()
-        )
-    return str(cost)
+    """``AuditCost`` in words, e.g. "rmia trains 2 reference models on 2 workers, about 4.5 s"."""
+    models = getattr(cost, "n_models", None)
+    seconds = getattr(cost, "seconds", None)
+    if models is None or seconds is None:
+        return str(cost)
+    attack = getattr(cost, "attack", "the attack")
+    if models == 0:
+        return f"{attack} trains no extra model, about {seconds:.1f} s"
+    workers = getattr(cost, "workers", 1)
+    return (
+        f"{attack} trains {models} reference model{'s' * (models != 1)} on {workers} worker(s), about {seconds:.1f} s"
+    )

@@ -71,7 +71,9 @@ class TradeoffState(HasTraits):
 
     @observe("technique")
     def _technique_changed(self, change: Any) -> None:
-        self.grid = TECHNIQUES[change["new"]][1]
+        old = TECHNIQUES.get(change["old"], ("", ""))[1]
+        if self.grid.strip() in ("", old):  # the user's own grid is kept
+            self.grid = TECHNIQUES[change["new"]][1]
 
     @observe("dataset")
     def _dataset_changed(self, change: Any) -> None:

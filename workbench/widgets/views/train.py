@@ -64,8 +64,8 @@ class TrainView(widgets.VBox):
         self.state.epsilon = None if self.no_dp.value else float(self.epsilon.value)
 
     def _history_changed(self, change: Any) -> None:
-        history, epochs = list(self.state.history), self.state.epochs
-        self.figure.request(lambda: training_figure(history, epochs=epochs))
+        history = list(self.state.history)
+        self.figure.request(lambda: training_figure(history))
 
     def _result_changed(self, change: Any) -> None:
         run = self.state.result
