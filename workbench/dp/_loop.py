@@ -57,23 +57,53 @@ def evaluate(model: nn.Module, X: torch.Tensor, y: torch.Tensor) -> dict[str, fl
 
 
 def _auc(labels: np.ndarray, proba: np.ndarray) -> float:
-    from sklearn.metrics import roc_auc_score
+    """ROC AUC from ranks (Mann-Whitney U); one-vs-rest macro average for more than two classes."""
+    from scipy.stats import rankdata
 
     present = np.unique(labels)
     if len(present) < 2:
         return math.nan
-    if proba.shape[1] == 2:
-        return float(roc_auc_score(labels, proba[:, 1]))
-    cols = proba[:, present]
-    cols = cols / cols.sum(1, keepdims=True)
-    return float(roc_auc_score(labels, cols, multi_class="ovr", labels=present))
+    classes = [1] if proba.shape[1] == 2 else list(present)
+    aucs = []
+    for c in classes:
+        positive = labels == c
+        ranks = rankdata(proba[:, c])
+        n_pos, n_neg = positive.sum(), (~positive).sum()
+        aucs.append((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+    return float(np.mean(aucs))
 
 
-def _make_optimizer(model: nn.Module, plan: Plan) -> torch.optim.Optimizer:
-    params = [p for p in model.parameters() if p.requires_grad]
-    if plan.optimizer == "sgd":
-        return torch.optim.SGD(params, lr=plan.lr, momentum=0.9)
-    return torch.optim.Adam(params, lr=plan.lr)
+class _Optimizer:
+    """Adam (Kingma & Ba 2015) or SGD with momentum 0.9 on the parameters' ``.grad``, in place.
+
+    Written out (a few tensor operations) because the first ``torch.optim`` optimizer of a process imports
+    ``torch._dynamo``, which takes seconds.
+    """
+
+    def __init__(self, params: list[torch.Tensor], kind: str, lr: float) -> None:
+        self.params, self.kind, self.lr, self.t = params, kind, lr, 0
+        self.m = [torch.zeros_like(p) for p in params]
+        self.v = [torch.zeros_like(p) for p in params] if kind == "adam" else []
+
+    @torch.no_grad()
+    def step(self) -> None:
+        self.t += 1
+        if self.kind == "sgd":
+            for p, m in zip(self.params, self.m, strict=True):
+                m.mul_(0.9).add_(p.grad)
+                p.sub_(m, alpha=self.lr)
+            return
+        b1, b2, eps = 0.9, 0.999, 1e-8
+        c1, c2 = 1 - b1**self.t, 1 - b2**self.t
+        for p, m, v in zip(self.params, self.m, self.v, strict=True):
+            g = p.grad
+            m.mul_(b1).add_(g, alpha=1 - b1)
+            v.mul_(b2).addcmul_(g, g, value=1 - b2)
+            p.addcdiv_(m, v.div(c2).sqrt_().add_(eps), value=-self.lr / c1)
+
+    def zero_grad(self) -> None:
+        for p in self.params:
+            p.grad = None
 
 
 class _Stepper:
@@ -82,7 +112,7 @@ class _Stepper:
     def __init__(self, model: nn.Module, X: torch.Tensor, y: torch.Tensor, plan: Plan, gen: torch.Generator):
         self.model, self.X, self.y, self.plan, self.gen = model, X, y, plan, gen
         self.params = [p for p in model.parameters() if p.requires_grad]
-        self.optimizer = _make_optimizer(model, plan)
+        self.optimizer = _Optimizer(self.params, plan.optimizer, plan.lr)
         self.clipper = ClippedGradients(model) if plan.private else None
         self.expected_batch = plan.sample_rate * len(y)
 
@@ -94,7 +124,7 @@ class _Stepper:
     def _plain(self, index: torch.Tensor) -> float:
         if len(index) == 0:
             return math.nan
-        self.optimizer.zero_grad(set_to_none=True)
+        self.optimizer.zero_grad()
         loss = F.cross_entropy(self.model(self.X[index]), self.y[index])
         loss.backward()
         self.optimizer.step()

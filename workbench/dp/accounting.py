@@ -29,6 +29,8 @@ ACCOUNTANTS = {
 # integer orders only: Opacus computes these in closed form (fast); they are a subset of RDPAccountant's default
 # orders, so the epsilon they give is never below the one RDPAccountant reports.
 _FAST_ORDERS = tuple(range(2, 64))
+# larger orders bracket small epsilons (for the PRV and GDP searches, confirmed by those accountants)
+_WIDE_ORDERS = (*_FAST_ORDERS, 72, 80, 96, 112, 128, 160, 192, 256, 384, 512, 768, 1024)
 _MAX_SIGMA = 1e4
 
 
@@ -120,18 +122,44 @@ def _gdp_epsilon(history: tuple, delta: float) -> float:
     return 0.0 if excess(0.0) <= 0 else float(brentq(excess, 0.0, high, xtol=1e-9))
 
 
-def _fast_epsilon(noise_multiplier: float, sample_rate: float, steps: int, delta: float) -> float:
-    from opacus.accountants.analysis.rdp import compute_rdp, get_privacy_spent
+@functools.lru_cache(maxsize=2)
+def _fast_rdp_table(orders: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    from scipy.special import gammaln
 
-    rdp = compute_rdp(q=sample_rate, noise_multiplier=noise_multiplier, steps=steps, orders=_FAST_ORDERS)
+    alpha = np.asarray(orders, dtype=float)[:, None]
+    i = np.arange(int(alpha.max()) + 1, dtype=float)[None, :]
+    valid = i <= alpha
+    with np.errstate(invalid="ignore"):
+        log_binom = gammaln(alpha + 1) - gammaln(i + 1) - gammaln(np.maximum(alpha - i, 0) + 1)
+    log_binom = np.where(valid, log_binom, -np.inf)
+    return alpha, i, log_binom
+
+
+def _fast_epsilon(noise_multiplier: float, sample_rate: float, steps: int, delta: float, wide: bool = False) -> float:
+    """RDP epsilon over integer orders, vectorised (Mironov et al. 2019, eq. for integer alpha); for the search only.
+
+    Equal to Opacus's ``compute_rdp`` at these orders (a test checks it); converted by Opacus's
+    ``get_privacy_spent``.
+    """
+    from opacus.accountants.analysis.rdp import get_privacy_spent
+    from scipy.special import logsumexp
+
+    alpha, i, log_binom = _fast_rdp_table(_WIDE_ORDERS if wide else _FAST_ORDERS)
+    orders = alpha[:, 0]
+    if sample_rate >= 1.0:
+        rdp = orders / (2 * noise_multiplier**2)
+    else:
+        terms = log_binom + i * math.log(sample_rate) + np.maximum(alpha - i, 0) * math.log1p(-sample_rate)
+        terms = terms + (i * i - i) / (2 * noise_multiplier**2)
+        rdp = logsumexp(np.where(np.isfinite(log_binom), terms, -np.inf), axis=1) / (orders - 1)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        eps, _ = get_privacy_spent(orders=_FAST_ORDERS, rdp=rdp, delta=delta)
+        eps, _ = get_privacy_spent(orders=orders, rdp=rdp * steps, delta=delta)
     return float(eps)
 
 
 def calibrate_noise(
-    epsilon: float, delta: float, sample_rate: float, steps: int, accountant: str = "prv", *, tolerance: float = 0.01
+    epsilon: float, delta: float, sample_rate: float, steps: int, accountant: str = "prv", *, tolerance: float = 0.02
 ) -> tuple[float, float]:
     """The smallest noise multiplier (to ``tolerance``) whose epsilon, by ``accountant``, is at most ``epsilon``.
 
@@ -153,22 +181,72 @@ def _calibrate_cached(
     epsilon: float, delta: float, rate: float, steps: int, accountant: str, tolerance: float
 ) -> tuple[float, float]:
     # 1. bracket and bisect in log(sigma) on the fast RDP bound: eps_fast(sigma_hi) <= epsilon
-    lo, hi = _bracket(lambda s: _fast_epsilon(s, rate, steps, delta), epsilon)
-    lo, hi = _bisect(lambda s: _fast_epsilon(s, rate, steps, delta), epsilon, lo, hi, tolerance / 4)
+    wide = False
+
+    def fast(sigma: float) -> float:
+        return _fast_epsilon(sigma, rate, steps, delta, wide)
+
+    try:
+        lo, hi = _bracket(fast, epsilon)
+    except InfeasibleError:
+        if accountant == "rdp":  # Opacus's RDP accountant stops at order 63: small epsilons are out of its reach
+            raise
+        wide = True  # larger orders reach small epsilons; PRV and GDP confirm the result below
+        lo, hi = _bracket(fast, epsilon)
+    lo, hi = _bisect(fast, epsilon, lo, hi, tolerance / 4)
     exact = functools.partial(compute_epsilon, accountant, sample_rate=rate, steps=steps, delta=delta)
-    sigma, eps = hi, exact(hi)
-    # 2. the chosen accountant must confirm; if it reports more (gdp, numerical error), add noise until it doesn't
-    grow = 1.02
+    sigma = hi
+    if accountant != "rdp":
+        # 2. a tighter accountant allows less noise: Newton steps on log(sigma), with the slope of the fast bound,
+        #    from a first guess at the ratio seen for PRV vs RDP on DP-SGD settings
+        slope = math.log(fast(hi * 1.05) / fast(hi))
+        slope /= math.log(1.05)
+        sigma, eps = _newton(exact, epsilon, hi * 0.955, slope, tolerance)  # type: ignore[assignment]
+        if sigma is not None:
+            return sigma, eps
+        sigma = hi
+    # 3. the chosen accountant must confirm; if it reports more (gdp, numerical error), add noise until it doesn't
+    eps, grow = exact(sigma), 1.01
     while eps > epsilon:
         sigma *= grow
         grow = grow**2
         if sigma > _MAX_SIGMA:
             raise InfeasibleError(f"No noise multiplier up to {_MAX_SIGMA:g} reaches epsilon={epsilon:g}.")
         eps = exact(sigma)
-    # 3. a tighter accountant allows less noise: secant steps on log(sigma) while it stays within the target
-    if accountant != "rdp" and eps < epsilon * (1 - tolerance):
-        sigma, eps = _tighten(exact, epsilon, sigma, eps, tolerance)
     return sigma, eps
+
+
+def _newton(exact, target: float, sigma: float, slope: float, tolerance: float) -> tuple[float | None, float]:
+    """Find sigma with exact(sigma) in [target (1 - tolerance), target] in a few evaluations of the slow accountant.
+
+    Newton steps on (log sigma, log eps) with the slope of the fast bound until the target is bracketed, then
+    regula falsi inside the bracket; returns the smallest valid sigma found (None if none was valid).
+    """
+    aim = math.log(target * (1 - tolerance / 2))
+    valid: tuple[float, float] | None = None  # (sigma, eps) with eps <= target
+    invalid: tuple[float, float] | None = None  # (sigma, eps) with eps > target
+    for _ in range(8):
+        eps = exact(sigma)
+        if not (math.isfinite(eps) and eps > 0):
+            break
+        if eps <= target:
+            if valid is None or sigma < valid[0]:
+                valid = (sigma, eps)
+            if eps >= target * (1 - tolerance):
+                break
+        elif invalid is None or sigma > invalid[0]:
+            invalid = (sigma, eps)
+        if valid is not None and invalid is not None:
+            (s1, e1), (s0, e0) = valid, invalid
+            local = (math.log(e1) - math.log(e0)) / (math.log(s1) - math.log(s0))
+            guess = math.log(s1) + (aim - math.log(e1)) / local
+            low, high = math.log(s0), math.log(s1)
+            if not low < guess < high:  # keep inside the bracket
+                guess = (low + high) / 2
+            sigma = math.exp(guess)
+        else:
+            sigma *= math.exp((aim - math.log(eps)) / slope)
+    return valid if valid is not None else (None, math.nan)
 
 
 def _bracket(fn, target: float) -> tuple[float, float]:
@@ -195,25 +273,3 @@ def _bisect(fn, target: float, lo: float, hi: float, rel: float) -> tuple[float,
         else:
             hi = mid
     return lo, hi
-
-
-def _tighten(exact, target: float, sigma: float, eps: float, tolerance: float) -> tuple[float, float]:
-    """Lower sigma towards the target with a few secant steps on (log sigma, log eps); keep the best valid one."""
-    best = (sigma, eps)
-    s0, e0 = sigma, eps
-    s1 = sigma * 0.9
-    e1 = exact(s1)
-    for _ in range(6):
-        if e1 <= target and s1 < best[0]:
-            best = (s1, e1)
-        if abs(math.log(e1) - math.log(e0)) < 1e-12:
-            break
-        slope = (math.log(s1) - math.log(s0)) / (math.log(e1) - math.log(e0))
-        s_next = math.exp(math.log(s1) + slope * (math.log(target * (1 - tolerance / 2)) - math.log(e1)))
-        s0, e0, s1 = s1, e1, s_next
-        e1 = exact(s1)
-        if e1 <= target and s1 < best[0]:
-            best = (s1, e1)
-        if target * (1 - tolerance) <= e1 <= target:
-            break
-    return best

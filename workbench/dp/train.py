@@ -253,13 +253,14 @@ def _fit(members, non_members, test, target, features, config, callbacks, stop, 
                 config.optimizer, config.seed)  # fmt: skip
     net = build_model(config.model, encoder.n_features, encoder.n_classes, hidden=config.hidden, seed=config.seed)
 
-    def epsilon_at(steps: int) -> float:
-        return compute_epsilon(config.accountant, sigma, sample_rate, steps, delta) if sigma else math.inf
-
     on_step, on_epoch = _split_callbacks(callbacks)
-    with _threads(config.threads):
-        outcome = run_loop(net, (X, y, X_test, y_test), plan, epsilon_at=epsilon_at, on_step=on_step,
-                           on_epoch=on_epoch, stop=stop, progress=progress)  # fmt: skip
+    schedule = _EpsilonSchedule(config.accountant, sigma, sample_rate, delta, steps_per_epoch, config.epochs)
+    try:
+        with _threads(config.threads):
+            outcome = run_loop(net, (X, y, X_test, y_test), plan, epsilon_at=schedule, on_step=on_step,
+                               on_epoch=on_epoch, stop=stop, progress=progress)  # fmt: skip
+    finally:
+        schedule.close()
     statement = _statement(config, encoder, n, sample_rate, sigma, outcome.steps, delta)
     return TrainResult(
         model=net, encoder=encoder, members=members, non_members=non_members, test=test, target=target,
@@ -268,6 +269,38 @@ def _fit(members, non_members, test, target, features, config, callbacks, stop, 
         dataset_name="", dataset_fingerprint="", engine=outcome.engine,
         timings={"calibration_s": calibration_s, "total_s": time.perf_counter() - started},
     )  # fmt: skip
+
+
+class _EpsilonSchedule:
+    """Epsilon spent after each epoch, by the chosen accountant, computed ahead in a background thread.
+
+    The accountant takes 50-500 ms per evaluation; the epoch ends are known in advance, so they are worked out
+    while the model trains and are ready (or nearly) when each epoch's history row is written.
+    """
+
+    def __init__(self, accountant: str, sigma: float | None, rate: float, delta: float, per_epoch: int, epochs: int):
+        self.args = (accountant, sigma, rate, delta)
+        self.futures: dict[int, Any] = {}
+        self.pool = None
+        if sigma is not None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="workbench-epsilon")
+            # the last epoch first: it is the statement's epsilon, and usually cached by the calibration already
+            for steps in [per_epoch * epochs] + [per_epoch * e for e in range(1, epochs)]:
+                self.futures[steps] = self.pool.submit(compute_epsilon, accountant, sigma, rate, steps, delta)
+
+    def __call__(self, steps: int) -> float:
+        accountant, sigma, rate, delta = self.args
+        if sigma is None:
+            return math.inf
+        if steps in self.futures:
+            return self.futures[steps].result()
+        return compute_epsilon(accountant, sigma, rate, steps, delta)
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=False, cancel_futures=True)
 
 
 _HISTORY_COLUMNS = ["epoch", "steps", "loss", "test_loss", "accuracy", "auc", "epsilon", "seconds", "partial"]
