@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
 import pandas as pd
@@ -79,6 +80,11 @@ def adult_hierarchies(ages: Iterable[int] | None = None) -> dict[str, Hierarchy]
     >>> {name: h.n_levels for name, h in adult_hierarchies().items()}["age"]
     5
     """
+    return dict(_cached(None if ages is None else tuple(ages)))
+
+
+@functools.lru_cache(maxsize=4)
+def _cached(ages: tuple[int, ...] | None) -> dict[str, Hierarchy]:
     ages = range(0, 101) if ages is None else ages
     hierarchies = {
         "age": interval_hierarchy(pd.Series(list(ages)), widths=(5, 10, 20), start=0, name="age"),

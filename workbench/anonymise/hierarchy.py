@@ -96,6 +96,14 @@ class Hierarchy:
         return f"<p><b>Hierarchy</b> {html.escape(str(self.name))}</p>" + self.to_frame().head(20).to_html()
 
 
+def covers_values(hierarchy: Hierarchy, values: pd.Series) -> bool:
+    """Whether every (non-missing) value of ``values`` is in the hierarchy's level 0 (a quick check)."""
+    keys = {normalise(v) for v in hierarchy.table[0]}
+    present = {normalise(v) for v in values.unique()}
+    present.discard(MISSING)
+    return present <= keys
+
+
 def validate_hierarchy(hierarchy: Hierarchy, values: Iterable | None = None) -> None:
     """Collect every problem of a hierarchy (for the given data values) and raise one :class:`HierarchyError`.
 
@@ -117,9 +125,8 @@ level 0: 'Peru'; labels at level 1 that look like typos of each other: 'Europa'/
     base = table[0]
     keys = base.map(normalise)
     if values is not None:
-        present = {
-            normalise(v) for v in pd.unique(pd.Series(list(values) if not isinstance(values, pd.Series) else values))
-        }
+        series = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
+        present = {normalise(v) for v in series.unique()}
         present.discard(MISSING)  # missing values get their own branch automatically
         missing = sorted(present - set(keys))
         if missing:
@@ -195,6 +202,7 @@ def encode(series: pd.Series, hierarchy: Hierarchy) -> EncodedColumn:
     codes, uniques = encode_column(series)
     table = hierarchy.table
     lookup = {normalise(v): i for i, v in enumerate(table[0])}
+    table_rows = table.to_numpy(dtype=object)
     n_levels = table.shape[1]
     top = table[n_levels - 1]
     top_label = top.iloc[0] if n_levels > 1 and top.nunique() == 1 else MISSING
@@ -202,7 +210,7 @@ def encode(series: pd.Series, hierarchy: Hierarchy) -> EncodedColumn:
     for value in uniques:
         key = normalise(value)
         if key in lookup:
-            rows.append(table.iloc[lookup[key]].tolist())
+            rows.append(list(table_rows[lookup[key]]))
         else:  # a missing value (validation guarantees all others are present)
             rows.append([value] + [MISSING] * (n_levels - 2) + ([top_label] if n_levels > 1 else []))
     level_codes, level_labels = [np.arange(len(uniques), dtype=np.int64)], [np.asarray(uniques, dtype=object)]
@@ -242,19 +250,19 @@ def _losses(uniques: np.ndarray, level_codes: list[np.ndarray], numeric: bool) -
     values = pd.to_numeric(pd.Series(uniques), errors="coerce").to_numpy(dtype=float) if numeric else None
     out = []
     for codes in level_codes:
-        if numeric and values is not None and np.isfinite(values).sum() > 1:
-            span = np.nanmax(values) - np.nanmin(values)
-            frame = pd.DataFrame({"c": codes, "x": values})
-            grouped = frame.groupby("c")["x"]
-            width = (grouped.transform("max") - grouped.transform("min")).to_numpy() / span
-            counts = frame.groupby("c")["c"].transform("size").to_numpy()
-            missing = np.isnan(values)
-            # a label that also covers missing values and real ones counts as fully generalised
-            mixed = frame.assign(m=missing).groupby("c")["m"].transform("any").to_numpy() & (counts > 1)
-            loss = np.where(missing & (counts == 1), 0.0, np.nan_to_num(width))
-            loss = np.where(mixed, 1.0, loss)
+        m = int(codes.max(initial=0)) + 1
+        counts = np.bincount(codes, minlength=m)[codes]
+        if values is not None and np.isfinite(values).sum() > 1:
+            finite = np.isfinite(values)
+            span = float(values[finite].max() - values[finite].min())
+            low, high = np.full(m, np.inf), np.full(m, -np.inf)
+            np.minimum.at(low, codes[finite], values[finite])
+            np.maximum.at(high, codes[finite], values[finite])
+            width = np.where(np.isfinite(low), high - low, 0.0)[codes] / span
+            has_missing = np.bincount(codes[~finite], minlength=m)[codes] > 0
+            # a label over missing and real values at once counts as fully generalised
+            loss = np.where(has_missing & (counts > 1), 1.0, np.where(finite, width, 0.0))
         else:
-            counts = np.bincount(codes, minlength=codes.max(initial=0) + 1)[codes]
             loss = (counts - 1) / max(v - 1, 1)
         out.append(np.clip(loss.astype(float), 0.0, 1.0))
     return out

@@ -55,8 +55,13 @@ class ClassChecker:
     cards: list[int]
     ordered: list[bool]
 
-    def class_ok(self, ids: np.ndarray, n_classes: int) -> tuple[np.ndarray, np.ndarray]:
-        """(class sizes, mask of classes that satisfy the model) given class ids per row."""
+    def class_ok(
+        self, ids: np.ndarray, n_classes: int, reference: list[np.ndarray] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(class sizes, mask of classes that satisfy the model) given class ids per row.
+
+        ``reference``: fixed sensitive distributions for t-closeness; by default the kept classes' own.
+        """
         sizes = np.bincount(ids, weights=self.weights, minlength=n_classes)
         ok = sizes >= self.model.k
         ok &= sizes > 0
@@ -68,7 +73,10 @@ class ClassChecker:
         ]
         for dist in dists:
             ok &= self._diverse(dist)
-        if self.model.t is not None:
+        if self.model.t is not None and reference is not None:
+            for dist, ordered, ref in zip(dists, self.ordered, reference, strict=True):
+                ok &= t_closeness(dist, ordered, ref) <= self.model.t + 1e-12
+        elif self.model.t is not None:
             # t is measured against the released table's own distribution, which depends on what is suppressed
             for _ in range(4):
                 before = ok.copy()
