@@ -1,0 +1,155 @@
+"""The sweep engine with a timed technique: streaming order, stop, executors, validation, persistence."""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import math
+import threading
+
+import pandas as pd
+import pytest
+
+import workbench as wb
+from workbench.errors import DataSourceError, InfeasibleError, InvalidParameterError, UnknownNameError
+from workbench.tradeoff import TradeoffResult, iter_tradeoff, read_results
+
+
+def test_serial_sweep_gives_a_tidy_table_in_grid_order(diabetes, timed_technique, digest):
+    before = digest(diabetes.frame)
+    result = wb.tradeoff(diabetes, timed_technique, epsilons=[4, 1, None], executor="serial")
+    frame = result.results
+    assert list(frame["value"]) == [4.0, 1.0, math.inf]
+    assert list(frame.columns[:8]) == ["technique", "parameter", "value", "epsilon", "delta", "k", "l", "t"]
+    assert {"accuracy", "mia_advantage", "seconds", "seed", "statement"} <= set(frame.columns)
+    assert frame["epsilon"].iloc[2] == math.inf
+    assert frame["statement"].iloc[0] == {"epsilon": 4.0, "mechanism": "gaussian"}
+    assert result.executor == "serial" and not result.stopped
+    assert digest(diabetes.frame) == before
+
+
+def test_points_stream_in_completion_order_and_on_point_sees_each(diabetes, timed_technique):
+    seen = []
+    result = wb.tradeoff(
+        diabetes,
+        timed_technique,
+        epsilons=[1, 2, 4],
+        executor=cf.ThreadPoolExecutor(max_workers=3),
+        technique_options={"delays": {"1.0": 1.0}},
+        on_point=lambda p: seen.append(p.value),
+    )
+    assert seen[-1] == 1.0  # the slow point arrives last ...
+    assert sorted(seen) == [1.0, 2.0, 4.0]
+    assert [p.value for p in result.points] == [1.0, 2.0, 4.0]  # ... but the result is in grid order
+    assert result.completion_order[-1] == 0
+
+
+def test_stop_cancels_remaining_points_and_keeps_finished_ones(diabetes, timed_technique):
+    stop = threading.Event()
+    delays = {"1.0": 0.0, "2.0": 30.0, "4.0": 30.0}
+    result = wb.tradeoff(
+        diabetes,
+        timed_technique,
+        epsilons=[1, 2, 4],
+        executor=cf.ThreadPoolExecutor(max_workers=3),
+        technique_options={"delays": delays},
+        on_point=lambda p: stop.set(),
+        stop=stop,
+    )
+    assert result.stopped
+    assert [p.value for p in result.points] == [1.0]
+    assert result.seconds < 20  # the 30-second points were stopped, not waited for
+
+
+def test_leaving_the_stream_early_cancels_the_rest(diabetes, timed_technique):
+    stream = iter_tradeoff(
+        diabetes, timed_technique, epsilons=[1, 2, 4, 8], executor="serial", technique_options={"delays": {}}
+    )
+    first = next(stream)
+    stream.close()
+    assert first.value == 1.0
+
+
+def test_local_processes_dask_and_threads_give_the_same_numbers(diabetes, timed_technique, dask_client):
+    grid = [0.5, 1, 2]
+    serial = wb.tradeoff(diabetes, timed_technique, epsilons=grid, executor="serial", seed=3).results
+    processes = wb.tradeoff(diabetes, timed_technique, epsilons=grid, executor=2, seed=3)
+    dask = wb.tradeoff(diabetes, timed_technique, epsilons=grid, executor=dask_client, seed=3)
+    threads = wb.tradeoff(diabetes, timed_technique, epsilons=grid, executor=cf.ThreadPoolExecutor(2), seed=3)
+    assert processes.executor == "processes" and dask.executor == "dask"
+    for other in (processes, dask, threads):
+        pd.testing.assert_series_equal(other.results["accuracy"], serial["accuracy"])
+
+
+def test_stop_reaches_points_running_on_dask(diabetes, timed_technique, dask_client):
+    stop = threading.Event()
+    result = wb.tradeoff(
+        diabetes,
+        timed_technique,
+        epsilons=[1, 2, 4],
+        executor=dask_client,
+        technique_options={"delays": {"2.0": 60.0, "4.0": 60.0}},
+        on_point=lambda p: stop.set(),
+        stop=stop,
+    )
+    assert result.stopped and [p.value for p in result.points] == [1.0]
+
+
+def test_a_failing_point_ends_the_sweep_with_its_one_line_error(diabetes, timed_technique):
+    with pytest.raises(InfeasibleError, match="k=5 cannot be reached"):
+        wb.tradeoff(diabetes, "failing", ks=[2, 5], executor="serial")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"technique": "dpp", "epsilons": [1]}, UnknownNameError, "Did you mean 'dp'"),
+        ({"technique": "dp", "ks": [2]}, InvalidParameterError, "pass epsilons="),
+        ({"technique": "k-anonymity", "epsilons": [1]}, InvalidParameterError, "pass ks="),
+        ({"technique": "dp", "epsilons": []}, InvalidParameterError, "empty"),
+        ({"technique": "dp", "epsilons": [1, -1]}, InvalidParameterError, "got -1"),
+        ({"technique": "dp", "epsilons": [1, 1]}, InvalidParameterError, "repeats"),
+        ({"technique": "k-anonymity", "ks": [2.5]}, InvalidParameterError, "ints"),
+        ({"technique": "dp", "epsilons": [1], "epochs": 0}, InvalidParameterError, "'epochs' parameter"),
+        ({"technique": "dp", "epsilons": [1], "model": "cnn"}, UnknownNameError, "'model' parameter"),
+        ({"technique": "dp", "epsilons": [1], "executor": "gpu"}, InvalidParameterError, "'executor' parameter"),
+        ({"technique": "dp", "epsilons": [1], "colour": "red"}, InvalidParameterError, "unexpected keyword"),
+    ],
+)
+def test_bad_arguments_raise_one_line_errors(diabetes, kwargs, error, match):
+    technique = kwargs.pop("technique")
+    with pytest.raises(error, match=match) as info:
+        wb.tradeoff(diabetes, technique, **kwargs)
+    assert "\n" not in str(info.value)
+
+
+def test_pareto_frontier_and_parquet_round_trip(diabetes, timed_technique, tmp_path):
+    result = wb.tradeoff(diabetes, timed_technique, epsilons=[0.5, 1, 2, None], executor="serial")
+    front = result.pareto(utility="accuracy", leakage="mia_advantage")
+    assert len(front) >= 1 and front["mia_advantage"].is_monotonic_increasing
+    path = result.to_parquet(tmp_path / "results.parquet")
+    table = pd.read_parquet(path)  # readable as a plain table too
+    assert list(table["value"]) == [0.5, 1.0, 2.0, math.inf]
+    back = read_results(path)
+    assert isinstance(back, TradeoffResult)
+    pd.testing.assert_frame_equal(back.results, result.results)
+    assert back.dataset["name"] == "diabetes" and back.budget_note == result.budget_note
+
+
+def test_read_results_refuses_other_files(tmp_path):
+    with pytest.raises(DataSourceError, match="No results file"):
+        read_results(tmp_path / "nothing.parquet")
+    other = tmp_path / "plain.parquet"
+    pd.DataFrame({"a": [1]}).to_parquet(other)
+    with pytest.raises(DataSourceError, match="not a workbench sweep"):
+        read_results(other)
+
+
+def test_registry_lists_builtins_and_rejects_duplicates(timed_technique):
+    from workbench.tradeoff import available_techniques, register_technique
+    from tradeoff_timed import timed_point
+
+    assert {"dp", "k-anonymity", "pseudonymise+dp", "timed"} <= set(available_techniques())
+    with pytest.raises(InvalidParameterError, match="already registered"):
+        register_technique("timed", timed_point, parameter="epsilon")
+    with pytest.raises(InvalidParameterError, match="'epsilon' or 'k'"):
+        register_technique("other", timed_point, parameter="delta")

@@ -1,0 +1,70 @@
+"""The built-in techniques end to end on small real data: real DP-SGD (Opacus accountants), real attacks."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import workbench as wb
+from workbench.dp import PrivacyLedger
+from workbench.errors import PrivacyLeakWarning
+
+DP_KEYS = {"epsilon", "delta", "accountant", "noise_multiplier", "sample_rate", "steps"}
+
+
+@pytest.fixture(scope="module")
+def dp_serial(small_adult):
+    ledger = PrivacyLedger()
+    result = wb.tradeoff(
+        small_adult, "dp", epsilons=[1.0, None], epochs=2, executor="serial", ledger=ledger, public_schema=True
+    )
+    return result, ledger
+
+
+def test_dp_sweep_measures_utility_and_leakage_with_full_statements(dp_serial):
+    result, _ = dp_serial
+    frame = result.results
+    assert list(frame["value"]) == [1.0, math.inf]
+    assert 0 < frame["epsilon"].iloc[0] <= 1.0 and math.isinf(frame["epsilon"].iloc[1])
+    for col in ("accuracy", "auc", "mia_auc", "mia_advantage", "tpr_at_1pct_fpr", "epsilon_lower_bound"):
+        assert frame[col].notna().all(), col
+    assert frame["accuracy"].between(0.5, 1).all()
+    statement = frame["statement"].iloc[0]
+    assert DP_KEYS <= set(statement) and statement["noise_multiplier"] > 0 and statement["steps"] > 0
+    assert frame["statement"].iloc[1]["private"] is False
+    point = result.points[0]
+    assert point.details["roc"]["fpr"][0] == 0.0 and len(point.details["history"]) == 2
+    # an audit can never prove more leakage than the claim allows
+    assert frame["epsilon_lower_bound"].iloc[0] <= frame["epsilon"].iloc[0]
+
+
+def test_every_dp_point_goes_into_the_callers_ledger_and_the_total_is_honest(dp_serial, small_adult):
+    result, ledger = dp_serial
+    entries = ledger.to_frame()
+    assert len(entries) == 2 and set(entries["fingerprint"]) == {small_adult.fingerprint}
+    assert math.isinf(ledger.spent(small_adult.fingerprint))  # a non-private run has no limit
+    assert math.isinf(result.total_epsilon)
+    assert result.dp_epsilon == pytest.approx(result.points[0].epsilon)
+    assert "itself a use of the data" in result.budget_note and "without DP" in result.budget_note
+
+
+def test_dp_sweep_gives_the_same_numbers_on_local_processes_and_dask(dp_serial, small_adult, dask_client):
+    serial, _ = dp_serial
+    columns = ["epsilon", "accuracy", "auc", "mia_auc"]
+    kwargs = {"epsilons": [1.0, None], "epochs": 2, "ledger": PrivacyLedger(), "public_schema": True}
+    processes = wb.tradeoff(small_adult, "dp", executor="processes", **kwargs)
+    dask = wb.tradeoff(small_adult, "dp", executor=dask_client, **kwargs)
+    for other in (processes, dask):
+        np.testing.assert_allclose(other.results[columns].to_numpy(), serial.results[columns].to_numpy(), rtol=1e-9)
+
+
+def test_a_workers_privacy_warning_reaches_the_caller_once(small_adult):
+    with pytest.warns(PrivacyLeakWarning, match="outside the DP guarantee") as caught:
+        result = wb.tradeoff(
+            small_adult, "dp", epsilons=[2.0, 4.0], epochs=1, audit=False, executor="serial", ledger=PrivacyLedger()
+        )
+    assert sum(issubclass(w.category, PrivacyLeakWarning) for w in caught) == 1
+    assert "mia_auc" not in result.results
+    assert result.total_epsilon == result.dp_epsilon <= sum(p.epsilon for p in result.points)

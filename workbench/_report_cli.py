@@ -1,0 +1,25 @@
+"""``privacy-workbench report``: an HTML privacy report from sweep results saved with ``tradeoff --out``."""
+
+from __future__ import annotations
+
+import argparse
+
+__all__ = ["add_arguments", "run"]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--results", nargs="+", required=True, metavar="PARQUET", help="results files written by 'tradeoff --out'"
+    )
+    parser.add_argument("--out", default="report.html", help="the HTML file to write (default: report.html)")
+    parser.add_argument("--title", default="Privacy report")
+
+
+def run(args: argparse.Namespace) -> int:
+    from workbench.report import report
+    from workbench.tradeoff import read_results
+
+    results = [read_results(path) for path in args.results]
+    path = report(*results, path=args.out, title=args.title)
+    print(f"wrote {path}")
+    return 0
