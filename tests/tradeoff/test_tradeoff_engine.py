@@ -145,8 +145,9 @@ def test_read_results_refuses_other_files(tmp_path):
 
 
 def test_registry_lists_builtins_and_rejects_duplicates(timed_technique):
-    from workbench.tradeoff import available_techniques, register_technique
     from tradeoff_timed import timed_point
+
+    from workbench.tradeoff import available_techniques, register_technique
 
     assert {"dp", "k-anonymity", "pseudonymise+dp", "timed"} <= set(available_techniques())
     with pytest.raises(InvalidParameterError, match="already registered"):

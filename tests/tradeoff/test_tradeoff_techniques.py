@@ -32,7 +32,7 @@ def test_dp_sweep_measures_utility_and_leakage_with_full_statements(dp_serial):
         assert frame[col].notna().all(), col
     assert frame["accuracy"].between(0.5, 1).all()
     statement = frame["statement"].iloc[0]
-    assert DP_KEYS <= set(statement) and statement["noise_multiplier"] > 0 and statement["steps"] > 0
+    assert set(statement) >= DP_KEYS and statement["noise_multiplier"] > 0 and statement["steps"] > 0
     assert frame["statement"].iloc[1]["private"] is False
     point = result.points[0]
     assert point.details["roc"]["fpr"][0] == 0.0 and len(point.details["history"]) == 2
