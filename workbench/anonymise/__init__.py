@@ -16,6 +16,7 @@ from workbench.anonymise.builders import (
 )
 from workbench.anonymise.hierarchy import Hierarchy, HierarchyError, validate_hierarchy
 from workbench.anonymise.models import PrivacyModel
+from workbench.anonymise.pseudonymise import PseudonymisationResult, pseudonymise
 from workbench.anonymise.result import AnonymisationResult, AnonymisationStatement
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "Hierarchy",
     "HierarchyError",
     "PrivacyModel",
+    "PseudonymisationResult",
     "adult_hierarchies",
     "anonymise",
     "auto_hierarchy",
@@ -31,6 +33,7 @@ __all__ = [
     "flat_hierarchy",
     "interval_hierarchy",
     "masking_hierarchy",
+    "pseudonymise",
     "tree_hierarchy",
     "validate_hierarchy",
 ]
