@@ -129,14 +129,16 @@ def pseudonymise_dp_point(
 
 
 def kanonymity_point(dataset: Any, k: float, options: Mapping[str, Any], seed: int, stop: Any) -> dict[str, Any]:
-    """Anonymise the training split to ``k`` (and ``l``/``t``); ML utility, information loss, linkage and risk."""
+    """Anonymise the training split to ``k`` (and ``l``/``t``); ML utility, information loss, linkage and risk.
+
+    The attacker of the linkage attack knows the raw quasi-identifiers of every person in the training split.
+    """
     from workbench.anonymise import anonymise
     from workbench.risk import linkage_attack
     from workbench.utility import ml_utility
 
     train = dataset.train
     qis = dataset.quasi_identifiers
-    sensitive = [c for c in dataset.sensitive if c != dataset.target] or None
     result = anonymise(
         train,
         k=int(k),
@@ -144,22 +146,19 @@ def kanonymity_point(dataset: Any, k: float, options: Mapping[str, Any], seed: i
         t=options.get("t"),
         method=options.get("method", "mondrian"),
         quasi_identifiers=qis,
-        sensitive=sensitive if (options.get("l") or options.get("t")) else None,
+        sensitive=[c for c in dataset.sensitive] or None,
         max_suppression=options.get("max_suppression", 0.05),
         seed=seed,
+        stop=stop,
     )
-    released = result.data
-    ml = ml_utility(released, dataset.test, target=dataset.target, quasi_identifiers=qis, seed=seed)
-    link = linkage_attack(released, train[qis], quasi_identifiers=qis)
-    metrics = result.metrics
-    prosecutor = result.risk.prosecutor
-    statement = result.statement
-    sizes = result.risk.class_sizes
-    histogram = sizes.value_counts().sort_index()
+    ml = ml_utility(result.data, dataset.test, target=dataset.target, quasi_identifiers=qis, seed=seed)
+    link = linkage_attack(result, train[qis], quasi_identifiers=qis)
+    metrics, prosecutor, statement = result.metrics, result.risk.prosecutor, result.statement
+    histogram = result.risk.class_sizes.value_counts().sort_index()
     return {
         "k": float(statement.k),
-        "l": None if getattr(statement, "l", None) is None else float(statement.l),
-        "t": None if getattr(statement, "t", None) is None else float(statement.t),
+        "l": None if statement.l is None else float(statement.l),
+        "t": None if statement.t is None else float(statement.t),
         "utility": {
             "accuracy": float(ml["accuracy_released"]),
             "auc": float(ml["auc_released"]),
@@ -169,6 +168,7 @@ def kanonymity_point(dataset: Any, k: float, options: Mapping[str, Any], seed: i
         },
         "leakage": {
             "reidentification_rate": float(link.reidentification_rate),
+            "expected_reidentification": float(link.to_dict().get("expected_success", math.nan)),
             "linkage_advantage": float(link.advantage),
             "prosecutor_risk": float(prosecutor["highest"]),
             "records_at_risk": float(prosecutor.get("records_at_risk", math.nan)),

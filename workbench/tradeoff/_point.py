@@ -26,6 +26,7 @@ LEAKAGE_COLUMNS: tuple[str, ...] = (
     "tpr_at_1pct_fpr",
     "epsilon_lower_bound",
     "reidentification_rate",
+    "expected_reidentification",
     "linkage_advantage",
     "prosecutor_risk",
     "records_at_risk",

@@ -23,9 +23,18 @@ _NAMES = {
     "tpr_at_1pct_fpr": "Attack TPR at 1 % FPR",
     "epsilon_lower_bound": "Empirical ε lower bound (95 % confidence)",
     "reidentification_rate": "Re-identification rate (% of people linked)",
+    "expected_reidentification": "Expected re-identification (% of people)",
+    "linkage_advantage": "Linkage advantage over guessing",
     "prosecutor_risk": "Highest prosecutor risk",
 }
-_PERCENT = {"accuracy", "reidentification_rate", "tpr_at_1pct_fpr", "records_at_risk", "prosecutor_risk"}
+_PERCENT = {
+    "accuracy",
+    "reidentification_rate",
+    "expected_reidentification",
+    "tpr_at_1pct_fpr",
+    "records_at_risk",
+    "prosecutor_risk",
+}
 
 
 def _axis_format(fig: go.Figure, metric: str, axis: str = "yaxis") -> None:
@@ -168,7 +177,7 @@ def leakage_figure(*results: Any, metric: str = "epsilon_lower_bound") -> go.Fig
 
 
 def _leakage_column(frame) -> str:
-    for col in ("mia_advantage", "reidentification_rate", "prosecutor_risk"):
+    for col in ("mia_advantage", "linkage_advantage", "reidentification_rate", "prosecutor_risk"):
         if col in frame and frame[col].notna().any():
             return col
     raise InvalidParameterError(
@@ -223,8 +232,11 @@ def utility_vs_leakage_figure(*results: Any, utility: str = "accuracy") -> go.Fi
     return fig
 
 
-def k_figure(result: Any, *, utility: str = "accuracy", leakage: str = "reidentification_rate") -> go.Figure:
+def k_figure(result: Any, *, utility: str = "accuracy", leakage: str | None = None) -> go.Figure:
     """Utility (left axis) and re-identification (right axis) against k, with the original data's accuracy.
+
+    ``leakage`` defaults to ``expected_reidentification`` (share of people an attacker who knows their
+    quasi-identifiers picks correctly) when the results have it, else ``reidentification_rate`` (unique matches).
 
     Examples
     --------
@@ -237,6 +249,8 @@ def k_figure(result: Any, *, utility: str = "accuracy", leakage: str = "reidenti
     ['accuracy', 'reidentification rate']
     """
     frame = as_frame(result).sort_values("value")
+    if leakage is None:
+        leakage = "expected_reidentification" if "expected_reidentification" in frame else "reidentification_rate"
     check_columns(frame, [utility, leakage], "k_figure")
     fig = new_figure(
         "Utility and re-identification against k",
@@ -276,7 +290,7 @@ def k_figure(result: Any, *, utility: str = "accuracy", leakage: str = "reidenti
             "title": _NAMES.get(leakage, leakage),
             "overlaying": "y",
             "side": "right",
-            "tickformat": ".0%" if leakage in ("reidentification_rate", "prosecutor_risk") else None,
+            "tickformat": ".0%" if leakage in _PERCENT else None,
             "rangemode": "tozero",
             "showgrid": False,
         }
