@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import dataclasses
 import multiprocessing
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -17,6 +19,7 @@ from workbench.audit._target import AuditTarget, logit_confidence, model_logits
 __all__ = ["ReferenceSignals", "signals", "train_references"]
 
 _WORKER_STOP: Any = None  # set in each worker process by _init_worker
+_PRELOAD = ["torch", "pandas", "workbench.dp", "workbench.audit._reference"]
 
 
 @dataclass(frozen=True)
@@ -73,14 +76,42 @@ def _worker(train: Any, test: Any, target: str, config: Any, frames: tuple[Any, 
     return _fit_one(train, test, target, config, frames, _WORKER_STOP)
 
 
-def _config_for(config: Any, seed: int) -> Any:
+@contextlib.contextmanager
+def _main_not_reimported() -> Any:
+    """Start worker processes without re-running the user's ``__main__`` script in them.
+
+    multiprocessing's spawn and forkserver children import the parent's main script (as ``__mp_main__``) unless it
+    is guarded by ``if __name__ == "__main__"``; an unguarded script would train its own model again in every worker
+    and then fail. Our workers only need workbench modules, so while they start (synchronously, in ``submit``) the
+    main module's file and spec are hidden. Models whose class lives in ``__main__`` are trained in-process instead.
+    """
+    main = sys.modules.get("__main__")
+    saved = {k: v for k, v in vars(main).items() if k in ("__file__", "__spec__")} if main is not None else {}
+    try:
+        if "__file__" in saved:
+            del main.__file__
+        if saved.get("__spec__") is not None:
+            main.__spec__ = None
+        yield
+    finally:
+        for key, value in saved.items():
+            setattr(main, key, value)
+
+
+def _needs_main(config: Any) -> bool:
+    """True when the model class is defined in the user's ``__main__`` (workers could not unpickle it)."""
+    model = getattr(config, "model", None)
+    return not isinstance(model, str) and type(model).__module__ == "__main__"
+
+
+def _config_for(config: Any, seed: int, *, one_thread: bool) -> Any:
     """The target's training settings with a new seed and no rows kept aside (the reference uses all it gets)."""
     changes: dict[str, Any] = {"seed": seed}
     names = {f.name for f in dataclasses.fields(config)}
     if "audit_fraction" in names:
         changes["audit_fraction"] = 0.0
-    if "progress" in names:
-        changes["progress"] = False
+    if one_thread and "threads" in names:
+        changes["threads"] = 1
     return dataclasses.replace(config, **changes)
 
 
@@ -111,12 +142,14 @@ def train_references(
     """Train the reference models and return their signals, the population frame and whether ``stop`` cut in.
 
     ``n_jobs == 1`` trains in this process (the caller's ``stop`` is passed straight to the trainer); otherwise a
-    pool of spawned processes, one torch thread each, shares a process-safe stop flag that mirrors ``stop``.
+    pool of worker processes, one torch thread each, shares a process-safe stop flag that mirrors ``stop``.
     """
     run = target.run
     trains, population = split_reference_frame(target, rows, n_reference, seed)
     frames = (target.member_frame, target.non_member_frame, population)
-    configs = [_config_for(run.config, seed * 1000 + 101 + k) for k in range(n_reference)]
+    if multiprocessing.current_process().daemon or _needs_main(run.config):
+        n_jobs = 1  # inside a pool worker already (no grandchildren), or a model class only __main__ knows
+    configs = [_config_for(run.config, seed * 1000 + 101 + k, one_thread=n_jobs > 1) for k in range(n_reference)]
     done: dict[int, ReferenceSignals] = {}
     stopped = False
     if n_jobs == 1:
@@ -132,14 +165,19 @@ def train_references(
             bar.update(1)
         return [done[k] for k in sorted(done)], population, stopped
 
-    context = multiprocessing.get_context("spawn")
+    # forkserver: workers fork from a clean server that imported torch once (fast start, no threads inherited), and
+    # unlike "spawn" they never re-run the user's __main__ script (scripts need no `if __name__ == "__main__"`).
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(_PRELOAD)
     shared_stop = context.Event()
     with cf.ProcessPoolExecutor(
         max_workers=n_jobs, mp_context=context, initializer=_init_worker, initargs=(shared_stop,)
     ) as pool:
-        index = {
-            pool.submit(_worker, trains[k], population, run.target, configs[k], frames): k for k in range(n_reference)
-        }
+        with _main_not_reimported():
+            index = {
+                pool.submit(_worker, trains[k], population, run.target, configs[k], frames): k
+                for k in range(n_reference)
+            }
         pending = set(index)
         while pending:
             finished, pending = cf.wait(pending, timeout=0.2, return_when=cf.FIRST_COMPLETED)

@@ -57,7 +57,10 @@ def default_workers(n_reference: int) -> int:
 
 
 def _run_seconds(run: Any) -> float | None:
-    """Training wall time of a train result, from its history (``seconds`` per epoch) when it has one."""
+    """Training wall time of a train result: its recorded total, else its history's ``seconds`` per epoch."""
+    timings = getattr(run, "timings", None) or {}
+    if isinstance(timings.get("total_s"), (int, float)) and timings["total_s"] > 0:
+        return float(timings["total_s"])
     history = getattr(run, "history", None)
     if history is None:
         return None

@@ -120,7 +120,8 @@ def linkage_audit(anonymisation: Any, auxiliary: Any, *, quasi_identifiers: list
         raise InvalidParameterError(
             "linkage_audit needs the quasi-identifiers: pass quasi_identifiers=[...] or an anonymisation result."
         )
-    result = attack(released, aux, quasi_identifiers=list(qis))
+    # an anonymisation result carries who is behind each released row and its hierarchies: pass it whole
+    result = attack(anonymisation, aux, quasi_identifiers=list(qis))
     statement = getattr(anonymisation, "statement", None)
     k = getattr(statement, "k", None)
     details = result.to_dict() if hasattr(result, "to_dict") else {}
