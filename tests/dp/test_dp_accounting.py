@@ -1,0 +1,85 @@
+"""Accounting: the fast search bound, noise calibration confirmed by Opacus's accountants, composition."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from opacus.accountants import GaussianAccountant, PRVAccountant, RDPAccountant
+from opacus.accountants.analysis.rdp import compute_rdp, get_privacy_spent
+
+from workbench.dp import accounting
+from workbench.dp.accounting import calibrate_noise, compose_epsilon, compute_epsilon, default_delta
+from workbench.errors import InfeasibleError, UnknownNameError
+
+ORDERS = list(range(2, 64))
+
+
+@pytest.mark.parametrize(
+    ("q", "sigma", "steps"), [(1 / 128, 0.6, 1280), (0.01, 1.0, 1000), (0.3, 5.0, 10), (1.0, 2.0, 3)]
+)
+def test_fast_search_bound_equals_opacus_rdp_at_integer_orders(q, sigma, steps):
+    rdp = compute_rdp(q=q, noise_multiplier=sigma, steps=steps, orders=ORDERS)
+    expected, _ = get_privacy_spent(orders=ORDERS, rdp=rdp, delta=1e-6)
+    assert accounting._fast_epsilon(sigma, q, steps, 1e-6) == pytest.approx(expected, rel=1e-9)
+
+
+def _independent(accountant, sigma, q, steps, delta):
+    acc = {"rdp": RDPAccountant, "prv": PRVAccountant, "gdp": GaussianAccountant}[accountant]()
+    for _ in range(steps):
+        acc.step(noise_multiplier=sigma, sample_rate=q)
+    return acc.get_epsilon(delta=delta)
+
+
+@pytest.mark.parametrize("accountant", ["rdp", "prv"])
+@pytest.mark.parametrize("target", [0.5, 3.0])
+def test_calibration_meets_target_and_matches_an_independent_accountant(accountant, target):
+    q, steps, delta = 0.02, 150, 1e-5
+    sigma, eps = calibrate_noise(target, delta, q, steps, accountant)
+    assert eps <= target
+    assert eps >= 0.95 * target  # not wastefully noisy
+    assert eps == pytest.approx(_independent(accountant, sigma, q, steps, delta), rel=1e-9)
+
+
+def test_gdp_at_epsilon_8_does_not_raise_and_meets_target():
+    # Opacus's own root bracket raises "f(a) and f(b) must have different signs" around here
+    sigma, eps = calibrate_noise(8.0, 1e-6, 1 / 128, 1280, "gdp")
+    assert 0 < eps <= 8.0
+    assert compute_epsilon("gdp", sigma, 1 / 128, 1280, 1e-6) == eps
+
+
+def test_small_epsilon_needs_more_noise_than_large():
+    small, _ = calibrate_noise(0.5, 1e-5, 0.02, 150, "rdp")
+    large, _ = calibrate_noise(4.0, 1e-5, 0.02, 150, "rdp")
+    assert small > large
+
+
+def test_out_of_reach_target_is_an_infeasible_error():
+    with pytest.raises(InfeasibleError, match="out of reach"):
+        calibrate_noise(0.05, 1e-6, 0.5, 5000, "rdp")
+
+
+def test_unknown_accountant_lists_the_known_ones():
+    with pytest.raises(UnknownNameError, match="prv"):
+        compute_epsilon("rpd", 1.0, 0.01, 10, 1e-5)
+
+
+def test_default_delta_is_below_one_over_n():
+    for n in (10, 442, 32561, 10**6):
+        assert default_delta(n) < 1 / n
+        assert math.log10(default_delta(n)).is_integer()
+
+
+def test_composition_is_no_worse_than_the_sum_and_matches_opacus():
+    history = [(1.2, 0.01, 300), (0.9, 0.02, 100)]
+    composed = compose_epsilon("rdp", history, 1e-5)
+    acc = RDPAccountant()
+    for sigma, q, steps in history:
+        for _ in range(steps):
+            acc.step(noise_multiplier=sigma, sample_rate=q)
+    assert composed == pytest.approx(acc.get_epsilon(delta=1e-5), rel=1e-9)
+    assert composed < sum(compute_epsilon("rdp", s, q, t, 1e-5) for s, q, t in history)
+
+
+def test_zero_steps_spend_nothing():
+    assert compute_epsilon("prv", 1.0, 0.01, 0, 1e-5) == 0.0
