@@ -41,3 +41,22 @@ def test_bad_input(people):
         linkage_audit(people, [1, 2], quasi_identifiers=["age"])
     with pytest.raises(InvalidParameterError, match="anonymise"):
         linkage_audit("table", people, quasi_identifiers=["age"])
+
+
+def test_anonymised_release_leaks_less_as_k_grows(adult, digest):
+    import workbench as wb
+
+    small = wb.load_dataset(
+        adult.frame.sample(2000, random_state=0).reset_index(drop=True),
+        target="income",
+        quasi_identifiers=adult.quasi_identifiers,
+    )
+    before = digest(small.frame)
+    raw = linkage_audit(small.frame, small.frame, quasi_identifiers=adult.quasi_identifiers)
+    results = {k: linkage_audit(wb.anonymise(small, k=k, method="mondrian"), small.frame) for k in (2, 10)}
+    assert raw.reidentification_rate > 0.5
+    for k, res in results.items():
+        assert res.k == k
+        assert res.reidentification_rate <= 1 / k  # a k-anonymous release: at most 1/k of people singled out
+    assert raw.advantage > results[2].advantage > results[10].advantage
+    assert digest(small.frame) == before

@@ -33,7 +33,7 @@ class LinkageAudit:
     advantage: float
     k: float = math.nan
     n_auxiliary: int = 0
-    details: dict = field(default_factory=dict)
+    details: dict = field(default_factory=dict, repr=False)
 
     @property
     def leakage(self) -> float:

@@ -125,6 +125,11 @@ class AuditResult:
     def n_non_members(self) -> int:
         return int(self.non_member_scores.size)
 
+    @property
+    def leakage(self) -> float:
+        """The number on the common leakage axis (shared with :class:`~workbench.audit.LinkageAudit`): the advantage."""
+        return self.advantage
+
     def _labelled(self) -> tuple[np.ndarray, np.ndarray]:
         scores = np.r_[self.member_scores, self.non_member_scores]
         labels = np.r_[np.ones(self.n_members, bool), np.zeros(self.n_non_members, bool)]
