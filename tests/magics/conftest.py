@@ -35,7 +35,3 @@ def shell(small_adult: pd.DataFrame):
     sh.extension_manager.loaded.discard("workbench")
     for name in ("small", "anon5", "ds", "run", "mia", "curve", "roles", "risk", "masked", "SECRET", "dash", "budget"):
         sh.user_ns.pop(name, None)
-
-
-def frame_hash(frame: pd.DataFrame) -> int:
-    return int(pd.util.hash_pandas_object(frame, index=True).sum())

@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
 import pytest
-from conftest import frame_hash
 from IPython.core.error import UsageError
 from IPython.utils.capture import capture_output
 
 from workbench.magics import WorkbenchMagics
 
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+
+
+def frame_hash(frame: pd.DataFrame) -> int:
+    return int(pd.util.hash_pandas_object(frame, index=True).sum())
 
 
 def _session(shell):

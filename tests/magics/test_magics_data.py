@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
-from conftest import frame_hash
 from IPython.core.error import UsageError
 
 from workbench.datasets import Dataset
+
+
+def frame_hash(frame: pd.DataFrame) -> int:
+    return int(pd.util.hash_pandas_object(frame, index=True).sum())
 
 
 def test_load_bundled(shell):

@@ -122,8 +122,8 @@ def _build_doc() -> str:
     lines += [
         "",
         "Settings (%config WorkbenchMagics.NAME = value):",
-        "  seed (int, 0), executor ('', 'processes' or 'dask'), budget (ε per dataset or None), progress (bool),",
-        "  live (bool: live figure during '%wb tradeoff').",
+        "  seed (int, 0), executor ('', 'serial', 'processes' or 'dask'), budget (ε per dataset or None),",
+        "  progress (bool), live (bool: live figure during '%wb tradeoff').",
     ]
     return "\n".join(lines)
 

@@ -35,8 +35,9 @@ def _run_tradeoff(ctx: Context, args: argparse.Namespace) -> Any:
 
     dataset = ctx.session.require_dataset()
     options = _given(args, "epsilons", "ks", "l", "t", "model", "epochs", "batch_size", "delta")
-    if ctx.settings.executor:
-        options["executor"] = ctx.settings.executor
+    executor = _executor(ctx)
+    if executor is not None:
+        options["executor"] = executor
     on_point = None
     if ctx.settings.live and not args.no_live:
         from IPython.display import display
@@ -129,7 +130,29 @@ def _run_dashboard(ctx: Context, args: argparse.Namespace) -> Any:
         from workbench.magics._data import LOAD
 
         LOAD.run(ctx, LOAD.parser().parse_argstring(args.source))
-    return dashboard(ctx.session.dataset, namespace=ctx.shell.user_ns)
+    return dashboard(ctx.session.dataset, namespace=ctx.shell.user_ns, seed=ctx.settings.seed, executor=_executor(ctx))
+
+
+def _executor(ctx: Context) -> Any:
+    """The sweep executor from ``%config WorkbenchMagics.executor``: None, a name, or the running Dask client."""
+    name = ctx.settings.executor
+    if not name:
+        return None
+    if name != "dask":
+        return name
+    from IPython.core.error import UsageError
+
+    try:
+        from distributed import default_client
+    except ImportError:
+        raise UsageError("executor 'dask' needs dask.distributed: pip install 'privacy-workbench[dask]'.") from None
+    try:
+        return default_client()
+    except ValueError:
+        raise UsageError(
+            "executor 'dask' uses the running Dask client; start one first: "
+            "from distributed import Client; client = Client()"
+        ) from None
 
 
 DASHBOARD = Command(

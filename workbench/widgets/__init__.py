@@ -27,6 +27,7 @@ def dashboard(
     *,
     namespace: Mapping[str, Any] | None = None,
     seed: int = 0,
+    executor: Any = None,
 ) -> Dashboard:
     """Open the privacy workbench dashboard: Data, Risk, Anonymise, Train, Audit and Trade-off tabs.
 
@@ -38,6 +39,9 @@ def dashboard(
         Where the Data tab looks for DataFrames (default: the notebook's namespace).
     seed : int, default=0
         Seed for every computation started from the dashboard.
+    executor : optional
+        Where trade-off sweeps run (see :func:`workbench.tradeoff`): None (its default), ``"serial"``,
+        ``"processes"`` or a Dask ``Client``.
 
     Returns
     -------
@@ -56,6 +60,7 @@ def dashboard(
     if namespace is None:
         namespace = _notebook_namespace()
     state = DashboardState(namespace=namespace, seed=seed)
+    state.tradeoff.executor = executor
     if dataset is not None:
         import workbench as wb
 

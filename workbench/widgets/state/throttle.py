@@ -38,13 +38,13 @@ class Throttle:
     def __call__(self) -> None:
         with self._lock:
             self._pending = True
+            if self._timer is not None:  # a trailing flush is already scheduled
+                return
             wait = self._last + self.interval - time.monotonic()
             if wait <= 0:
                 self._run()
-            elif self._timer is None:
-                self._timer = threading.Timer(wait, self._on_timer)
-                self._timer.daemon = True
-                self._timer.start()
+            else:
+                self._schedule(wait)
 
     def flush_now(self) -> None:
         """Flush a pending request now (no-op when nothing is pending)."""
@@ -55,10 +55,20 @@ class Throttle:
             if self._pending:
                 self._run()
 
+    def _schedule(self, wait: float) -> None:
+        self._timer = threading.Timer(wait, self._on_timer)
+        self._timer.daemon = True
+        self._timer.start()
+
     def _on_timer(self) -> None:
         with self._lock:
             self._timer = None
-            if self._pending:
+            if not self._pending:
+                return
+            wait = self._last + self.interval - time.monotonic()
+            if wait > 0:  # a flush_now() ran in between
+                self._schedule(wait)
+            else:
                 self._run()
 
     def _run(self) -> None:

@@ -6,6 +6,7 @@ shows a static copy of the figure instead, replaced on every flush.
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from collections.abc import Callable
@@ -90,8 +91,16 @@ class LiveFigure:
         else:
             new.update_layout(height=self.height)
             self.figure = new
-            self.widget.outputs = ()
-            self.widget.append_display_data(new)
+            self.widget.outputs = ({"output_type": "display_data", "data": _mime_bundle(new), "metadata": {}},)
+
+
+def _mime_bundle(figure: Any) -> dict[str, Any]:
+    """The figure as JupyterLab's plotly renderer reads it (no IPython formatter needed, so threads can call it)."""
+    title = figure.layout.title.text or "figure"
+    return {
+        "application/vnd.plotly.v1+json": {**json.loads(figure.to_json()), "config": {"responsive": True}},
+        "text/plain": f"<plotly figure: {title}>",
+    }
 
 
 def _pick_mode(mode: str) -> str:
