@@ -136,3 +136,11 @@ def test_frames_can_replace_members_and_non_members(overfit_run, digest):
         wb.membership_inference(overfit_run, members=(1, 2))
     with pytest.raises(InvalidParameterError, match="claimed_epsilon"):
         wb.membership_inference(overfit_run, claimed_epsilon=1.0)
+
+
+def test_reference_attack_refuses_a_test_split_too_small_for_the_batch(overfit_run):
+    import dataclasses
+
+    tiny = dataclasses.replace(overfit_run, test=overfit_run.test.iloc[:100])  # 50 pool rows < batch_size 64
+    with pytest.raises(InvalidParameterError, match="batch_size 64"):
+        wb.membership_inference(tiny, attack="rmia", n_jobs=1)

@@ -52,7 +52,8 @@ def test_result_shapes_and_exports(overfit_model, noisy_data):
     frame = res.scores
     assert list(frame.columns) == ["record", "member", "score"] and frame["member"].sum() == 100
     assert frame["score"].dtype == np.float64
-    payload = json.loads(json.dumps(res.to_dict()))
+    payload = json.loads(json.dumps(res.to_dict(), allow_nan=False))
+    assert payload["claimed_epsilon"] == "inf"
     assert payload["auc"] == pytest.approx(res.auc)
     assert payload["epsilon_bound"]["tp"] + payload["epsilon_bound"]["fn"] == 50
     assert "AUC" in res._repr_html_() and "threshold" in repr(res)

@@ -61,10 +61,13 @@ def _reference_signals(target: AuditTarget, *, n_reference: int, seed: int, n_jo
 
     run = target.run
     rows = reference_rows(run, target.reference_frame)
-    if rows < 10:
+    batch = int(getattr(run.config, "batch_size", 1) or 1)
+    if rows < max(10, batch):
+        available = 0 if target.reference_frame is None else len(target.reference_frame)
         raise InvalidParameterError(
-            "Reference-model attacks need rows the audited records never touch (the run's test rows); this run has "
-            f"only {0 if target.reference_frame is None else len(target.reference_frame)}. Use attack='threshold'."
+            f"Reference models train on half of the rows no audited record uses (the run's {available} test rows): "
+            f"{rows} rows, fewer than the run's batch_size {batch} (or 10). Use attack='threshold', or a dataset "
+            "with a larger test split."
         )
     refs, population, stopped = train_references(
         target, rows=rows, n_reference=n_reference, seed=seed, n_jobs=n_jobs, stop=stop, bar=bar

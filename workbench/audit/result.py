@@ -15,6 +15,17 @@ from workbench.audit.cost import AuditCost
 __all__ = ["AuditResult"]
 
 
+def _jsonable(value: Any) -> Any:
+    """Infinite floats become "inf" / "-inf", recursively, so ``json.dumps(..., allow_nan=False)`` accepts it."""
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, float) and math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    return value
+
+
 @dataclass(frozen=True, eq=False)
 class AuditResult:
     """What a membership-inference attack achieved against one model.
@@ -190,7 +201,8 @@ class AuditResult:
         }
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain data (JSON-ready): the summary, the run facts and the ROC curve."""
+        """Plain data, valid JSON (infinities as the string ``"inf"``, as in PrivacyStatement.to_dict): the summary,
+        the run facts and the ROC curve."""
         out = self.summary()
         bound = self.epsilon_bound()
         out.update(
@@ -203,7 +215,7 @@ class AuditResult:
             roc={"fpr": self.roc[0].tolist(), "tpr": self.roc[1].tolist()},
             cost=None if self.cost is None else self.cost.to_dict(),
         )
-        return out
+        return _jsonable(out)
 
     def to_frame(self) -> Any:
         """The ROC curve as a DataFrame with columns ``fpr``, ``tpr``, ``threshold``."""
