@@ -5,6 +5,7 @@
 
 from workbench._callable import make_module_callable
 from workbench.tradeoff import _builtin  # noqa: F401 - registers the built-in techniques
+from workbench.tradeoff._executors import shutdown_pool
 from workbench.tradeoff._pareto import pareto_frontier
 from workbench.tradeoff._point import TradeoffPoint
 from workbench.tradeoff._registry import Technique, available_techniques, get_technique, register_technique
@@ -24,6 +25,7 @@ __all__ = [
     "plan_sweep",
     "read_results",
     "register_technique",
+    "shutdown_pool",
     "tradeoff",
 ]
 

@@ -5,6 +5,7 @@ Each runner hands out ``concurrent.futures.Future`` objects, so the sweep loop i
 
 from __future__ import annotations
 
+import atexit
 import concurrent.futures as cf
 import multiprocessing
 import os
@@ -15,7 +16,7 @@ from typing import Any
 from workbench.errors import InvalidParameterError
 from workbench.tradeoff._worker import USE_WORKER_STOP, init_worker
 
-__all__ = ["EXECUTOR_NAMES", "Runner", "cpu_count", "open_runner"]
+__all__ = ["EXECUTOR_NAMES", "Runner", "cpu_count", "open_runner", "shutdown_pool"]
 
 EXECUTOR_NAMES = ("processes", "serial")
 # modules a fresh worker needs; the fork server imports them once, every worker process inherits them
@@ -96,34 +97,99 @@ class SerialRunner(Runner):
         return {future}, pending - {future}
 
 
+class _ProcessPool:
+    """Worker processes (forked from a server that imported torch once) and the event that stops their points."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.threads = max(1, cpu_count() // workers)
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(_PRELOAD)
+        self.stop_event = context.Event()
+        self.executor = cf.ProcessPoolExecutor(
+            max_workers=workers, mp_context=context, initializer=init_worker, initargs=(self.threads, self.stop_event)
+        )
+
+    @property
+    def usable(self) -> bool:
+        return not getattr(self.executor, "_broken", False) and not getattr(self.executor, "_shutdown_thread", False)
+
+    def shutdown(self) -> None:
+        self.executor.shutdown(wait=True, cancel_futures=True)
+
+
+# One pool is kept warm between sweeps (its workers have torch imported): the next sweep starts at once.
+_WARM_LOCK = threading.Lock()
+_WARM: dict[str, Any] = {"pool": None, "busy": False}
+
+
+def _lease_pool(workers: int) -> tuple[_ProcessPool, bool]:
+    """The warm pool if it is free and of this size, else a new one (kept warm if there is none)."""
+    with _WARM_LOCK:
+        pool = _WARM["pool"]
+        if pool is not None and not pool.usable and not _WARM["busy"]:
+            _WARM["pool"] = pool = None
+        if pool is not None and not _WARM["busy"] and pool.workers == workers:
+            _WARM["busy"] = True
+            return pool, True
+        fresh = _ProcessPool(workers)
+        if pool is None:
+            _WARM.update(pool=fresh, busy=True)
+            return fresh, True
+        return fresh, False
+
+
+def _release_pool(pool: _ProcessPool, warm: bool) -> None:
+    if not warm or not pool.usable:
+        pool.shutdown()
+        if warm:
+            with _WARM_LOCK:
+                _WARM.update(pool=None, busy=False)
+        return
+    pool.stop_event.clear()
+    with _WARM_LOCK:
+        _WARM["busy"] = False
+
+
+def shutdown_pool() -> None:
+    """Stop the worker processes kept warm between sweeps (they also stop when Python exits).
+
+    Examples
+    --------
+    >>> from workbench.tradeoff import shutdown_pool
+    >>> shutdown_pool()
+    """
+    with _WARM_LOCK:
+        pool, busy = _WARM["pool"], _WARM["busy"]
+        if pool is None or busy:
+            return
+        _WARM["pool"] = None
+    pool.shutdown()
+
+
+atexit.register(shutdown_pool)
+
+
 class ProcessRunner(Runner):
-    """The default: a pool of local processes over the cores, torch threads split between them."""
+    """The default: local worker processes over the cores, torch threads split between them, kept warm."""
 
     name = "processes"
 
     def __init__(self, n_tasks: int, workers: int | None = None) -> None:
-        cores = cpu_count()
-        workers = max(1, min(n_tasks, workers or cores))
-        self.threads = max(1, cores // workers)
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(_PRELOAD)
-        self._stop_event = context.Event()
-        executor = cf.ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=context,
-            initializer=init_worker,
-            initargs=(self.threads, self._stop_event),
-        )
-        super().__init__(executor)
-        self.workers = workers
+        self.pool, self._warm = _lease_pool(max(1, workers or cpu_count()))
+        super().__init__(self.pool.executor)
+        self.workers, self.threads = self.pool.workers, self.pool.threads
         self.stop_arg = USE_WORKER_STOP
 
     def signal_stop(self) -> None:
-        self._stop_event.set()
+        self.pool.stop_event.set()
 
     def close(self, pending: Iterable[cf.Future]) -> None:
+        pending = list(pending)
         super().close(pending)
-        self.executor.shutdown(wait=True, cancel_futures=True)
+        running = [f for f in pending if not f.cancelled()]
+        cf.wait(running)  # points already running see the stop event and return at their next step
+        _release_pool(self.pool, self._warm)
 
 
 class DaskStop:
