@@ -47,3 +47,15 @@ def test_parse_grid():
         parse_grid("2,5.5", integer=True, name="--ks")
     with pytest.raises(InvalidParameterError, match="empty"):
         parse_grid(",")
+
+
+def test_main_runs_a_k_anonymity_sweep_and_the_report_command(tmp_path, capsys):
+    out, page = tmp_path / "k.parquet", tmp_path / "k.html"
+    argv = ["tradeoff", "--dataset", "patients", "--technique", "k-anonymity", "--ks", "2,5", "--executor", "serial"]
+    assert main([*argv, "--out", str(out), "--quiet"]) == 0
+    result = read_results(out)
+    assert [p.value for p in result.points] == [2.0, 5.0] and result.technique == "k-anonymity"
+    assert main(["report", "--results", str(out), "--out", str(page)]) == 0
+    text = page.read_text(encoding="utf-8")
+    assert "data-figure='utility-vs-k'" in text and "data-figure='class-sizes'" in text
+    assert f"wrote {page}" in capsys.readouterr().out

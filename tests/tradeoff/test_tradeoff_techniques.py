@@ -68,3 +68,38 @@ def test_a_workers_privacy_warning_reaches_the_caller_once(small_adult):
     assert sum(issubclass(w.category, PrivacyLeakWarning) for w in caught) == 1
     assert "mia_auc" not in result.results
     assert result.total_epsilon == result.dp_epsilon <= sum(p.epsilon for p in result.points)
+
+
+def test_k_anonymity_sweep_trades_information_for_lower_reidentification(small_adult, digest):
+    before = digest(small_adult.frame)
+    result = wb.tradeoff(small_adult, "k-anonymity", ks=[2, 10], executor="serial")
+    frame = result.results
+    assert list(frame["k"] >= frame["value"]) == [True, True]  # achieved k, measured on the release
+    for col in ("accuracy", "accuracy_original", "information_loss", "reidentification_rate", "prosecutor_risk"):
+        assert frame[col].notna().all(), col
+    assert frame["information_loss"].iloc[1] > frame["information_loss"].iloc[0]
+    assert frame["expected_reidentification"].iloc[1] < frame["expected_reidentification"].iloc[0]
+    assert (frame["prosecutor_risk"] <= 1 / frame["value"] + 1e-12).all()
+    assert (frame["reidentification_rate"] == 0).all()  # k ≥ 2: nobody is matched uniquely
+    assert result.total_epsilon == 0 and "no differential-privacy guarantee" in result.budget_note
+    assert sum(result.points[0].details["class_sizes"]["count"]) > 0
+    assert frame["statement"].iloc[0]["method"] == "mondrian"
+    assert list(result.pareto()["value"])  # the frontier uses expected re-identification by default
+    assert digest(small_adult.frame) == before
+
+
+def test_k_anonymity_with_l_diversity_states_the_achieved_l(small_adult):
+    result = wb.tradeoff(small_adult, "k-anonymity", ks=[3], l=2, executor="serial")
+    assert result.results["l"].iloc[0] >= 2 and result.results["k"].iloc[0] >= 3
+
+
+def test_pseudonymise_then_dp_never_returns_the_key_and_states_both_steps(patients):
+    sample = patients.frame.sample(n=1500, random_state=2)
+    ds = wb.load_dataset(sample, target="income", identifiers=patients.identifiers, name="patients-sample")
+    result = wb.tradeoff(
+        ds, "pseudonymise+dp", epsilons=[2.0], epochs=1, executor="serial", ledger=PrivacyLedger(), public_schema=True
+    )
+    statement = result.points[0].statement
+    assert statement["pseudonymised"] == {"method": "hmac", "columns": patients.identifiers}
+    assert set(statement) >= DP_KEYS and result.dp_epsilon <= 2.0
+    assert "key" not in str(result.to_dict()).lower().replace("keyed", "")

@@ -151,7 +151,7 @@ def kanonymity_point(dataset: Any, k: float, options: Mapping[str, Any], seed: i
         seed=seed,
         stop=stop,
     )
-    ml = ml_utility(result.data, dataset.test, target=dataset.target, quasi_identifiers=qis, seed=seed)
+    ml = ml_utility(result, dataset.test, target=dataset.target, quasi_identifiers=qis, seed=seed)
     link = linkage_attack(result, train[qis], quasi_identifiers=qis)
     metrics, prosecutor, statement = result.metrics, result.risk.prosecutor, result.statement
     histogram = result.risk.class_sizes.value_counts().sort_index()

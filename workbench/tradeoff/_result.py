@@ -97,10 +97,14 @@ class TradeoffResult:
     def pareto(self, utility: str = "accuracy", leakage: str | None = None) -> pd.DataFrame:
         """The Pareto-optimal rows of :attr:`results` (higher ``utility``, lower ``leakage``).
 
-        ``leakage`` defaults to the claimed ``epsilon`` for DP sweeps and to ``reidentification_rate`` otherwise.
+        ``leakage`` defaults to the claimed ``epsilon`` for DP sweeps and to ``expected_reidentification`` (else
+        ``reidentification_rate``) for anonymisation sweeps.
         """
         if leakage is None:
+            columns = self.results.columns
             leakage = "epsilon" if self.parameter == "epsilon" else "reidentification_rate"
+            if self.parameter != "epsilon" and "expected_reidentification" in columns:
+                leakage = "expected_reidentification"
         return pareto_frontier(self.results, utility=utility, leakage=leakage)
 
     # -- budget ------------------------------------------------------------------------------------------------
