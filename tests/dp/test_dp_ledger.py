@@ -78,7 +78,8 @@ def test_record_warns_past_the_budget_and_spend_refuses_before_recording():
 def test_serialisation_round_trip_and_validation():
     ledger = PrivacyLedger(budget=5.0)
     ledger.record(_dp(), dataset_fingerprint="a", dataset_name="A", label="run 1")
-    ledger.record(PrivacyStatement.non_private(dataset_size=10), dataset_fingerprint="b")
+    with pytest.warns(BudgetWarning):
+        ledger.record(PrivacyStatement.non_private(dataset_size=10), dataset_fingerprint="b")
     data = json.loads(json.dumps(ledger.to_dict()))
     again = PrivacyLedger.from_dict(data)
     assert again.budget == 5.0 and again.spent("a") == ledger.spent("a") and again.spent("b") == math.inf

@@ -243,6 +243,14 @@ def test_runs_are_recorded_in_the_ledger(small_adult):
 
 def test_train_on_frames_matches_train_with_the_same_config(small_adult):
     run = wb.train(small_adult, model="mlp", epsilon=3.0, epochs=1, batch_size=128, **FAST)
-    features = run.encoder.columns
-    again = train_on_frames(run.members, run.test, target="income", config=run.config, features=features)
+    again = train_on_frames(run.members, run.test, target="income", config=run.config)
     assert again.statement == run.statement and again.metrics == run.metrics
+    expected = [c for c in small_adult.train.columns if c != "income" and c not in small_adult.identifiers]
+    assert run.config.features == tuple(expected) and set(expected) == set(run.encoder.columns)
+
+
+def test_identifiers_are_never_features(patients):
+    small = patients.with_roles()  # bundled roles: name, email, ... are identifiers
+    run = wb.train(small, epochs=1, **FAST)
+    assert not set(run.encoder.columns) & set(patients.identifiers)
+    assert set(run.config.features) == set(run.encoder.columns)

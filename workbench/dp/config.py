@@ -31,6 +31,7 @@ CONSTRAINTS = {
     "bounds": Optional(InstanceOf((Mapping,), "a mapping column -> (low, high)")),
     "public_schema": InstanceOf((bool,), "True or False"),
     "threads": Optional(Interval(int, 1, None)),
+    "features": Optional(InstanceOf((tuple, list), "a list of column names")),
 }
 
 #: default learning rates per optimizer and built-in model
@@ -68,6 +69,7 @@ class TrainConfig:
     bounds: Mapping[str, tuple[float, float]] | None = field(default=None, compare=False)
     public_schema: bool = False
     threads: int | None = None
+    features: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         validate_params("train", CONSTRAINTS, {f.name: getattr(self, f.name) for f in dataclasses.fields(self)})
@@ -80,6 +82,8 @@ class TrainConfig:
             raise InvalidParameterError(
                 "Give either epsilon (the noise is calibrated to it) or noise_multiplier, not both."
             )
+        if self.features is not None:
+            object.__setattr__(self, "features", tuple(self.features))
         if self.bounds is not None:
             object.__setattr__(self, "bounds", dict(self.bounds))
 
@@ -106,5 +110,6 @@ class TrainConfig:
         out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         out["model"] = self.model_name
         out["hidden"] = list(self.hidden)
+        out["features"] = None if self.features is None else list(self.features)
         out["learning_rate"] = self.learning_rate
         return out

@@ -134,8 +134,10 @@ def train(
     )  # fmt: skip
     ds = _as_dataset(dataset)
     members, non_members = split_audit(ds.train, target=ds.target, fraction=config.audit_fraction, seed=config.seed)
-    features = [c for c in ds.train.columns if c != ds.target and c not in set(ds.identifiers)]
-    result = _fit(members, non_members, ds.test, ds.target, features, config, callbacks, stop, progress, 3)
+    if config.features is None:  # identifiers are never features; the list is kept for reference models
+        identifiers = set(ds.identifiers)
+        config = config.replace(features=tuple(c for c in ds.train.columns if c != ds.target and c not in identifiers))
+    result = _fit(members, non_members, ds.test, ds.target, config, callbacks, stop, progress)
     result = _with_dataset(result, ds.name, ds.fingerprint)
     target_ledger = _resolve_ledger(ledger)
     if target_ledger is not None:
@@ -157,7 +159,9 @@ def train_on_frames(
 ) -> TrainResult:
     """The trainer of :func:`train` on explicit frames; records into no ledger (used for audit reference models).
 
-    ``config.audit_fraction`` is ignored here: every row of ``train_frame`` is trained on.
+    ``config.audit_fraction`` is ignored here: every row of ``train_frame`` is trained on. The feature columns are
+    ``features``, else ``config.features`` (a run's ``result.config`` holds the columns it used), else every column
+    but the target.
 
     Examples
     --------
@@ -174,7 +178,11 @@ def train_on_frames(
     if target not in train_frame.columns:
         raise RoleError(f"The target column {target!r} is not in the table; name one of {list(train_frame.columns)}.")
     members = _drop_missing_target(train_frame, target)
-    result = _fit(members, members.iloc[:0], test_frame, target, features, config, callbacks, stop, progress, 3)
+    if features is not None:
+        config = config.replace(features=tuple(features))
+    elif config.features is None:
+        config = config.replace(features=tuple(c for c in train_frame.columns if c != target))
+    result = _fit(members, members.iloc[:0], test_frame, target, config, callbacks, stop, progress)
     return _with_dataset(result, "frame", "")
 
 
@@ -231,7 +239,7 @@ def _drop_missing_target(frame: pd.DataFrame, target: str) -> pd.DataFrame:
     return frame
 
 
-def _fit(members, non_members, test, target, features, config, callbacks, stop, progress, stacklevel) -> TrainResult:
+def _fit(members, non_members, test, target, config, callbacks, stop, progress) -> TrainResult:
     started = time.perf_counter()
     if len(members) == 0:
         raise EmptyDataError("There are no training rows (with a target value) to train on.")
@@ -239,7 +247,7 @@ def _fit(members, non_members, test, target, features, config, callbacks, stop, 
         raise InvalidParameterError(
             f"batch_size={config.batch_size} is larger than the {len(members)} training rows; use a smaller batch."
         )
-    encoder = fit_encoder(members, target=target, features=features, bounds=config.bounds,
+    encoder = fit_encoder(members, target=target, features=config.features, bounds=config.bounds,
                           public_schema=config.public_schema, warn=config.private)  # fmt: skip
     X, y = encoder.transform(members)
     test = _drop_missing_target(test, target)
