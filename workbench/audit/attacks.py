@@ -113,6 +113,7 @@ def rmia_attack(target: AuditTarget, *, n_reference: int, seed: int, n_jobs: int
     For a record x, ``ratio(x) = p_target(x) / Pr(x)`` with ``Pr(x) = ((1 + a) · mean_k p_k(x) + (1 − a)) / 2``
     (a = 0.3; all reference models are OUT for x), where p is the probability of the true label. The score is the
     share of population records z (rows no model here trained on) with ``ratio(x) / ratio(z) ≥ γ`` (γ = 2).
+    Records with the same share are ordered by ``ratio(x)`` (a tie-break smaller than one step of the share).
     """
     refs, own, stopped, rows = _reference_signals(
         target, n_reference=n_reference, seed=seed, n_jobs=n_jobs, stop=stop, bar=bar
@@ -126,7 +127,14 @@ def rmia_attack(target: AuditTarget, *, n_reference: int, seed: int, n_jobs: int
         return own[1][part] / (0.5 * ((1.0 + a) * p_out + (1.0 - a)))
 
     population = np.sort(ratio(2))
-    scores = [np.searchsorted(population, ratio(part) / RMIA_GAMMA, side="right") / population.size for part in (0, 1)]
+    audited = [ratio(0), ratio(1)]
+    # ties: the share is a step function of ratio(x) with steps of 1/|Z|; ranking records with the same share by
+    # ratio(x) itself (an amount below one step) keeps the low-FPR end of the ROC resolved with a small population
+    ranks = np.argsort(np.argsort(np.r_[audited[0], audited[1]], kind="mergesort"), kind="mergesort")
+    tie = ranks / (ranks.size + 1.0) / population.size
+    share = [np.searchsorted(population, r / RMIA_GAMMA, side="right") / population.size for r in audited]
+    n_members = audited[0].size
+    scores = [share[0] + tie[:n_members], share[1] + tie[n_members:]]
     notes = (
         f"{len(refs)} reference models, {rows:,} rows each, and {population.size:,} population rows, all from the "
         "run's test rows.",
