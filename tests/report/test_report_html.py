@@ -116,3 +116,29 @@ def test_report_refuses_what_it_cannot_show(tmp_path):
         wb.report(path=tmp_path / "x.html")
     with pytest.raises(InvalidParameterError, match="cannot show a int"):
         wb.report(3, path=tmp_path / "x.html")
+
+
+@pytest.mark.browser
+def test_report_renders_every_figure_offline_in_headless_chromium(dp_sweep, kanon_sweep, patients_small, tmp_path):
+    import shutil
+
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        pytest.skip("Debian chromium is not installed")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    path = wb.report(patients_small, dp_sweep, kanon_sweep, path=tmp_path / "report.html")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        context = browser.new_context(offline=True)  # no network at all: everything must be in the file
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(path.as_uri())
+        page.wait_for_function("document.querySelectorAll('.figure .main-svg').length > 0", timeout=30_000)
+        n_figures = page.locator("div.figure").count()
+        rendered = page.evaluate("document.querySelectorAll('.figure .plotly-graph-div .main-svg').length")
+        title = page.locator("div.figure .gtitle").first.text_content()
+        browser.close()
+    assert errors == []
+    assert n_figures >= 7 and rendered >= n_figures  # each figure drew its SVG
+    assert title == "Utility against the privacy budget ε"
