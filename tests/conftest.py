@@ -45,3 +45,10 @@ def diabetes():
 def digest():
     """The frame_digest function, for tests that check an input was not mutated."""
     return frame_digest
+
+
+def pytest_ignore_collect(collection_path, config):
+    """Collect conftest files as plugins only, not as doctest modules (same basename in many test folders)."""
+    if collection_path.name == "conftest.py":
+        return True
+    return None
