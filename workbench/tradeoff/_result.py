@@ -48,9 +48,16 @@ class TradeoffResult:
 
     Examples
     --------
-    >>> import workbench as wb
-    >>> ds = wb.load_dataset("diabetes")
-    >>> curve = wb.tradeoff(ds, "majority-demo", ks=[2, 3], executor="serial")  # doctest: +SKIP
+    >>> from workbench.tradeoff import TradeoffPoint, TradeoffResult
+    >>> points = tuple(TradeoffPoint(technique="demo", parameter="k", value=k, k=k, utility={"accuracy": a})
+    ...                for k, a in [(2.0, 0.84), (10.0, 0.82)])
+    >>> curve = TradeoffResult(points=points, technique="demo", parameter="k", grid=(2.0, 10.0))
+    >>> curve.results[["k", "accuracy"]]
+          k  accuracy
+    0   2.0      0.84
+    1  10.0      0.82
+    >>> curve.total_epsilon
+    0.0
     """
 
     points: tuple[TradeoffPoint, ...]

@@ -186,15 +186,17 @@ def iter_tradeoff(
 ) -> Iterator[TradeoffPoint]:
     """Stream a sweep: yield each :class:`TradeoffPoint` as soon as it finishes (completion order).
 
-    Takes the same arguments as :func:`tradeoff`. Leaving the loop early (``break``) or setting ``stop`` cancels
-    the points not yet finished. DP points are recorded in the ledger as they arrive.
+    Takes the same arguments as :func:`tradeoff` and checks them at once. Leaving the loop early (``break``) or
+    setting ``stop`` cancels the points not yet finished. DP points are recorded in the ledger as they arrive.
 
     Examples
     --------
-    >>> from workbench.tradeoff import iter_tradeoff
-    >>> points = iter_tradeoff("diabetes", "k-anonymity", ks=[2], executor="serial")  # doctest: +SKIP
-    >>> [p.label() for p in points]  # doctest: +SKIP
-    ['k = 2']
+    >>> from workbench.tradeoff import iter_tradeoff, register_technique
+    >>> def mean_age(dataset, value, options, seed, stop):  # a toy technique: one number per k
+    ...     return {"k": value, "utility": {"mean_age": float(dataset.train["age"].mean())}}
+    >>> _ = register_technique("mean-age-demo", mean_age, parameter="k", replace=True)
+    >>> [p.label() for p in iter_tradeoff("diabetes", "mean-age-demo", ks=[2, 5], executor="serial")]
+    ['k = 2', 'k = 5']
     """
     plan = plan_sweep(
         dataset,
@@ -205,7 +207,7 @@ def iter_tradeoff(
         **_options(l, t, model, epochs, batch_size, delta, audit, options),
     )
     state: dict[str, Any] = {"order": []}
-    yield from _stream(plan, executor=executor, stop=stop, progress=progress, ledger=ledger, state=state)
+    return _stream(plan, executor=executor, stop=stop, progress=progress, ledger=ledger, state=state)
 
 
 def _options(l, t, model, epochs, batch_size, delta, audit, extra) -> dict[str, Any]:  # noqa: E741
@@ -306,7 +308,22 @@ def tradeoff(
 
     Examples
     --------
+    A registered toy technique, run in this process (real sweeps: ``"dp"``, ``"k-anonymity"``, ...):
+
     >>> import workbench as wb
+    >>> from workbench.tradeoff import register_technique
+    >>> def share_over_50k(dataset, value, options, seed, stop):
+    ...     share = float((dataset.train[dataset.target] == ">50K").mean())
+    ...     return {"k": value, "utility": {"accuracy": 1 - share}, "leakage": {"prosecutor_risk": 1 / value}}
+    >>> _ = register_technique("toy", share_over_50k, parameter="k", replace=True)
+    >>> curve = wb.tradeoff("adult", "toy", ks=[2, 10], executor="serial")
+    >>> curve.results[["k", "accuracy", "prosecutor_risk"]].round(3)
+          k  accuracy  prosecutor_risk
+    0   2.0     0.759              0.5
+    1  10.0     0.759              0.1
+
+    A DP sweep with attacks on every model (a minute on two cores):
+
     >>> curve = wb.tradeoff("adult", "dp", epsilons=[1, 8, None], epochs=2)  # doctest: +SKIP
     >>> curve.results[["epsilon", "accuracy", "mia_auc"]]  # doctest: +SKIP
     """
