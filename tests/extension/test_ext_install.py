@@ -1,0 +1,39 @@
+"""``jupyter labextension list`` shows the extension enabled in this (editable, ``.ci/run``) environment.
+
+The plain ``pip install .`` into a fresh virtual environment is checked by ``tests/binder/test_binder_replay.py``,
+whose ``postBuild`` runs exactly that.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+ENABLED = re.compile(r"privacy-workbench-lab v\d+\.\d+\.\d+\S* enabled OK \(python, privacy-workbench\)")
+
+# `jupyter labextension list` / `jupyter server extension list` run by this interpreter (the `jupyter` script may
+# belong to another one)
+LIST_EXTENSIONS = ["-m", "jupyterlab.labextensions", "list"]
+LIST_SERVER_EXTENSIONS = ["-m", "jupyter_server.extension.serverextension", "list"]
+
+
+def _run(command: list[str], **kwargs) -> str:
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600, **kwargs)
+    output = ANSI.sub("", done.stdout + done.stderr)
+    assert done.returncode == 0, output
+    return output
+
+
+def test_jupyter_labextension_list_shows_it_enabled():
+    jupyter = shutil.which("jupyter")
+    command = [jupyter, "labextension", "list"] if jupyter else [sys.executable, *LIST_EXTENSIONS]
+    assert ENABLED.search(_run(command))
+
+
+def test_server_extension_is_enabled():
+    output = _run([sys.executable, *LIST_SERVER_EXTENSIONS])
+    assert re.search(r"workbench\._server enabled", output)
+    assert re.search(r"workbench\._server\s+OK", output)
