@@ -8,7 +8,7 @@ import torch.nn.functional as F
 from opacus import GradSampleModule
 from torch import nn
 
-from workbench.dp._grads import ClippedGradients, LinearGhostClipper, VmapClipper
+from workbench.dp._grads import ClippedGradients, LinearGhostClipper, SequentialClipper, VmapClipper
 
 pytestmark = pytest.mark.filterwarnings("ignore:Full backward hook:UserWarning")
 
@@ -30,10 +30,13 @@ def _reference(model: nn.Module, X, y, max_norm):
 
 def _model(seed=0):
     torch.manual_seed(seed)
-    return nn.Sequential(nn.Linear(6, 5), nn.ReLU(), nn.Linear(5, 4), nn.Tanh(), nn.Linear(4, 3))
+    return nn.Sequential(
+        nn.Linear(6, 5), nn.ReLU(), nn.Linear(5, 5), nn.LeakyReLU(0.1), nn.Linear(5, 4), nn.Tanh(), nn.Linear(4, 4),
+        nn.Sigmoid(), nn.Linear(4, 3),
+    )  # fmt: skip
 
 
-@pytest.mark.parametrize("engine", [LinearGhostClipper, VmapClipper])
+@pytest.mark.parametrize("engine", [SequentialClipper, LinearGhostClipper, VmapClipper])
 @pytest.mark.parametrize("max_norm", [0.05, 1.0, 100.0])
 def test_clipped_sums_match_opacus(engine, max_norm):
     torch.manual_seed(1)
@@ -41,7 +44,9 @@ def test_clipped_sums_match_opacus(engine, max_norm):
     model = _model()
     expected = _reference(model, X, y, max_norm)
     clipper = engine(model)
-    clipper(X, y, max_norm)
+    losses, handled = clipper(X, y, max_norm)
+    assert handled
+    torch.testing.assert_close(losses, F.cross_entropy(model(X), y, reduction="none"))
     got = [p.grad for p in model.parameters()]
     for g, e in zip(got, expected, strict=True):
         torch.testing.assert_close(g, e, rtol=1e-4, atol=1e-6)

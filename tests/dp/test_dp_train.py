@@ -58,7 +58,7 @@ def test_statement_is_rederived_by_an_independent_accountant(small_adult, accoun
 def test_result_shape(dp_run, small_adult):
     run = dp_run
     assert isinstance(run, TrainResult) and type(run.model) is nn.Sequential and not run.model.training
-    assert run.engine == "ghost"
+    assert run.engine == "ghost-sequential"
     proba = run.predict_proba(small_adult.test)
     assert proba.dtype == np.float64 and proba.shape == (len(small_adult.test), 2)
     np.testing.assert_allclose(proba.sum(1), 1.0)
