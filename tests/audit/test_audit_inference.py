@@ -141,3 +141,21 @@ def test_bad_data(overfit_model, noisy_data):
         wb.membership_inference(overfit_model, members=(x, y + 5), non_members=(x, y))
     with pytest.raises(InvalidParameterError, match="fpr"):
         _audit(overfit_model, noisy_data).tpr_at(1.5)
+
+
+def test_registered_attack_is_used_by_name(overfit_model, noisy_data):
+    from workbench.audit import attacks
+
+    def negative_confidence(target, **_):
+        out = attacks.threshold_attack(target)
+        return attacks.AttackOutput(-out.member_scores, -out.non_member_scores, notes=("inverted",))
+
+    attacks.register_attack("inverted", negative_confidence)
+    try:
+        assert "inverted" in attacks.available_attacks()
+        res = _audit(overfit_model, noisy_data, attack="inverted")
+        assert res.attack == "inverted" and res.notes == ("inverted",)
+        assert res.auc == pytest.approx(1.0 - _audit(overfit_model, noisy_data).auc)
+        assert "time unknown" in res.cost.describe()
+    finally:
+        attacks._ATTACKS.pop("inverted")

@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.stats import beta, binomtest
 from sklearn.metrics import roc_auc_score
 from sklearn.metrics import roc_curve as sk_roc_curve
@@ -113,3 +115,24 @@ def test_bad_parameters_are_rejected():
         metrics.tpr_at_fpr(scores, labels, 2)
     with pytest.raises(EmptyDataError):
         metrics.epsilon_lower_bound([1.0, 0.0], [True, False])
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.integers(-5, 5), min_size=4, max_size=60),
+    st.lists(st.booleans(), min_size=4, max_size=60),
+    st.floats(0.0, 1.0),
+)
+def test_metric_invariants(raw_scores, raw_labels, fpr):
+    n = min(len(raw_scores), len(raw_labels))
+    scores, labels = np.asarray(raw_scores[:n], float), np.asarray(raw_labels[:n])
+    if labels.all() or not labels.any():
+        return
+    f, t, _ = metrics.roc_curve(scores, labels)
+    assert np.all(np.diff(f) >= 0) and np.all(np.diff(t) >= 0)
+    area = metrics.auc(scores, labels)
+    assert area == pytest.approx(1.0 - metrics.auc(-scores, labels))  # flipping the scores mirrors the AUC
+    assert 0.0 <= metrics.advantage(scores, labels) <= 1.0
+    assert metrics.tpr_at_fpr(scores, labels, fpr) <= metrics.tpr_at_fpr(scores, labels, min(1.0, fpr + 0.1))
+    if labels.sum() >= 2 and (~labels).sum() >= 2:
+        assert metrics.epsilon_lower_bound(scores, labels).epsilon >= 0.0

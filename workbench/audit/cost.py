@@ -40,6 +40,8 @@ class AuditCost:
 
     def describe(self) -> str:
         """One line for a progress bar or a log, e.g. ``"rmia: 2 reference models on 2 processes, ~9 s"``."""
+        if math.isnan(self.seconds):
+            return f"{self.attack}: {self.n_models} extra models, time unknown"
         if self.n_models == 0:
             return f"{self.attack}: no extra models, ~{max(self.seconds, 0.1):.1g} s"
         return (
