@@ -28,7 +28,11 @@ def run_optimal(
     data = compress(encoded, parts.codes, parts.cards)
     checker = make_checker(model, parts, data.weights, data.sensitive)
     max_suppressed = np.floor(limit * n + 1e-9)
-    outcome = optimal_search(encoded, data, checker, n=n, max_suppressed=max_suppressed, stop=stop)
+    monotone = None
+    if not model.monotone:  # tag infeasible regions with the monotone part of the model (k, distinct l)
+        part = PrivacyModel(k=model.k, l=model.l if model.l_kind == "distinct" else None)
+        monotone = make_checker(part, parts, data.weights, data.sensitive)
+    outcome = optimal_search(encoded, data, checker, n=n, max_suppressed=max_suppressed, monotone=monotone, stop=stop)
     if outcome.levels is None:
         raise InfeasibleError(_best_achievable(encoded, data, checker, model, limit, max_suppressed, outcome.complete))
     kept_rows = ~outcome.suppressed_rows

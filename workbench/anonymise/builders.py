@@ -157,7 +157,7 @@ def tree_hierarchy(tree: Mapping, *, name: str | None = None) -> Hierarchy:
         raise InvalidParameterError("tree_hierarchy takes a non-empty nested dict such as {'*': {'A': ['a1', 'a2']}}.")
     walk(tree, [])
     depth = max(len(p) for p in paths)
-    rows = [[p[0]] + [p[1] if len(p) > 1 else p[0]] * (depth - len(p)) + p[1:] for p in paths]
+    rows = [[p[0]] * (depth - len(p) + 1) + p[1:] for p in paths]
     return Hierarchy.from_frame(pd.DataFrame(rows), name=name, kind="tree")
 
 

@@ -56,21 +56,26 @@ class ClassChecker:
     ordered: list[bool]
 
     def class_ok(
-        self, ids: np.ndarray, n_classes: int, reference: list[np.ndarray] | None = None
+        self,
+        ids: np.ndarray,
+        n_classes: int,
+        reference: list[np.ndarray] | None = None,
+        *,
+        weights: np.ndarray | None = None,
+        sensitive: list[np.ndarray] | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """(class sizes, mask of classes that satisfy the model) given class ids per row.
 
         ``reference``: fixed sensitive distributions for t-closeness; by default the kept classes' own.
         """
-        sizes = np.bincount(ids, weights=self.weights, minlength=n_classes)
+        weights = self.weights if weights is None else weights
+        sensitive = self.sensitive if sensitive is None else sensitive
+        sizes = np.bincount(ids, weights=weights, minlength=n_classes)
         ok = sizes >= self.model.k
         ok &= sizes > 0
         if self.model.l is None and self.model.t is None:
             return sizes, ok
-        dists = [
-            distribution_matrix(ids, n_classes, s, m, self.weights)
-            for s, m in zip(self.sensitive, self.cards, strict=False)
-        ]
+        dists = [distribution_matrix(ids, n_classes, s, m, weights) for s, m in zip(sensitive, self.cards, strict=True)]
         for dist in dists:
             ok &= self._diverse(dist)
         if self.model.t is not None and reference is not None:

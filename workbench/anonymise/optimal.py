@@ -64,46 +64,180 @@ class SearchOutcome:
     complete: bool
 
 
+@dataclass(frozen=True)
+class _Snapshot:
+    """A node's table: distinct (class, sensitive) rows with weights; generalisations roll up from it."""
+
+    levels: tuple[int, ...]
+    codes: list[np.ndarray]  # per quasi-identifier: label code at ``levels``
+    sensitive: list[np.ndarray]
+    weights: np.ndarray
+
+
+_SNAPSHOTS = 48
+
+
 class Lattice:
+    """The generalisation lattice of a compressed table; evaluates nodes by rolling up the nearest snapshot."""
+
     def __init__(self, columns: list[EncodedColumn], data: Compressed, checker: ClassChecker, n: int) -> None:
         self.columns, self.data, self.checker, self.n = columns, data, checker, n
         self.d = len(columns)
         self.heights = [c.n_levels for c in columns]
-        self._codes: dict[tuple[int, int], np.ndarray] = {}
         w = data.weights
-        self.row_loss = [[lv[b] for lv in c.level_loss] for c, b in zip(columns, data.base, strict=True)]
-        self.bound = [np.array([float(np.sum(w * rl)) for rl in rows]) / (n * self.d) for rows in self.row_loss]
+        # loss of each label at each level (a function of the label: its leaves or its covered range)
+        self.label_loss = []
+        for c in columns:
+            per_level = []
+            for codes, loss in zip(c.level_codes, c.level_loss, strict=True):
+                arr = np.zeros(int(codes.max(initial=0)) + 1)
+                arr[codes] = loss
+                per_level.append(arr)
+            self.label_loss.append(per_level)
+        self.bound = [
+            np.array([float(np.sum(w * lv[b])) for lv in c.level_loss]) / (n * self.d)
+            for c, b in zip(columns, data.base, strict=True)
+        ]
         self.dense = checker.model.l is not None or checker.model.t is not None
-
-    def codes(self, i: int, level: int) -> np.ndarray:
-        key = (i, level)
-        if key not in self._codes:
-            self._codes[key] = self.columns[i].level_codes[level][self.data.base[i]]
-        return self._codes[key]
+        self.base = _Snapshot(tuple(0 for _ in columns), list(data.base), list(data.sensitive), data.weights)
+        self.snapshots: list[_Snapshot] = []
+        self._up: dict[tuple[int, int, int], np.ndarray] = {}
 
     def lower_bound(self, node: tuple[int, ...]) -> float:
         return float(sum(b[j] for b, j in zip(self.bound, node, strict=True)))
 
-    def class_ids(self, node: tuple[int, ...], dense: bool = False) -> tuple[np.ndarray, int]:
-        """Class id of every distinct row at this node."""
-        arrays = [self.codes(i, j) for i, j in enumerate(node)]
-        ids, n_ids = combine_codes(arrays, [self.columns[i].cardinality(j) for i, j in enumerate(node)])
+    def _map(self, i: int, a: int, b: int) -> np.ndarray:
+        """Label code at level a -> label code at level b of column i (b >= a)."""
+        key = (i, a, b)
+        if key not in self._up:
+            col = self.columns[i]
+            up = np.zeros(col.cardinality(a), dtype=np.int64)
+            up[col.level_codes[a]] = col.level_codes[b]
+            self._up[key] = up
+        return self._up[key]
+
+    def _pick(self, node: tuple[int, ...]) -> _Snapshot:
+        best = self.base
+        for snap in self.snapshots:
+            if len(snap.weights) < len(best.weights) and all(a <= b for a, b in zip(snap.levels, node, strict=True)):
+                best = snap
+        return best
+
+    def classes(self, node: tuple[int, ...], base: bool = False, dense: bool = False):
+        """(snapshot, codes at node, class id per snapshot row, number of ids)."""
+        snap = self.base if base else self._pick(node)
+        codes = [
+            c if a == b else self._map(i, a, b)[c]
+            for i, (c, a, b) in enumerate(zip(snap.codes, snap.levels, node, strict=True))
+        ]
+        ids, n_ids = combine_codes(codes, [self.columns[i].cardinality(j) for i, j in enumerate(node)])
         if dense and n_ids > len(ids):
             compact, uniq = pd.factorize(ids)
             ids, n_ids = compact.astype(np.int64), len(uniq)
+        return snap, codes, ids, n_ids
+
+    def class_ids(self, node: tuple[int, ...], dense: bool = False) -> tuple[np.ndarray, int]:
+        """Class id of every distinct row of the base table at this node."""
+        _, _, ids, n_ids = self.classes(node, base=True, dense=dense)
         return ids, n_ids
 
-    def evaluate(self, node: tuple[int, ...]) -> tuple[float, np.ndarray]:
-        """(records suppressed, suppressed-row mask) at this node."""
-        ids, n_ids = self.class_ids(node, self.dense)
-        sizes, ok = self.checker.class_ok(ids, n_ids)
-        suppressed_rows = ~ok[ids]
-        return float(sizes[~ok].sum()), suppressed_rows
+    def check(self, node: tuple[int, ...], checker: ClassChecker | None = None, base: bool = False):
+        """(records suppressed, suppressed-row mask, snapshot, codes) at this node under ``checker``."""
+        checker = checker or self.checker
+        snap, codes, ids, n_ids = self.classes(node, base=base, dense=self.dense)
+        sizes, ok = checker.class_ok(ids, n_ids, weights=snap.weights, sensitive=snap.sensitive)
+        rows = ~ok[ids]
+        if not base and len(self.snapshots) < _SNAPSHOTS and n_ids * 2 <= len(snap.weights):
+            self._remember(node, snap, codes, ids, n_ids)
+        return float(sizes[~ok].sum()), rows, snap, codes
 
-    def loss(self, node: tuple[int, ...], suppressed_rows: np.ndarray) -> float:
-        kept = self.data.weights * ~suppressed_rows
-        total = sum(float(np.sum(kept * self.row_loss[i][j])) for i, j in enumerate(node))
-        return float((total + self.data.weights[suppressed_rows].sum() * self.d) / (self.n * self.d))
+    def _remember(self, node, snap: _Snapshot, codes, ids, n_ids) -> None:
+        key, size = ids, n_ids
+        if snap.sensitive:
+            key, _ = combine_codes([ids, *snap.sensitive], [n_ids, *self.checker.cards])
+        row_of, uniques = pd.factorize(key)
+        first = np.full(len(uniques), -1, dtype=np.int64)
+        first[row_of[::-1]] = np.arange(len(row_of))[::-1]
+        weights = np.bincount(row_of, weights=snap.weights, minlength=len(uniques))
+        self.snapshots.append(
+            _Snapshot(tuple(node), [c[first] for c in codes], [s[first] for s in snap.sensitive], weights)
+        )
+        del size
+
+    def evaluate(self, node: tuple[int, ...], base: bool = False) -> tuple[float, np.ndarray, float]:
+        """(records suppressed, suppressed-row mask, information loss) at this node."""
+        suppressed, rows, snap, codes = self.check(node, base=base)
+        kept = snap.weights * ~rows
+        total = sum(float(np.sum(kept * self.label_loss[i][j][c])) for i, (j, c) in enumerate(zip(node, codes)))
+        loss = (total + float(snap.weights[rows].sum()) * self.d) / (self.n * self.d)
+        return suppressed, rows, float(loss)
+
+
+_MATERIALISE = 3_000_000  # lattices up to this many nodes are held as one small int8 array
+_CLIMB_ABOVE = 10_000  # predictive tagging pays off on lattices larger than this
+_CLIMB_AFTER = 64  # ... or once this many infeasible nodes were met
+_CHUNK = 2048
+
+
+class _Search:
+    """Evaluations with a cache, and predictive tagging of infeasible regions (as Flash / OLA do)."""
+
+    def __init__(self, lattice: Lattice, monotone: ClassChecker | None, max_suppressed: float) -> None:
+        self.lattice, self.monotone, self.max_suppressed = lattice, monotone, max_suppressed
+        self.tags: list[tuple[int, ...]] = []
+        self.losses: dict[tuple[int, ...], float] = {}
+        self.mono_ok: dict[tuple[int, ...], bool] = {}
+        self.evaluated = 0
+        self.infeasible = 0
+
+    def monotone_feasible(self, node: tuple[int, ...]) -> bool:
+        """Whether the node meets the monotone part of the model (k, distinct l) within the suppression limit."""
+        if node not in self.mono_ok:
+            if self.monotone is None:  # the whole model is monotone: one evaluation answers both questions
+                self.mono_ok[node] = self.loss(node) < np.inf
+            else:
+                self.evaluated += 1
+                suppressed, _, _, _ = self.lattice.check(node, self.monotone)
+                self.mono_ok[node] = suppressed <= self.max_suppressed
+        return self.mono_ok[node]
+
+    def loss(self, node: tuple[int, ...]) -> float:
+        """Information loss of a node, suppression included; inf when it is infeasible."""
+        if node not in self.losses:
+            self.evaluated += 1
+            suppressed, _, loss = self.lattice.evaluate(node)
+            self.losses[node] = loss if suppressed <= self.max_suppressed else np.inf
+        return self.losses[node]
+
+    def climb(self, node: tuple[int, ...]) -> tuple[int, ...]:
+        """From an infeasible node, generalise each column as far as it stays infeasible; tag the node reached."""
+        current = list(node)
+        for i in range(self.lattice.d):
+            low, high = current[i], self.lattice.heights[i] - 1
+            while low < high:
+                mid = (low + high + 1) // 2
+                probe = (*current[:i], mid, *current[i + 1 :])
+                if self.monotone_feasible(probe):
+                    high = mid - 1
+                else:
+                    low = mid
+            current[i] = low
+        top = tuple(current)
+        self.tags.append(top)
+        return top
+
+    def visit(self, node: tuple[int, ...], climb: bool) -> float:
+        """Loss of a node not yet known to be infeasible; tags the infeasible region above it.
+
+        Tagging costs a few evaluations per tag, so on small lattices it starts only once infeasible nodes
+        turn out to be common.
+        """
+        if not self.monotone_feasible(node):
+            self.infeasible += 1
+            if climb or self.infeasible > _CLIMB_AFTER:
+                self.climb(node)
+            return np.inf
+        return self.loss(node)
 
 
 def optimal_search(
@@ -113,30 +247,90 @@ def optimal_search(
     *,
     n: int,
     max_suppressed: float,
+    monotone: ClassChecker | None = None,
     stop: threading.Event | None = None,
 ) -> SearchOutcome:
-    """Best-first branch and bound over the generalisation lattice; minimises information loss."""
+    """Branch and bound over the generalisation lattice in order of a loss lower bound; minimises information loss.
+
+    ``monotone`` checks the monotone part of a non-monotone model (k and distinct l); None when the whole model
+    is monotone. Nodes below a known infeasible node are skipped without being evaluated.
+    """
     lattice = Lattice(columns, data, checker, n)
+    search = _Search(lattice, monotone, max_suppressed)
     size = int(np.prod(lattice.heights, dtype=float))
-    start = tuple(0 for _ in columns)
+    climb = size > _CLIMB_ABOVE
+    if size <= _MATERIALISE:
+        best, complete = _search_materialised(lattice, search, climb, stop)
+    else:
+        best, complete = _search_heap(lattice, search, climb, stop)
+    loss, node = best
+    rows = None
+    if node is not None:
+        _, rows, _ = lattice.evaluate(node, base=True)
+    return SearchOutcome(node, rows, float(loss), search.evaluated, size, complete)
+
+
+def _search_materialised(lattice: Lattice, search: _Search, climb: bool, stop: threading.Event | None):
+    """The lattice as an (nodes, columns) int8 array, visited in bound order; tags filter whole chunks at once."""
+    grids = np.meshgrid(*[np.arange(h, dtype=np.int8) for h in lattice.heights], indexing="ij")
+    nodes = np.stack([g.ravel() for g in grids], axis=1)
+    del grids
+    bounds = np.zeros(len(nodes))
+    for i, b in enumerate(lattice.bound):
+        bounds += b[nodes[:, i]]
+    order = np.argsort(bounds, kind="stable")
+    best: tuple[float, tuple[int, ...] | None] = (np.inf, None)
+    for start in range(0, len(order), _CHUNK):
+        chunk = order[start : start + _CHUNK]
+        chunk = chunk[bounds[chunk] < best[0] - 1e-12]
+        if len(chunk) == 0:
+            return best, True  # every remaining bound reaches the best loss: optimal
+        alive = _not_covered(nodes[chunk], search.tags)
+        seen_tags = len(search.tags)
+        for idx in chunk[alive]:
+            if bounds[idx] >= best[0] - 1e-12:
+                return best, True
+            if stop is not None and stop.is_set():
+                return best, False
+            node = tuple(int(x) for x in nodes[idx])
+            if len(search.tags) > seen_tags and not _not_covered(nodes[idx : idx + 1], search.tags[seen_tags:])[0]:
+                continue
+            loss = search.visit(node, climb)
+            if loss < best[0] - 1e-15:
+                best = (loss, node)
+    return best, True
+
+
+def _not_covered(nodes: np.ndarray, tags: list[tuple[int, ...]]) -> np.ndarray:
+    alive = np.ones(len(nodes), dtype=bool)
+    for tag in tags:
+        alive &= ~(nodes <= np.asarray(tag, dtype=np.int8)).all(axis=1)
+        if not alive.any():
+            break
+    return alive
+
+
+def _search_heap(lattice: Lattice, search: _Search, climb: bool, stop: threading.Event | None):
+    """For lattices too large to hold: best-first over a heap, generating each node once from its canonical parent."""
+    start = tuple(0 for _ in lattice.heights)
     heap: list[tuple[float, tuple[int, ...], int]] = [(lattice.lower_bound(start), start, 0)]
-    best: tuple[float, tuple[int, ...] | None, np.ndarray | None] = (np.inf, None, None)
-    evaluated, complete = 0, True
+    tags = np.empty((0, lattice.d), dtype=np.int16)
+    best: tuple[float, tuple[int, ...] | None] = (np.inf, None)
     while heap:
         bound, node, last = heapq.heappop(heap)
         if bound >= best[0] - 1e-12:
-            break  # nothing left can beat the best: it is optimal
+            return best, True
         if stop is not None and stop.is_set():
-            complete = False
-            break
-        evaluated += 1
-        suppressed, rows = lattice.evaluate(node)
-        if suppressed <= max_suppressed:
-            loss = lattice.loss(node, rows)
-            if loss < best[0] - 1e-15:
-                best = (loss, node, rows)
+            return best, False
         for i in range(last, lattice.d):  # canonical successors: each node is generated once
             if node[i] + 1 < lattice.heights[i]:
                 child = (*node[:i], node[i] + 1, *node[i + 1 :])
                 heapq.heappush(heap, (lattice.lower_bound(child), child, i))
-    return SearchOutcome(best[1], best[2], float(best[0]), evaluated, size, complete)
+        if len(search.tags) != len(tags):
+            tags = np.asarray(search.tags, dtype=np.int16)
+        if len(tags) and (tags >= np.asarray(node, dtype=np.int16)).all(axis=1).any():
+            continue
+        loss = search.visit(node, climb)
+        if loss < best[0] - 1e-15:
+            best = (loss, node)
+    return best, True
