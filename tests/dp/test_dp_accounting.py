@@ -83,3 +83,26 @@ def test_composition_is_no_worse_than_the_sum_and_matches_opacus():
 
 def test_zero_steps_spend_nothing():
     assert compute_epsilon("prv", 1.0, 0.01, 0, 1e-5) == 0.0
+
+
+def test_disk_cache_round_trip_survives_a_new_process_and_can_be_turned_off(tmp_path, monkeypatch):
+    monkeypatch.setenv("WORKBENCH_CACHE", str(tmp_path))
+    monkeypatch.delenv("WORKBENCH_ACCOUNTING_CACHE", raising=False)
+    cache = accounting._DiskCache()
+    cache.put("k", 1.25)
+    cache.put("inf", math.inf)  # not stored: only finite answers
+    fresh = accounting._DiskCache()
+    assert fresh.get("k") == 1.25 and fresh.get("inf") is None
+    cache.path().write_text("{not json")
+    assert accounting._DiskCache().get("k") is None  # a broken file is ignored
+    monkeypatch.setenv("WORKBENCH_ACCOUNTING_CACHE", "0")
+    assert accounting._DiskCache().get("k") is None and accounting._DiskCache.path() is None
+
+
+def test_cached_answers_equal_fresh_ones(tmp_path, monkeypatch):
+    monkeypatch.setenv("WORKBENCH_CACHE", str(tmp_path))
+    monkeypatch.setattr(accounting, "_DISK", accounting._DiskCache())
+    accounting._compose_cached.cache_clear()
+    first = compute_epsilon("rdp", 1.7, 0.03, 77, 1e-5)
+    accounting._compose_cached.cache_clear()
+    assert compute_epsilon("rdp", 1.7, 0.03, 77, 1e-5) == first == _independent("rdp", 1.7, 0.03, 77, 1e-5)

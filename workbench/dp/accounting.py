@@ -2,15 +2,22 @@
 
 The search for a noise multiplier runs on a fast accountant (RDP over integer orders, a valid upper bound) and is
 then confirmed, and tightened, with the chosen accountant; the epsilon reported is always the chosen accountant's.
-Results are cached in memory: the functions are pure.
+The accountants' answers are pure functions of their inputs, so they are cached in memory and on disk (a JSON file
+per Opacus version under ``$WORKBENCH_CACHE`` or ``~/.cache/privacy-workbench``; ``WORKBENCH_ACCOUNTING_CACHE=0``
+turns the disk cache off): one evaluation of Opacus's PRV accountant takes 50-500 ms.
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import math
+import os
+import tempfile
+import threading
 import warnings
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -92,6 +99,74 @@ def compose_epsilon(accountant: str, history: Sequence[tuple[float, float, int]]
 
 @functools.lru_cache(maxsize=4096)
 def _compose_cached(accountant: str, history: tuple, delta: float) -> float:
+    key = json.dumps([accountant, [list(h) for h in history], delta])
+    cached = _DISK.get(key)
+    if cached is not None:
+        return cached
+    value = _compose(accountant, history, delta)
+    _DISK.put(key, value)
+    return value
+
+
+class _DiskCache:
+    """A small persistent map from accountant inputs to epsilon; any I/O problem just disables it."""
+
+    LIMIT = 20000
+
+    def __init__(self) -> None:
+        self._data: dict[str, float] | None = None
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def path() -> Path | None:
+        if os.environ.get("WORKBENCH_ACCOUNTING_CACHE", "1") == "0":
+            return None
+        import opacus
+
+        root = Path(os.environ.get("WORKBENCH_CACHE", Path.home() / ".cache" / "privacy-workbench"))
+        return root / f"accounting-opacus-{opacus.__version__}.json"
+
+    def _load(self) -> dict[str, float]:
+        if self._data is None:
+            self._data = {}
+            path = self.path()
+            try:
+                if path is not None and path.exists():
+                    loaded = json.loads(path.read_text())
+                    self._data = {k: float(v) for k, v in loaded.items() if isinstance(v, (int, float))}
+            except (OSError, ValueError):
+                self._data = {}
+        return self._data
+
+    def get(self, key: str) -> float | None:
+        if self.path() is None:
+            return None
+        with self._lock:
+            return self._load().get(key)
+
+    def put(self, key: str, value: float) -> None:
+        path = self.path()
+        if path is None or not math.isfinite(value):
+            return
+        with self._lock:
+            data = self._load()
+            data[key] = value
+            if len(data) > self.LIMIT:
+                for old in list(data)[: len(data) - self.LIMIT]:
+                    del data[old]
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, suffix=".tmp") as tmp:
+                    json.dump(data, tmp)
+                os.replace(tmp.name, path)
+            except OSError:
+                pass
+
+
+_DISK = _DiskCache()
+
+
+def _compose(accountant: str, history: tuple, delta: float) -> float:
     from opacus.accountants import GaussianAccountant, PRVAccountant, RDPAccountant
 
     with warnings.catch_warnings():
