@@ -124,10 +124,11 @@ def estimate_cost(run: Any, attack: str = "threshold", n_reference: int = 2, *, 
     from workbench.audit.attacks import require_run
 
     require_run(run, attack)
-    from workbench.audit._target import as_target
-
-    target = as_target(run)
-    rows = reference_rows(run, target.reference_frame)
+    test = getattr(run, "test", None)
+    n_test = 0 if test is None else len(test)
+    has_audit_rows = run.non_members is not None and len(run.non_members) > 0
+    # as in membership_inference: all test rows, or the half not used as non-members when the run kept none aside
+    rows = int(min(len(run.members), (n_test if has_audit_rows else n_test - n_test // 2) // 2))
     workers = default_workers(n_reference) if n_jobs is None else min(n_jobs, n_reference)
     per_model = _run_seconds(run)
     if per_model is None or per_model <= 0:
