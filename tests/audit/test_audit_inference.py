@@ -159,3 +159,9 @@ def test_registered_attack_is_used_by_name(overfit_model, noisy_data):
         assert "time unknown" in res.cost.describe()
     finally:
         attacks._ATTACKS.pop("inverted")
+
+
+def test_progress_bar_shows_the_cost(overfit_model, noisy_data, capsys):
+    res = _audit(overfit_model, noisy_data, progress=True)
+    assert "threshold: no extra models" in capsys.readouterr().err
+    assert res.cost.n_models == 0
