@@ -76,9 +76,9 @@ class Hierarchy:
         out.columns = [f"level{j}" for j in range(self.n_levels)]
         return out
 
-    def to_anjana(self) -> dict[int, np.ndarray]:
-        """The ``{level: array}`` dict anjana expects (a fresh one on every call: anjana mutates it)."""
-        return {j: self.table[j].to_numpy(copy=True) for j in range(self.n_levels)}
+    def to_anjana(self) -> dict[int, pd.Series]:
+        """The ``{level: values}`` dict anjana expects (a fresh one on every call: anjana mutates it)."""
+        return {j: pd.Series(self.table[j].to_numpy(copy=True), dtype=object) for j in range(self.n_levels)}
 
     def validate(self, values: Iterable | None = None) -> Hierarchy:
         """Raise :class:`HierarchyError` naming every problem; return ``self`` when there is none."""
