@@ -55,7 +55,8 @@ class BudgetSummary:
         """One line, e.g. ``"ε spent on adult: 1.50 of 3"``."""
         where = f" on {self.dataset_name}" if self.dataset_name else ""
         of = f" of {self.budget:g}" if self.budget is not None else " (no budget set)"
-        return f"ε spent{where}: {self.spent:.3g}{of}"
+        spent = f"{self.spent:.3g}" if math.isfinite(self.spent) else "∞ (a model was trained on it without DP)"
+        return f"ε spent{where}: {spent}{of}"
 
     def _repr_html_(self) -> str:
         share = 0.0 if not self.budget else min(self.spent / self.budget, 1.0)

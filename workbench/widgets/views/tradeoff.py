@@ -80,7 +80,8 @@ class TradeoffView(widgets.VBox):
             return
         self.figure.flush()
         frame = self.state.frame()
-        self.table.value = frame_html(frame[[c for c in _SHOWN if c in frame.columns]], rows=20)
+        shown = [c for c in _SHOWN if c in frame.columns and frame[c].notna().any()]
+        self.table.value = frame_html(frame[shown], rows=20)
 
     def _report_written(self, change: Any) -> None:
         path = html.escape(self.state.report_path)
