@@ -60,9 +60,10 @@ class DataState(HasTraits):
 
         try:
             value: Any = source
+            name = None
             if isinstance(source, str) and source in self.namespace:
-                value = self.namespace[source]
-            dataset = value if isinstance(value, Dataset) else wb.load_dataset(value, target=target)
+                value, name = self.namespace[source], source
+            dataset = value if isinstance(value, Dataset) else wb.load_dataset(value, target=target, name=name)
         except Exception as exc:  # shown in the panel, never a traceback in the UI
             self.error = describe_error(exc)
             return False

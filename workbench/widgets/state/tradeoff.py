@@ -69,6 +69,11 @@ class TradeoffState(HasTraits):
     report_path = Unicode("", help="where the last report was written")
     job = Instance(Job, args=())
 
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if "grid" not in kwargs:
+            self.grid = TECHNIQUES[self.technique][1]
+
     @observe("technique")
     def _technique_changed(self, change: Any) -> None:
         old = TECHNIQUES.get(change["old"], ("", ""))[1]

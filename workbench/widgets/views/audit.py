@@ -41,6 +41,7 @@ class AuditView(widgets.VBox):
         state.observe(self._run_changed, "run")
         state.observe(self._result_changed, "result")
         self._run_changed(None)
+        self._cost_changed(None)
         super().__init__(
             [
                 self.model_line,

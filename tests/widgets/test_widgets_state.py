@@ -1,0 +1,175 @@
+"""The dashboard's state objects, without any view: load, roles, anonymise, train, audit, trade-off, budget."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from workbench.widgets.state import (
+    AnonymiseState,
+    AuditState,
+    BudgetState,
+    DashboardState,
+    DataState,
+    RiskState,
+    TradeoffState,
+    TrainState,
+)
+
+
+def frame_hash(frame: pd.DataFrame) -> int:
+    return int(pd.util.hash_pandas_object(frame, index=True).sum())
+
+
+def test_data_state_lists_and_loads_namespace_frames_without_mutating(small_frame):
+    before = frame_hash(small_frame)
+    state = DataState(namespace={"people": small_frame, "_hidden": small_frame, "n": 3})
+    assert state.sources() == ["adult", "diabetes", "patients", "people"]
+    assert state.load("people", target="income")
+    assert state.dataset.name == "people" and len(state.dataset.frame) == 1500
+    assert state.roles["age"] == "quasi_identifier" and "demographic" in state.reasons["age"]
+    assert frame_hash(small_frame) == before
+
+
+def test_data_state_errors_are_messages(small):
+    state = DataState()
+    assert not state.load("adlt")
+    assert "adult" in state.error
+    assert not state.set_role("age", "quasi_identifier")
+    assert state.error == "Load a dataset first."
+    state.load(small)
+    assert not state.set_role("agee", "quasi_identifier")
+    assert "agee" in state.error
+    assert state.roles["age"] == "quasi_identifier"
+    assert state.set_role("fnlwgt", "sensitive") and state.error == ""
+    assert state.dataset.roles["fnlwgt"].value == "sensitive"
+
+
+def test_risk_state(small):
+    state = RiskState()
+    assert not state.compute()
+    state.dataset = small
+    assert state.compute()
+    assert state.job.wait(60) == "done"
+    assert state.report.k >= 1 and state.report is state.job.result
+
+
+def test_anonymise_latest_values_win_and_cache(small):
+    state = AnonymiseState(prefetch=0)
+    state.dataset = small
+    assert state.wait(60) and state.result.statement.k >= 5
+    first = state.result
+    for k in range(6, 16):  # faster than it can compute: only the last values are shown
+        state.k = k
+    assert state.wait(60)
+    assert state.k == 15 and state.result.statement.k >= 15 and not state.cached
+    assert (
+        state.result.data.groupby(list(state.result.quasi_identifiers), observed=True, dropna=False).size().min() >= 15
+    )
+    state.k = 5
+    assert state.wait(5) and state.cached and state.result is first
+
+
+def test_anonymise_prefetches_neighbours(small):
+    state = AnonymiseState(prefetch=2)
+    state.dataset = small
+    assert state.wait(60, prefetch=True)
+    state.k = 6
+    assert state.cached and state.result.statement.k >= 6  # shown at once, from the prefetch
+
+
+def test_anonymise_infeasible_values_show_an_error(small):
+    state = AnonymiseState(prefetch=0)
+    state.dataset = small
+    state.wait(60)
+    kept = state.result
+    state.max_suppression = 0.0
+    state.k = 5000
+    assert state.wait(60)
+    assert state.error and "5000" in state.error
+    assert state.result is kept  # the last good table stays on screen
+
+
+@pytest.fixture(scope="module")
+def trained(small):
+    state = TrainState(epsilon=1.0, epochs=2, audit_fraction=0.3)
+    state.dataset = small
+    assert state.start()
+    assert state.job.wait(120) == "done", state.job.error
+    return state
+
+
+def test_train_streams_history_and_states_privacy(trained):
+    assert [r["epoch"] for r in trained.history] == [1, 2]
+    assert all({"loss", "accuracy", "epsilon"} <= set(r) for r in trained.history)
+    assert trained.history[0]["epsilon"] < trained.history[1]["epsilon"] <= 1.0 + 1e-9
+    statement = trained.result.statement
+    assert statement.epsilon <= 1.0 + 1e-9 and statement.noise_multiplier > 0
+    assert trained.job.progress == 1.0
+
+
+def test_train_stop_button_event_stops_early(small):
+    state = TrainState(epsilon=None, epochs=400, audit_fraction=0.0)
+    state.dataset = small
+    state.start()
+    deadline = time.monotonic() + 60
+    while not state.history and time.monotonic() < deadline:
+        time.sleep(0.01)
+    state.job.stop()
+    assert state.job.wait(60) == "stopped"
+    assert state.result.stopped and len(state.history) < 400
+
+
+def test_audit_state_cost_and_result(trained):
+    state = AuditState()
+    state.run = trained.result
+    assert "threshold trains no extra model" in state.cost
+    state.attack = "rmia"
+    assert "rmia trains 2 reference models" in state.cost
+    state.attack = "threshold"
+    assert state.start()
+    assert state.job.wait(60) == "done", state.job.error
+    assert 0 <= state.result.auc <= 1
+    assert state.result.claimed_epsilon == pytest.approx(trained.result.statement.epsilon)
+
+
+def test_tradeoff_state_streams_points_and_exports(small, tmp_path):
+    state = TradeoffState(technique="dp", grid="0.5, none", epochs=1, executor="serial")
+    state.dataset = small
+    seen = []
+    state.observe(lambda c: seen.append(len(c["new"])), "points")
+    assert state.start()
+    assert state.job.wait(120) == "done", state.job.error
+    assert seen[-1] == 2 and 1 in seen  # points arrived one at a time
+    assert np.isinf(state.frame()["epsilon"].astype(float)).sum() == 1
+    path = state.export_report(tmp_path / "sweep.html")
+    assert path.exists() and state.report_path == str(path)
+
+
+def test_tradeoff_bad_grid_is_a_message(small):
+    state = TradeoffState(technique="k-anonymity", grid="2, five")
+    state.dataset = small
+    assert not state.start()
+    assert state.job.error == "ValueError: 'five' in the grid is not an integer"
+    assert TradeoffState(technique="dp").grid == "0.05, 0.2, 1, none"
+    assert state.export_report() is None and "Run a sweep first" in state.job.error
+
+
+def test_budget_state_reads_the_session_ledger(trained, small):
+    state = BudgetState()
+    state.refresh(small)
+    assert state.spent >= trained.result.statement.epsilon - 1e-9
+    assert state.dataset_name == "adult-1500" and "ε spent on adult-1500" in state.text
+
+
+def test_dashboard_state_wires_tabs(small_frame):
+    state = DashboardState(namespace={"people": small_frame}, seed=3)
+    assert state.data.load("people", target="income")
+    for child in (state.risk, state.anonymise, state.train, state.tradeoff):
+        assert child.dataset is state.data.dataset
+    assert state.train.seed == state.tradeoff.seed == 3
+    state.train.result = "a run"
+    assert state.audit.run == "a run"
