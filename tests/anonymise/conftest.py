@@ -34,7 +34,7 @@ def canon_frame(frame: pd.DataFrame, qis: list[str], sensitive: list[str]) -> pd
     return out
 
 
-def pycanon_check(result, *, k=None, l=None, t=None, entropy_l=None):
+def pycanon_check(result, *, k=None, l=None, t=None, entropy_l=None):  # noqa: E741
     """Re-check a released table with pyCANON (independent of our code): k, l, t at least what was asked."""
     from pycanon import anonymity
 

@@ -48,7 +48,7 @@ def test_release_is_shuffled_and_seeded(adult_small):
     ("l_kind", "l", "check"),
     [("distinct", 2, "l"), ("entropy", 1.5, "entropy_l"), ("recursive", 2, "l")],
 )
-def test_l_diversity(adult_tiny, l_kind, l, check):
+def test_l_diversity(adult_tiny, l_kind, l, check):  # noqa: E741
     result = wb.anonymise(
         adult_tiny, k=3, l=l, l_kind=l_kind, c=4.0, quasi_identifiers=ADULT_QIS[:4], sensitive=["income"]
     )
@@ -174,7 +174,7 @@ def _with_missing_branch(h: Hierarchy) -> Hierarchy:
 
 @pytest.mark.parametrize("k", [2, 5, 10])
 def test_never_loses_more_than_anjana(adult, k):
-    frame = adult.frame.sample(1500, random_state=11)[ADULT_QIS + ["income"]].copy()
+    frame = adult.frame.sample(1500, random_state=11)[[*ADULT_QIS, "income"]].copy()
     for col in ADULT_QIS[1:]:
         frame[col] = frame[col].astype(object).where(frame[col].notna(), "?")
     hierarchies = {q: _with_missing_branch(h) for q, h in adult_hierarchies().items() if q in ADULT_QIS}

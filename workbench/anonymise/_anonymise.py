@@ -177,10 +177,9 @@ def _prepare_hierarchies(cols: Columns, given: Mapping[str, Any] | None) -> list
         spec = given.get(col)
         if spec is None:
             candidate = bundled.get(col)
-            if candidate is not None:
-                if covers_values(candidate, series):  # bundled hierarchies are validated in the tests
-                    chosen[col] = candidate
-                    continue
+            if candidate is not None and covers_values(candidate, series):  # bundled ones are validated in tests
+                chosen[col] = candidate
+                continue
             chosen[col] = auto_hierarchy(series)
             continue
         if isinstance(spec, Hierarchy):

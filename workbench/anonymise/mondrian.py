@@ -62,7 +62,7 @@ def _scale(col: EncodedColumn) -> tuple[np.ndarray, float]:
 
 
 def _check_whole_table(checker, n: int, reference: list[np.ndarray], model: PrivacyModel, parts) -> None:
-    sizes, ok = checker.class_ok(np.zeros(n, dtype=np.int64), 1, reference)
+    _sizes, ok = checker.class_ok(np.zeros(n, dtype=np.int64), 1, reference)
     if ok[0]:
         return
     found = [f"k={n}"]

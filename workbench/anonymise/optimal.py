@@ -168,7 +168,9 @@ class Lattice:
         """(records suppressed, suppressed-row mask, information loss) at this node."""
         suppressed, rows, snap, codes = self.check(node, base=base)
         kept = snap.weights * ~rows
-        total = sum(float(np.sum(kept * self.label_loss[i][j][c])) for i, (j, c) in enumerate(zip(node, codes)))
+        total = sum(
+            float(np.sum(kept * self.label_loss[i][j][c])) for i, (j, c) in enumerate(zip(node, codes, strict=True))
+        )
         loss = (total + float(snap.weights[rows].sum()) * self.d) / (self.n * self.d)
         return suppressed, rows, float(loss)
 

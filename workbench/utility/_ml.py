@@ -158,6 +158,9 @@ def _encode(
             mids = {normalise(lbl): midpoint(lbl) for lbl in labels}
             train_cols[col] = np.array([mids.get(normalise(v), np.nan) for v in train], dtype=float)
             test_cols[col] = pd.to_numeric(real, errors="coerce").to_numpy(dtype=float)
+            if np.isnan(train_cols[col]).all():  # suppressed to '*' everywhere: nothing left to learn from
+                train_cols[col] = np.zeros(len(train))
+                test_cols[col] = np.zeros(len(real))
             continue
         train_cols[col], test_cols[col] = _categorical(train, real, labels, generalisations.get(col))
     return pd.DataFrame(train_cols), pd.DataFrame(test_cols)
@@ -180,7 +183,9 @@ def _categorical(train: pd.Series, real: pd.Series, labels: pd.Series, generalis
     mapped = {normalise(u): (keys[c] if c >= 0 else None) for u, c in zip(uniques, choice, strict=True)}
     categories = [k for k in keys if k not in ("*", "?")]
     train_values = train.map(normalise).where(train.notna(), None)
+    train_values = train_values.where(~train_values.isin(["*", "?"]), None)  # fully generalised: missing
     test_values = real.map(lambda v: mapped.get(normalise(v)))
+    test_values = test_values.where(test_values.isin(categories), None)
     if len(categories) > _MAX_CATEGORIES:  # too many for native categorical splits: ordinal codes
         index = {k: i for i, k in enumerate(categories)}
         return (
