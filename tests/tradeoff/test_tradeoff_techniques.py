@@ -50,14 +50,17 @@ def test_every_dp_point_goes_into_the_callers_ledger_and_the_total_is_honest(dp_
     assert "itself a use of the data" in result.budget_note and "without DP" in result.budget_note
 
 
-def test_dp_sweep_gives_the_same_numbers_on_local_processes_and_dask(dp_serial, small_adult, dask_client):
-    serial, _ = dp_serial
+def test_dp_sweep_gives_the_same_numbers_on_every_executor_however_points_are_grouped(small_adult, dask_client):
+    import concurrent.futures as cf
+
     columns = ["epsilon", "accuracy", "auc", "mia_auc"]
-    kwargs = {"epsilons": [1.0, None], "epochs": 2, "ledger": PrivacyLedger(), "public_schema": True}
-    processes = wb.tradeoff(small_adult, "dp", executor="processes", **kwargs)
-    dask = wb.tradeoff(small_adult, "dp", executor=dask_client, **kwargs)
-    for other in (processes, dask):
-        np.testing.assert_allclose(other.results[columns].to_numpy(), serial.results[columns].to_numpy(), rtol=1e-9)
+    kwargs = {"epsilons": [0.5, 1.0, 2.0, None], "epochs": 1, "ledger": PrivacyLedger(), "public_schema": True}
+    serial = wb.tradeoff(small_adult, "dp", executor="serial", **kwargs)  # groups [0.5], [1, 2], [None]
+    # two processes / two Dask workers: the same groups; three threads: every point on its own
+    for executor in ("processes", dask_client, cf.ThreadPoolExecutor(3)):
+        other = wb.tradeoff(small_adult, "dp", executor=executor, **kwargs)
+        np.testing.assert_array_equal(other.results[columns].to_numpy(), serial.results[columns].to_numpy())
+    assert serial.points[1].details["computed_with"] == [1.0, 2.0]
 
 
 def test_a_workers_privacy_warning_reaches_the_caller_once(small_adult):

@@ -14,7 +14,7 @@ import numpy as np
 
 from workbench.tradeoff._registry import register_technique
 
-__all__ = ["dp_point", "kanonymity_point", "pseudonymise_dp_point"]
+__all__ = ["dp_point", "dp_points", "kanonymity_point", "pseudonymise_dp_point", "pseudonymise_dp_points"]
 
 _ROC_POINTS = 200
 
@@ -99,10 +99,23 @@ def dp_point(dataset: Any, epsilon: float, options: Mapping[str, Any], seed: int
     return _dp_outcome(run, options, seed, stop)
 
 
-def pseudonymise_dp_point(
-    dataset: Any, epsilon: float, options: Mapping[str, Any], seed: int, stop: Any
-) -> dict[str, Any]:
-    """Pseudonymise the identifiers with a fresh secret key (never returned), then train with DP-SGD."""
+def stackable(epsilon: float, options: Mapping[str, Any]) -> bool:
+    """DP points of a built-in model are trained together (same numbers as one by one, less overhead)."""
+    from workbench.tradeoff._stacked import can_stack
+
+    return epsilon is not None and math.isfinite(epsilon) and can_stack(options)
+
+
+def dp_points(dataset: Any, epsilons: list[float], options: Mapping[str, Any], seed: int, stop: Any) -> list[dict]:
+    """Several ε at once: the models are trained together in one vectorised DP-SGD loop, then each is audited."""
+    from workbench.tradeoff._stacked import train_stacked
+
+    runs = train_stacked(dataset, epsilons, options, seed, stop)
+    return [_dp_outcome(run, options, seed, stop) for run in runs]
+
+
+def _pseudonymised(dataset: Any) -> tuple[Any, list[str]]:
+    """The dataset with identifiers replaced by keyed HMAC tokens under a fresh key that is never returned."""
     import secrets
 
     from workbench.anonymise import pseudonymise
@@ -120,12 +133,30 @@ def pseudonymise_dp_point(
         description=dataset.description,
         source=dataset.source,
     )
-    run = _train(released, epsilon, options, seed, stop)
-    out = _dp_outcome(run, options, seed, stop)
+    return released, list(getattr(pseudo, "columns", None) or dataset.identifiers)
+
+
+def _with_pseudonyms(out: dict[str, Any], columns: list[str]) -> dict[str, Any]:
     if not out.get("stopped"):
-        columns = list(getattr(pseudo, "columns", None) or dataset.identifiers)
         out["statement"] = {**out["statement"], "pseudonymised": {"method": "hmac", "columns": columns}}
     return out
+
+
+def pseudonymise_dp_points(
+    dataset: Any, epsilons: list[float], options: Mapping[str, Any], seed: int, stop: Any
+) -> list[dict]:
+    """Pseudonymise once, then train the models of several ε together."""
+    released, columns = _pseudonymised(dataset)
+    return [_with_pseudonyms(out, columns) for out in dp_points(released, epsilons, options, seed, stop)]
+
+
+def pseudonymise_dp_point(
+    dataset: Any, epsilon: float, options: Mapping[str, Any], seed: int, stop: Any
+) -> dict[str, Any]:
+    """Pseudonymise the identifiers with a fresh secret key (never returned), then train with DP-SGD."""
+    released, columns = _pseudonymised(dataset)
+    run = _train(released, epsilon, options, seed, stop)
+    return _with_pseudonyms(_dp_outcome(run, options, seed, stop), columns)
 
 
 def kanonymity_point(dataset: Any, k: float, options: Mapping[str, Any], seed: int, stop: Any) -> dict[str, Any]:
@@ -184,6 +215,8 @@ register_technique(
     parameter="epsilon",
     spends_budget=True,
     description="DP-SGD training (Opacus) at each ε; utility = test accuracy/AUC; leakage = membership inference",
+    compute_group=dp_points,
+    groupable=stackable,
 )
 register_technique(
     "k-anonymity",
@@ -197,4 +230,6 @@ register_technique(
     parameter="epsilon",
     spends_budget=True,
     description="keyed-HMAC pseudonyms for identifiers, then DP-SGD training at each ε",
+    compute_group=pseudonymise_dp_points,
+    groupable=stackable,
 )

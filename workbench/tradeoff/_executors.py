@@ -37,6 +37,7 @@ class Runner:
     name = "executor"
     stop_arg: Any = None
     threads: int | None = None
+    parallelism: int = 1  # points that run at the same time
 
     def __init__(self, executor: cf.Executor) -> None:
         self.executor = executor
@@ -65,6 +66,7 @@ class ExecutorRunner(Runner):
     def __init__(self, executor: cf.Executor, stop: threading.Event) -> None:
         super().__init__(executor)
         self.name = type(executor).__name__
+        self.parallelism = int(getattr(executor, "_max_workers", 0) or cpu_count())
         # threads share memory with us: they can watch the user's stop event directly
         if isinstance(executor, cf.ThreadPoolExecutor):
             self.stop_arg = stop
@@ -179,6 +181,7 @@ class ProcessRunner(Runner):
         self.pool, self._warm = _lease_pool(max(1, workers or cpu_count()))
         super().__init__(self.pool.executor)
         self.workers, self.threads = self.pool.workers, self.pool.threads
+        self.parallelism = self.workers
         self.stop_arg = USE_WORKER_STOP
 
     def signal_stop(self) -> None:
@@ -235,6 +238,7 @@ class DaskRunner(Runner):
         super().__init__(client.get_executor(pure=False))
         self.client = client
         self.threads = 1
+        self.parallelism = max(1, sum(client.nthreads().values()))
         name = f"workbench-stop-{uuid.uuid4().hex}"
         self._event = Event(name, client=client)
         self.stop_arg = DaskStop(name)

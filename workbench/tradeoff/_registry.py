@@ -32,6 +32,11 @@ class Technique:
         Whether its points spend differential-privacy budget on the dataset (recorded in the ledger).
     description : str
         One line for listings.
+    compute_group : callable, optional
+        ``compute_group(dataset, values, options, seed, stop) -> list of dict``: several values at once, with
+        results equal to ``compute`` value by value (e.g. DP models trained together in one vectorised loop).
+    groupable : callable, optional
+        ``groupable(value, options) -> bool``: which values ``compute_group`` may take.
     """
 
     name: str
@@ -39,6 +44,8 @@ class Technique:
     compute: ComputeFn
     spends_budget: bool = False
     description: str = ""
+    compute_group: ComputeFn | None = None
+    groupable: Callable[[float, Mapping[str, Any]], bool] | None = None
 
 
 _REGISTRY: dict[str, Technique] = {}
@@ -52,6 +59,8 @@ def register_technique(
     spends_budget: bool = False,
     description: str = "",
     replace: bool = False,
+    compute_group: ComputeFn | None = None,
+    groupable: Callable[[float, Mapping[str, Any]], bool] | None = None,
 ) -> Technique:
     """Add a technique to the registry so ``tradeoff(data, name, ...)`` can sweep it.
 
@@ -71,7 +80,7 @@ def register_technique(
         raise InvalidParameterError(f"A technique named {name!r} is already registered; pass replace=True.")
     if not callable(compute):
         raise InvalidParameterError(f"The 'compute' of technique {name!r} must be callable; got {compute!r}.")
-    technique = Technique(name, parameter, compute, spends_budget, description)
+    technique = Technique(name, parameter, compute, spends_budget, description, compute_group, groupable)
     _REGISTRY[name] = technique
     return technique
 

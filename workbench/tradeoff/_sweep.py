@@ -55,10 +55,26 @@ class SweepPlan:
     seed: int
     info: Mapping[str, Any] = field(default_factory=dict)
 
-    @property
-    def tasks(self) -> list[PointTask]:
+    def tasks(self, parallelism: int = 1) -> list[PointTask]:
+        """One task per grid value, except values the technique computes together: the first of those alone
+        (a point arrives early), the others split into ``parallelism - 1`` groups (results are the same)."""
         t = self.technique
-        return [PointTask(t.name, t.parameter, i, v, self.options, self.seed) for i, v in enumerate(self.grid)]
+        together = []
+        if t.compute_group is not None and t.groupable is not None:
+            together = [i for i, v in enumerate(self.grid) if t.groupable(v, self.options)]
+        groups: list[list[int]] = []
+        if len(together) > max(1, parallelism):
+            groups.append(together[:1])
+            rest, n_groups = together[1:], max(1, parallelism - 1)
+            size = math.ceil(len(rest) / n_groups)
+            groups += [rest[i : i + size] for i in range(0, len(rest), size)]
+        else:
+            groups += [[i] for i in together]
+        groups += [[i] for i in range(len(self.grid)) if i not in together]
+        return [
+            PointTask(t.name, t.parameter, tuple(g), tuple(self.grid[i] for i in g), self.options, self.seed)
+            for g in groups
+        ]
 
 
 def _grid(technique: Technique, epsilons: Iterable | None, ks: Iterable | None) -> tuple[float, ...]:
@@ -130,38 +146,45 @@ def _stream(
     from tqdm.auto import tqdm
 
     stop = stop if stop is not None else threading.Event()
-    tasks = plan.tasks
-    runner = open_runner(executor, len(tasks), stop)
+    runner = open_runner(executor, len(plan.grid), stop)
+    tasks = plan.tasks(runner.parallelism)
     state["executor"] = runner.name
     pending: set = set()
     seen_warnings: set[tuple[str, str]] = set()
-    bar = tqdm(total=len(tasks), desc=f"{plan.technique.name} sweep", unit="point", disable=not progress)
+    bar = tqdm(total=len(plan.grid), desc=f"{plan.technique.name} sweep", unit="point", disable=not progress)
     try:
         data = runner.put_dataset(plan.ref)
-        compute = plan.technique.compute
+        technique = plan.technique
         index_of = {}
         for task in tasks:
-            future = runner.submit(run_point, compute, task, data, runner.threads, runner.stop_arg)
-            index_of[future] = task[2]
+            group = technique.compute_group if len(task.values) > 1 or _grouped(technique, task, plan) else None
+            future = runner.submit(run_point, technique.compute, task, data, runner.threads, runner.stop_arg, group)
+            index_of[future] = task.indices[0]
             pending.add(future)
         while pending and not stop.is_set():
             done, pending = runner.wait(pending, _POLL_SECONDS)
             for future in sorted(done, key=index_of.__getitem__):
-                point = future.result()  # a point's error ends the sweep with that error
-                bar.update(1)
-                if point is None or stop.is_set():
-                    continue
-                if plan.technique.spends_budget:  # a non-private run is recorded too: the ledger counts it as ε = ∞
-                    record_point(ledger, point)
-                state["order"].append(point.index)
-                reemit_warnings(point, seen_warnings)
-                yield point
+                points = future.result()  # a point's error ends the sweep with that error
+                bar.update(len(points))
+                for point in points:
+                    if point is None or stop.is_set():
+                        continue
+                    if technique.spends_budget:  # a non-private run is recorded too: the ledger counts it as ε = ∞
+                        record_point(ledger, point)
+                    state["order"].append(point.index)
+                    reemit_warnings(point, seen_warnings)
+                    yield point
     finally:
-        state["stopped"] = bool(pending) or (stop.is_set() and len(state["order"]) < len(tasks))
+        state["stopped"] = bool(pending) or (stop.is_set() and len(state["order"]) < len(plan.grid))
         if pending:
             runner.signal_stop()
         runner.close(pending)
         bar.close()
+
+
+def _grouped(technique: Technique, task: PointTask, plan: SweepPlan) -> bool:
+    """A single value the technique can group is computed the grouped way too, so numbers never depend on grouping."""
+    return technique.groupable is not None and technique.groupable(task.values[0], plan.options)
 
 
 def iter_tradeoff(

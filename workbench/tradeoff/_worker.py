@@ -35,57 +35,69 @@ def _set_threads(threads: int | None) -> None:
 
 
 class PointTask(NamedTuple):
-    """What to compute for one point, as a picklable tuple."""
+    """What to compute: one grid value, or several computed together (``indices``/``values``), picklable."""
 
     technique: str
     parameter: str
-    index: int
-    value: float
+    indices: tuple[int, ...]
+    values: tuple[float, ...]
     options: Mapping[str, Any]
     seed: int
 
 
 def run_point(
-    compute: Any, task: tuple, ref: DatasetRef, threads: int | None = None, stop: Any = None
-) -> TradeoffPoint | None:
-    """Compute one point; ``None`` when it was stopped before finishing."""
-    technique, parameter, index, value, options, seed = task
+    compute: Any, task: tuple, ref: DatasetRef, threads: int | None = None, stop: Any = None, group: Any = None
+) -> list[TradeoffPoint | None]:
+    """Compute a task's points (``group`` computes several values at once); ``None`` for a point stopped early."""
+    technique, parameter, indices, values, options, seed = task
     _set_threads(threads)
     if stop == USE_WORKER_STOP:
         stop = _WORKER_STOP
     if stop is not None and stop.is_set():
-        return None
+        return [None] * len(values)
     dataset = ref.resolve()
     start = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:  # warnings travel back with the point (see re-emit)
         warnings.simplefilter("always")
-        out = dict(compute(dataset, value, options, seed, stop))
+        if group is not None:
+            outs = [dict(o) for o in group(dataset, list(values), options, seed, stop)]
+        else:
+            outs = [dict(compute(dataset, v, options, seed, stop)) for v in values]
     seconds = time.perf_counter() - start
-    if out.pop("stopped", False):
-        return None
-    details = dict(out.get("details", {}))
-    if caught:
-        details["warnings"] = [[w.category.__name__, str(w.message)] for w in caught]
-    epsilon = out.get("epsilon")
-    return TradeoffPoint(
-        technique=technique,
-        parameter=parameter,
-        value=math.inf if value is None else float(value),
-        epsilon=math.inf if epsilon is None else float(epsilon),
-        delta=None if out.get("delta") is None else float(out["delta"]),
-        k=out.get("k"),
-        l=out.get("l"),
-        t=out.get("t"),
-        utility=_plain(out.get("utility", {})),
-        leakage=_plain(out.get("leakage", {})),
-        statement=_plain(out.get("statement", {})),
-        details=_plain(details),
-        seconds=seconds,
-        seed=seed,
-        index=index,
-        dataset_name=dataset.name,
-        dataset_fingerprint=ref.key,
-    )
+    caught_list = [[w.category.__name__, str(w.message)] for w in caught]
+    points = []
+    for index, value, out in zip(indices, values, outs, strict=True):
+        if out.pop("stopped", False):
+            points.append(None)
+            continue
+        details = dict(out.get("details", {}))
+        if caught_list:
+            details["warnings"] = caught_list
+        if len(values) > 1:
+            details["computed_with"] = [v if math.isfinite(v) else None for v in values]
+        epsilon = out.get("epsilon")
+        points.append(
+            TradeoffPoint(
+                technique=technique,
+                parameter=parameter,
+                value=math.inf if value is None else float(value),
+                epsilon=math.inf if epsilon is None else float(epsilon),
+                delta=None if out.get("delta") is None else float(out["delta"]),
+                k=out.get("k"),
+                l=out.get("l"),
+                t=out.get("t"),
+                utility=_plain(out.get("utility", {})),
+                leakage=_plain(out.get("leakage", {})),
+                statement=_plain(out.get("statement", {})),
+                details=_plain(details),
+                seconds=seconds / len(values) if group is None else seconds,
+                seed=seed,
+                index=index,
+                dataset_name=dataset.name,
+                dataset_fingerprint=ref.key,
+            )
+        )
+    return points
 
 
 def reemit_warnings(point: TradeoffPoint, seen: set[tuple[str, str]]) -> None:

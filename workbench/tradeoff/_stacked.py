@@ -1,0 +1,247 @@
+"""Train the models of several ε in ONE loop: the same DP-SGD as ``workbench.train``, vectorised across models.
+
+Separate runs with the same seed draw the same Poisson batches and the same standard-normal noise (the draws do not
+depend on ε), so K models are trained together: one forward/backward over stacked weights ``[K, out, in]``, per-model
+per-example clipping (ghost norms), per-model noise ``σ_k · C · z`` with the shared draw ``z``, and Adam, all
+element-wise per model. Each result is a regular :class:`~workbench.dp.TrainResult` with its own statement. Small
+models are bound by per-operation overhead, so K models cost far less than K runs.
+
+Only built-in models (``"logreg"``, ``"mlp"``: ``nn.Linear`` layers and ReLU) are stacked; anything else trains
+one by one with :func:`workbench.train`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+__all__ = ["can_stack", "train_stacked"]
+
+
+def can_stack(options: Mapping[str, Any]) -> bool:
+    """Whether the runs of these options can be trained together (built-in model, Adam, private)."""
+    return isinstance(options.get("model"), str) and options.get("model") in ("logreg", "mlp")
+
+
+def _configs(dataset: Any, epsilons: Sequence[float], options: Mapping[str, Any], seed: int) -> list[Any]:
+    from workbench.dp import TrainConfig
+
+    identifiers = set(dataset.identifiers)
+    features = tuple(c for c in dataset.train.columns if c != dataset.target and c not in identifiers)
+    return [
+        TrainConfig(
+            model=options["model"],
+            epsilon=float(e),
+            delta=options.get("delta"),
+            epochs=options["epochs"],
+            batch_size=options["batch_size"],
+            lr=options.get("lr"),
+            max_grad_norm=float(options["max_grad_norm"]),
+            accountant=options["accountant"],
+            hidden=tuple(options.get("hidden") or (64, 64)),
+            audit_fraction=float(options.get("audit_fraction") or 0.0),
+            seed=seed,
+            public_schema=bool(options.get("public_schema")),
+            features=features,
+        )
+        for e in epsilons
+    ]
+
+
+class _StackedLinear:
+    """The layers of K copies of a Sequential of Linear / ReLU layers, as stacked tensors."""
+
+    def __init__(self, net: nn.Sequential, k: int) -> None:
+        self.kinds: list[str] = []
+        self.params: list[torch.Tensor] = []  # in net.parameters() order: weight, bias of each Linear
+        for layer in net:
+            if isinstance(layer, nn.Linear):
+                self.kinds.append("linear")
+                self.params.append(layer.weight.detach().unsqueeze(0).repeat(k, 1, 1).requires_grad_(True))
+                self.params.append(layer.bias.detach().unsqueeze(0).repeat(k, 1).requires_grad_(True))
+            elif isinstance(layer, nn.ReLU):
+                self.kinds.append("relu")
+            else:  # pragma: no cover - can_stack() admits only the built-in models
+                raise TypeError(f"cannot stack a {type(layer).__name__} layer")
+        self.k = k
+
+    def clipped_grads(
+        self, x: torch.Tensor, y: torch.Tensor, max_norm: float
+    ) -> tuple[list[torch.Tensor], torch.Tensor]:
+        """Per model, the sum over the batch of per-example gradients clipped to ``max_norm``; and the losses."""
+        h = x.unsqueeze(0).expand(self.k, -1, -1)
+        inputs, outputs, p = [], [], 0
+        for kind in self.kinds:
+            if kind == "relu":
+                h = torch.relu(h)
+                continue
+            weight, bias = self.params[p], self.params[p + 1]
+            p += 2
+            inputs.append(h)
+            h = torch.baddbmm(bias.unsqueeze(1), h, weight.transpose(1, 2))
+            outputs.append(h)
+        losses = F.cross_entropy(h.reshape(-1, h.shape[-1]), y.repeat(self.k), reduction="none").view(self.k, -1)
+        deltas = torch.autograd.grad(losses.sum(), outputs)
+        sq = torch.zeros(self.k, len(y), dtype=h.dtype)
+        for a, d in zip(inputs, deltas, strict=True):
+            sq = sq + d.pow(2).sum(2) * (a.detach().pow(2).sum(2) + 1.0)
+        scale = (max_norm / (sq.sqrt() + 1e-6)).clamp(max=1.0)
+        grads = []
+        for a, d in zip(inputs, deltas, strict=True):
+            scaled = d * scale.unsqueeze(2)
+            grads += [torch.bmm(scaled.transpose(1, 2), a.detach()), scaled.sum(1)]
+        return grads, losses.detach()
+
+    def load_into(self, net: nn.Sequential, i: int) -> nn.Sequential:
+        with torch.no_grad():
+            for target, source in zip(net.parameters(), self.params, strict=True):
+                target.copy_(source[i])
+        return net
+
+
+class _StackedAdam:
+    """Adam as in ``workbench.dp`` (the same element-wise update), on stacked parameters."""
+
+    def __init__(self, params: list[torch.Tensor], lr: float) -> None:
+        self.params, self.lr, self.t = params, lr, 0
+        self.m = [torch.zeros_like(p) for p in params]
+        self.v = [torch.zeros_like(p) for p in params]
+
+    @torch.no_grad()
+    def step(self, grads: list[torch.Tensor]) -> None:
+        self.t += 1
+        b1, b2, eps = 0.9, 0.999, 1e-8
+        c1, c2 = 1 - b1**self.t, 1 - b2**self.t
+        for p, g, m, v in zip(self.params, grads, self.m, self.v, strict=True):
+            m.mul_(b1).add_(g, alpha=1 - b1)
+            v.mul_(b2).addcmul_(g, g, value=1 - b2)
+            p.addcdiv_(m, v.div(c2).sqrt_().add_(eps), value=-self.lr / c1)
+
+
+def train_stacked(
+    dataset: Any, epsilons: Sequence[float], options: Mapping[str, Any], seed: int, stop: Any = None
+) -> list[Any]:
+    """One :class:`~workbench.dp.TrainResult` per ε, trained together; none recorded in any ledger."""
+    from workbench.dp import TrainResult, build_model, fit_encoder
+
+    dp_train = importlib.import_module("workbench.dp.train")  # the module (the package exports the function)
+    from workbench.dp._loop import evaluate
+
+    started = time.perf_counter()
+    configs = _configs(dataset, epsilons, options, seed)
+    first = configs[0]
+    members, non_members = dp_train.split_audit(
+        dataset.train, target=dataset.target, fraction=first.audit_fraction, seed=seed
+    )
+    encoder = fit_encoder(members, target=dataset.target, features=first.features, bounds=first.bounds,
+                          public_schema=first.public_schema, warn=True)  # fmt: skip
+    X, y = encoder.transform(members)
+    test = dp_train._drop_missing_target(dataset.test, dataset.target)
+    X_test, y_test = encoder.transform(test)
+    n = len(y)
+    per_epoch = math.ceil(n / first.batch_size)
+    rate, steps_total = 1.0 / per_epoch, per_epoch * first.epochs
+    delta = dp_train._delta(first, n)
+    sigmas = [dp_train._noise(c, rate, steps_total, delta)[0] for c in configs]
+    calibration_s = time.perf_counter() - started
+    net = build_model(first.model, encoder.n_features, encoder.n_classes, hidden=first.hidden, seed=seed)
+    schedules = [dp_train._EpsilonSchedule(c.accountant, s, rate, delta, per_epoch, c.epochs) for c, s in
+                 zip(configs, sigmas, strict=True)]  # fmt: skip
+    try:
+        with dp_train._threads(first.threads):
+            stack, histories, steps, stopped = _loop(net, X, y, X_test, y_test, configs, sigmas, rate, per_epoch,
+                                                     schedules, stop)  # fmt: skip
+    finally:
+        for schedule in schedules:
+            schedule.close()
+    total_s = time.perf_counter() - started
+    results = []
+    for i, (config, sigma) in enumerate(zip(configs, sigmas, strict=True)):
+        model = stack.load_into(build_model(first.model, encoder.n_features, encoder.n_classes,
+                                            hidden=first.hidden, seed=seed), i).eval()  # fmt: skip
+        statement = dp_train._statement(config, encoder, n, rate, sigma, steps, delta)
+        results.append(
+            TrainResult(
+                model=model,
+                encoder=encoder,
+                members=members,
+                non_members=non_members,
+                test=test,
+                target=dataset.target,
+                config=config,
+                statement=statement,
+                metrics=evaluate(model, X_test, y_test),
+                history=pd.DataFrame(histories[i], columns=dp_train._HISTORY_COLUMNS),
+                stopped=stopped,
+                dataset_name=dataset.name,
+                dataset_fingerprint=dataset.fingerprint,
+                engine="ghost-stacked",
+                timings={"calibration_s": calibration_s, "total_s": total_s, "stacked_with": len(configs)},
+            )
+        )
+    return results
+
+
+def _loop(net, X, y, X_test, y_test, configs, sigmas, rate, per_epoch, schedules, stop):
+    from workbench.dp._loop import evaluate
+
+    k, first = len(configs), configs[0]
+    stack = _StackedLinear(net, k)
+    optimizer = _StackedAdam(stack.params, first.learning_rate)
+    stds = torch.tensor([s * first.max_grad_norm for s in sigmas], dtype=torch.float32)
+    expected_batch = rate * len(y)
+    gen = torch.Generator().manual_seed(first.seed)
+    histories: list[list[dict[str, Any]]] = [[] for _ in range(k)]
+    steps, stopped = 0, False
+    probe = build_probe(net)
+    for epoch in range(1, first.epochs + 1):
+        started, losses = time.perf_counter(), []
+        for _ in range(per_epoch):
+            if stop is not None and stop.is_set():
+                stopped = True
+                break
+            index = torch.nonzero(torch.rand(len(y), generator=gen) < rate).squeeze(1)
+            if len(index) > 0:
+                grads, batch_losses = stack.clipped_grads(X[index], y[index], first.max_grad_norm)
+                losses.append(batch_losses.mean(1))
+            else:  # an empty Poisson batch still takes a noise-only step, as the accounting counts it
+                grads = [torch.zeros_like(p) for p in stack.params]
+                losses.append(torch.full((k,), math.nan))
+            with torch.no_grad():
+                for p, g in zip(stack.params, grads, strict=True):
+                    noise = torch.randn(p.shape[1:], generator=gen, dtype=p.dtype)
+                    g.add_(stds.view(-1, *([1] * (p.dim() - 1))) * noise).div_(expected_batch)
+            optimizer.step(grads)
+            steps += 1
+        if stopped and not losses:
+            break
+        seconds = time.perf_counter() - started
+        table = torch.stack(losses).numpy() if losses else np.empty((0, k))
+        for i in range(k):
+            model = stack.load_into(probe, i).eval()
+            metrics = evaluate(model, X_test, y_test)
+            finite = table[:, i][~np.isnan(table[:, i])]
+            histories[i].append({
+                "epoch": epoch, "steps": steps, "loss": float(finite.mean()) if len(finite) else math.nan,
+                "test_loss": metrics["loss"], "accuracy": metrics["accuracy"], "auc": metrics["auc"],
+                "epsilon": schedules[i](steps), "seconds": seconds, "partial": stopped,
+            })  # fmt: skip
+        if stopped:
+            break
+    return stack, histories, steps, stopped
+
+
+def build_probe(net: nn.Module) -> nn.Module:
+    """A copy of the network to evaluate each stacked model in turn."""
+    import copy
+
+    return copy.deepcopy(net)
