@@ -117,11 +117,14 @@ class Lattice:
         return self._up[key]
 
     def _pick(self, node: tuple[int, ...]) -> _Snapshot:
-        best = self.base
-        for snap in self.snapshots:
-            if len(snap.weights) < len(best.weights) and all(a <= b for a, b in zip(snap.levels, node, strict=True)):
-                best = snap
-        return best
+        """The smallest snapshot whose node is below ``node`` (so ``node`` rolls up from it)."""
+        if not self.snapshots:
+            return self.base
+        below = (self._levels <= np.asarray(node, dtype=np.int16)).all(axis=1)
+        if not below.any():
+            return self.base
+        sizes = np.where(below, self._sizes, np.inf)
+        return self.snapshots[int(np.argmin(sizes))]
 
     def classes(self, node: tuple[int, ...], base: bool = False, dense: bool = False):
         """(snapshot, codes at node, class id per snapshot row, number of ids)."""
@@ -162,11 +165,17 @@ class Lattice:
         self.snapshots.append(
             _Snapshot(tuple(node), [c[first] for c in codes], [s[first] for s in snap.sensitive], weights)
         )
+        self._levels = np.array([s.levels for s in self.snapshots], dtype=np.int16)
+        self._sizes = np.array([len(s.weights) for s in self.snapshots], dtype=float)
         del size
 
-    def evaluate(self, node: tuple[int, ...], base: bool = False) -> tuple[float, np.ndarray, float]:
-        """(records suppressed, suppressed-row mask, information loss) at this node."""
+    def evaluate(
+        self, node: tuple[int, ...], base: bool = False, max_suppressed: float = np.inf
+    ) -> tuple[float, np.ndarray, float]:
+        """(records suppressed, suppressed-row mask, information loss; inf above ``max_suppressed``)."""
         suppressed, rows, snap, codes = self.check(node, base=base)
+        if suppressed > max_suppressed:
+            return suppressed, rows, np.inf
         kept = snap.weights * ~rows
         total = sum(
             float(np.sum(kept * self.label_loss[i][j][c])) for i, (j, c) in enumerate(zip(node, codes, strict=True))
@@ -186,7 +195,7 @@ class _Search:
 
     def __init__(self, lattice: Lattice, monotone: ClassChecker | None, max_suppressed: float) -> None:
         self.lattice, self.monotone, self.max_suppressed = lattice, monotone, max_suppressed
-        self.tags: list[tuple[int, ...]] = []
+        self.tags = np.empty((0, lattice.d), dtype=np.int8)
         self.losses: dict[tuple[int, ...], float] = {}
         self.mono_ok: dict[tuple[int, ...], bool] = {}
         self.evaluated = 0
@@ -207,8 +216,7 @@ class _Search:
         """Information loss of a node, suppression included; inf when it is infeasible."""
         if node not in self.losses:
             self.evaluated += 1
-            suppressed, _, loss = self.lattice.evaluate(node)
-            self.losses[node] = loss if suppressed <= self.max_suppressed else np.inf
+            _, _, self.losses[node] = self.lattice.evaluate(node, max_suppressed=self.max_suppressed)
         return self.losses[node]
 
     def climb(self, node: tuple[int, ...]) -> tuple[int, ...]:
@@ -225,7 +233,7 @@ class _Search:
                     low = mid
             current[i] = low
         top = tuple(current)
-        self.tags.append(top)
+        self.tags = np.vstack([self.tags, np.asarray(top, dtype=np.int8)])
         return top
 
     def visit(self, node: tuple[int, ...], climb: bool) -> float:
@@ -294,19 +302,19 @@ def _search_materialised(lattice: Lattice, search: _Search, climb: bool, stop: t
                 return best, True
             if stop is not None and stop.is_set():
                 return best, False
-            node = tuple(int(x) for x in nodes[idx])
-            if len(search.tags) > seen_tags and not _not_covered(nodes[idx : idx + 1], search.tags[seen_tags:])[0]:
+            if len(search.tags) > seen_tags and (search.tags[seen_tags:] >= nodes[idx]).all(axis=1).any():
                 continue
+            node = tuple(int(x) for x in nodes[idx])
             loss = search.visit(node, climb)
             if loss < best[0] - 1e-15:
                 best = (loss, node)
     return best, True
 
 
-def _not_covered(nodes: np.ndarray, tags: list[tuple[int, ...]]) -> np.ndarray:
+def _not_covered(nodes: np.ndarray, tags: np.ndarray) -> np.ndarray:
     alive = np.ones(len(nodes), dtype=bool)
     for tag in tags:
-        alive &= ~(nodes <= np.asarray(tag, dtype=np.int8)).all(axis=1)
+        alive &= ~(nodes <= tag).all(axis=1)
         if not alive.any():
             break
     return alive
@@ -316,7 +324,6 @@ def _search_heap(lattice: Lattice, search: _Search, climb: bool, stop: threading
     """For lattices too large to hold: best-first over a heap, generating each node once from its canonical parent."""
     start = tuple(0 for _ in lattice.heights)
     heap: list[tuple[float, tuple[int, ...], int]] = [(lattice.lower_bound(start), start, 0)]
-    tags = np.empty((0, lattice.d), dtype=np.int16)
     best: tuple[float, tuple[int, ...] | None] = (np.inf, None)
     while heap:
         bound, node, last = heapq.heappop(heap)
@@ -328,9 +335,7 @@ def _search_heap(lattice: Lattice, search: _Search, climb: bool, stop: threading
             if node[i] + 1 < lattice.heights[i]:
                 child = (*node[:i], node[i] + 1, *node[i + 1 :])
                 heapq.heappush(heap, (lattice.lower_bound(child), child, i))
-        if len(search.tags) != len(tags):
-            tags = np.asarray(search.tags, dtype=np.int16)
-        if len(tags) and (tags >= np.asarray(node, dtype=np.int16)).all(axis=1).any():
+        if len(search.tags) and (search.tags >= np.asarray(node, dtype=np.int8)).all(axis=1).any():
             continue
         loss = search.visit(node, climb)
         if loss < best[0] - 1e-15:
