@@ -106,3 +106,15 @@ def test_cached_answers_equal_fresh_ones(tmp_path, monkeypatch):
     first = compute_epsilon("rdp", 1.7, 0.03, 77, 1e-5)
     accounting._compose_cached.cache_clear()
     assert compute_epsilon("rdp", 1.7, 0.03, 77, 1e-5) == first == _independent("rdp", 1.7, 0.03, 77, 1e-5)
+
+
+@pytest.mark.parametrize("accountant", ["rdp", "prv"])
+def test_epoch_curve_agrees_with_the_accountant_at_every_epoch(accountant):
+    sigma, q, per_epoch, epochs, delta = 1.1, 0.02, 50, 4, 1e-5
+    curve = accounting.EpsilonCurve(accountant, sigma, q, delta, per_epoch * epochs)
+    values = [curve(per_epoch * e) for e in range(1, epochs + 1)]
+    independent = [_independent(accountant, sigma, q, per_epoch * e, delta) for e in range(1, epochs + 1)]
+    assert values[-1] == independent[-1]  # the statement's epsilon, exactly
+    assert values == sorted(values)
+    for got, expected in zip(values, independent, strict=True):
+        assert got == pytest.approx(expected, abs=1e-3 if accountant == "prv" else 1e-12)

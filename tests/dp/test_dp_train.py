@@ -141,6 +141,11 @@ def test_epoch_callbacks_and_progress(small_adult, capsys):
     assert rows[-1]["accuracy"] == run.history["accuracy"].iloc[-1]
 
 
+def test_infinite_epsilon_means_no_dp(small_adult):
+    run = wb.train(small_adult, epsilon=math.inf, epochs=1, **FAST)
+    assert not run.statement.private and run.config.epsilon is None
+
+
 def test_explicit_noise_multiplier_reports_its_epsilon(small_adult):
     run = wb.train(small_adult, noise_multiplier=1.3, epochs=1, batch_size=128, accountant="rdp", **FAST)
     assert run.statement.noise_multiplier == 1.3 and run.statement.target_epsilon is None
@@ -192,6 +197,8 @@ def test_user_module_with_layernorm_trains_privately_via_vmap(small_adult):
         ({"model": nn.Sequential(nn.Linear(3, 3), nn.BatchNorm1d(3))}, UnsupportedModelError, "BatchNorm"),
         ({"epsilon": 1.0, "noise_multiplier": 1.0}, InvalidParameterError, "not both"),
         ({"audit_fraction": 1.0}, InvalidParameterError, "audit_fraction"),
+        ({"stop": True}, InvalidParameterError, "threading.Event"),
+        ({"callbacks": [42]}, InvalidParameterError, "callable"),
     ],
 )
 def test_bad_input_gives_one_line_errors(small_adult, kwargs, error, pattern):

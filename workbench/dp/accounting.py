@@ -18,13 +18,14 @@ import threading
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from workbench._validation import close_matches
 from workbench.errors import InfeasibleError, InvalidParameterError, UnknownNameError
 
-__all__ = ["ACCOUNTANTS", "calibrate_noise", "compose_epsilon", "compute_epsilon", "default_delta"]
+__all__ = ["ACCOUNTANTS", "EpsilonCurve", "calibrate_noise", "compose_epsilon", "compute_epsilon", "default_delta"]
 
 #: accountant name -> what it is, in words (all implemented by Opacus)
 ACCOUNTANTS = {
@@ -171,6 +172,9 @@ def _compose(accountant: str, history: tuple, delta: float) -> float:
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "optimal order is the largest alpha", "GDP is experimental" (we warn)
+        if accountant == "prv" and len(history) == 1:  # one run: keep the discretised PRV for its epoch curve
+            sigma, rate, steps = history[0]
+            return _prv_epsilon(sigma, rate, delta, steps, steps)
         acc = {"prv": PRVAccountant, "rdp": RDPAccountant, "gdp": GaussianAccountant}[accountant]()
         acc.history = list(history)
         if accountant != "gdp":
@@ -179,6 +183,106 @@ def _compose(accountant: str, history: tuple, delta: float) -> float:
             return float(acc.get_epsilon(delta=delta))
         except ValueError:  # Opacus's root bracket fails for large epsilon; solve the same equation robustly
             return _gdp_epsilon(history, delta)
+
+
+class EpsilonCurve:
+    """Epsilon after ``t`` steps for many ``t`` of one run, sharing the accountant's work between them.
+
+    The last step count (``final_steps``) always goes through :func:`compute_epsilon`, so it equals the statement's
+    epsilon exactly. Earlier ones:
+
+    * RDP: the RDP of ``t`` steps is ``t`` times that of one step (what Opacus computes), so one ``compute_rdp``
+      call serves every ``t``; the conversion is Opacus's ``get_privacy_spent``, giving exactly ``RDPAccountant``'s
+      answer.
+    * PRV: Opacus's PRV pipeline with the discretisation domain and mesh of ``final_steps`` (a domain safe for
+      more compositions is safe for fewer, and a finer mesh only lowers the discretisation error), discretised
+      once; each ``t`` is then one FFT composition and Opacus's ``compute_epsilon`` upper bound.
+    * GDP: :func:`compute_epsilon` (closed form, cheap).
+
+    Examples
+    --------
+    >>> curve = EpsilonCurve("rdp", 1.0, 0.01, 1e-5, final_steps=1000)
+    >>> curve(1000) == compute_epsilon("rdp", 1.0, 0.01, 1000, 1e-5)
+    True
+    >>> abs(curve(500) - compute_epsilon("rdp", 1.0, 0.01, 500, 1e-5)) < 1e-12
+    True
+    """
+
+    def __init__(self, accountant: str, noise_multiplier: float, sample_rate: float, delta: float, final_steps: int):
+        self.accountant = check_accountant(accountant)
+        self.sigma, self.rate, self.delta, self.final = float(noise_multiplier), float(sample_rate), delta, final_steps
+        self._state: Any = None
+
+    def __call__(self, steps: int) -> float:
+        if steps <= 0:
+            return 0.0
+        if steps == self.final or self.accountant == "gdp" or steps > self.final:
+            return compute_epsilon(self.accountant, self.sigma, self.rate, steps, self.delta)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            if self.accountant == "rdp":
+                return self._rdp(steps)
+            return self._prv(steps)
+
+    def _rdp(self, steps: int) -> float:
+        from opacus.accountants import RDPAccountant
+        from opacus.accountants.analysis.rdp import compute_rdp, get_privacy_spent
+
+        orders = RDPAccountant.DEFAULT_ALPHAS
+        if self._state is None:
+            self._state = compute_rdp(q=self.rate, noise_multiplier=self.sigma, steps=1, orders=orders)
+        eps, _ = get_privacy_spent(orders=orders, rdp=self._state * steps, delta=self.delta)
+        return float(eps)
+
+    def _prv(self, steps: int) -> float:
+        return _prv_epsilon(self.sigma, self.rate, self.delta, self.final, steps)
+
+
+# PRVAccountant.get_epsilon's defaults
+_PRV_EPS_ERROR = 0.01
+
+
+@functools.lru_cache(maxsize=8)
+def _prv_discretised(sigma: float, rate: float, delta: float, domain_steps: int) -> tuple[Any, Any]:
+    """Opacus's PRV of one DP-SGD step, discretised on the domain PRVAccountant uses for ``domain_steps`` steps.
+
+    Returns the discrete PRV and its FFT, which every composition of up to ``domain_steps`` steps reuses.
+    """
+    from opacus.accountants.analysis.prv import (
+        Domain,
+        PoissonSubsampledGaussianPRV,
+        TruncatedPrivacyRandomVariable,
+        compute_safe_domain_size,
+        discretize,
+    )
+    from scipy.fft import rfft
+
+    eps_error, delta_error = _PRV_EPS_ERROR, delta / 1000
+    prv = PoissonSubsampledGaussianPRV(rate, sigma)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        size = compute_safe_domain_size(
+            prvs=[prv], max_self_compositions=[domain_steps], eps_error=eps_error, delta_error=delta_error
+        )
+    mesh = eps_error / np.sqrt(domain_steps * np.log(12 / delta_error) / 2)
+    domain = Domain.create_aligned(-size, size, mesh)
+    dprv = discretize(TruncatedPrivacyRandomVariable(prv, domain.t_min, domain.t_max), domain)
+    return dprv, rfft(dprv.pmf)
+
+
+def _prv_epsilon(sigma: float, rate: float, delta: float, domain_steps: int, steps: int) -> float:
+    """PRVAccountant.get_epsilon for ``[(sigma, rate, steps)]``, step by step as Opacus does it (a test checks the
+    equality), on the domain of ``domain_steps >= steps`` steps (equal to Opacus's when they are equal)."""
+    from opacus.accountants.analysis.prv import DiscretePRV
+    from scipy.fft import irfft
+
+    dprv, spectrum = _prv_discretised(sigma, rate, delta, domain_steps)
+    # Opacus's _compose_fourier, with the transform of the single step computed once
+    pmf = irfft(spectrum**steps, n=len(dprv.pmf))
+    shift = steps - 1 + (len(pmf) // 2 if steps % 2 == 0 else 0)
+    composed = DiscretePRV(pmf=np.roll(pmf, shift), domain=dprv.domain.shift_right(dprv.domain.shifts * (steps - 1)))
+    _, _, eps_upper = composed.compute_epsilon(delta, delta / 1000, _PRV_EPS_ERROR)
+    return float(eps_upper)
 
 
 def _gdp_epsilon(history: tuple, delta: float) -> float:

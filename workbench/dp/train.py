@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from workbench.dp._loop import Plan, evaluate, run_loop
-from workbench.dp.accounting import calibrate_noise, compute_epsilon, default_delta
+from workbench.dp.accounting import EpsilonCurve, calibrate_noise, compute_epsilon, default_delta
 from workbench.dp.config import TrainConfig
 from workbench.dp.encoding import fit_encoder
 from workbench.dp.models import build_model
@@ -68,7 +68,7 @@ def train(
         A built-in model, or your own module mapping (batch, features) to class logits; it is copied, never
         changed, and checked for layers DP-SGD cannot train (BatchNorm, ...).
     epsilon : float, optional
-        Target epsilon (> 0). None trains without DP, unless ``noise_multiplier`` is given.
+        Target epsilon (> 0). None (or inf) trains without DP, unless ``noise_multiplier`` is given.
     delta : float, optional
         Delta in (0, 1); default ``1/(10 n)`` rounded down to a power of ten (below 1/n), stated in the result.
     epochs, batch_size : int, default=10, 256
@@ -125,6 +125,10 @@ def train(
     >>> run.statement.epsilon <= 1.0, run.statement.accountant, run.metrics["accuracy"] > 0.8
     (True, 'prv', True)
     """
+    if isinstance(epsilon, (int, float)) and math.isinf(epsilon) and epsilon > 0:
+        epsilon = None  # epsilon = inf means no privacy: train without DP
+    if stop is not None and not callable(getattr(stop, "is_set", None)):
+        raise InvalidParameterError(f"stop must be a threading.Event (or have is_set()); got {type(stop).__name__}.")
     config = TrainConfig(
         model=model, epsilon=_num(epsilon), delta=_num(delta), noise_multiplier=_num(noise_multiplier),
         epochs=epochs, batch_size=batch_size, lr=_num(lr), max_grad_norm=_num(max_grad_norm),
@@ -280,35 +284,26 @@ def _fit(members, non_members, test, target, config, callbacks, stop, progress) 
 
 
 class _EpsilonSchedule:
-    """Epsilon spent after each epoch, by the chosen accountant, computed ahead in a background thread.
+    """Epsilon spent after each epoch, by the chosen accountant (see :class:`~workbench.dp.accounting.EpsilonCurve`).
 
-    The accountant takes 50-500 ms per evaluation; the epoch ends are known in advance, so they are worked out
-    while the model trains and are ready (or nearly) when each epoch's history row is written.
+    Computed in the training thread at each epoch end: a helper thread would hold the GIL in Opacus's pure-Python
+    RDP code and slow every training step down.
     """
 
     def __init__(self, accountant: str, sigma: float | None, rate: float, delta: float, per_epoch: int, epochs: int):
-        self.args = (accountant, sigma, rate, delta)
-        self.futures: dict[int, Any] = {}
-        self.pool = None
-        if sigma is not None:
-            from concurrent.futures import ThreadPoolExecutor
-
-            self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="workbench-epsilon")
-            # the last epoch first: it is the statement's epsilon, and usually cached by the calibration already
-            for steps in [per_epoch * epochs] + [per_epoch * e for e in range(1, epochs)]:
-                self.futures[steps] = self.pool.submit(compute_epsilon, accountant, sigma, rate, steps, delta)
+        self.curve = None if sigma is None else EpsilonCurve(accountant, sigma, rate, delta, per_epoch * epochs)
+        self.args, self.per_epoch = (accountant, sigma, rate, delta), per_epoch
 
     def __call__(self, steps: int) -> float:
-        accountant, sigma, rate, delta = self.args
-        if sigma is None:
+        if self.curve is None:
             return math.inf
-        if steps in self.futures:
-            return self.futures[steps].result()
-        return compute_epsilon(accountant, sigma, rate, steps, delta)
+        if steps % self.per_epoch:  # a stopped run's last, partial epoch: what its statement will say
+            accountant, sigma, rate, delta = self.args
+            return compute_epsilon(accountant, sigma, rate, steps, delta)
+        return self.curve(steps)
 
     def close(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=False, cancel_futures=True)
+        self.curve = None
 
 
 _HISTORY_COLUMNS = ["epoch", "steps", "loss", "test_loss", "accuracy", "auc", "epsilon", "seconds", "partial"]
