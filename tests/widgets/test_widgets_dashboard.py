@@ -97,6 +97,7 @@ def test_train_tab_live_curves_and_budget_bar(app):
     assert isinstance(figure, go.FigureWidget)
     assert [t.name for t in figure.data] == ["accuracy", "loss", "ε spent"]
     assert list(figure.data[0].x) == [1, 2]
+    assert app.state.train.job.progress == 1.0
     assert "ε" in view.summary.value and "accuracy" in view.summary.value
     _until(lambda: app.state.budget.spent > 0, 10, "the budget bar to update")
     assert "ε spent on adult-1500" in app.budget.label.value
@@ -158,4 +159,6 @@ def test_risk_tab_computes_when_shown(app):
     assert app.state.risk.job.wait(60) == "done"
     view.figure.flush()
     assert "wb-risk-summary" in view._dom_classes or view.summary.value
-    assert len(view.figure.figure.data) == 1
+    view.risk_figure.flush()
+    assert len(view.figure.figure.data) == 1 and len(view.risk_figure.figure.data) == 1
+    assert "prosecutor" in " ".join(view.risk_figure.figure.data[0].x)

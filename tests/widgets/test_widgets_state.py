@@ -97,6 +97,8 @@ def test_anonymise_infeasible_values_show_an_error(small):
 def trained(small):
     state = TrainState(epsilon=1.0, epochs=2, audit_fraction=0.3)
     state.dataset = small
+    state.progress_seen = []
+    state.job.observe(lambda c: state.progress_seen.append(c["new"]), "progress")
     assert state.start()
     assert state.job.wait(120) == "done", state.job.error
     return state
@@ -109,6 +111,7 @@ def test_train_streams_history_and_states_privacy(trained):
     statement = trained.result.statement
     assert statement.epsilon <= 1.0 + 1e-9 and statement.noise_multiplier > 0
     assert trained.job.progress == 1.0
+    assert any(0 < p < 0.5 for p in trained.progress_seen)  # moves within the first epoch, step by step
 
 
 def test_train_stop_button_event_stops_early(small):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -80,6 +81,13 @@ class TrainState(HasTraits):
         if self.job.running:
             return False
         self.history = []
+        rows = len(dataset.train) * (1 - options["audit_fraction"])
+        total_steps = max(options["epochs"] * math.ceil(rows / options["batch_size"]), 1)
+
+        def on_step(info: Any) -> None:  # progress inside an epoch; the curves move once per epoch
+            step = as_record(info).get("step")
+            if step is not None:
+                self.job.report(min(step / total_steps, 0.99))
 
         def on_epoch(event: Any) -> None:
             record = as_record(event)
@@ -91,12 +99,20 @@ class TrainState(HasTraits):
             import workbench as wb
 
             report(0.0, "calibrating noise…" if options["epsilon"] is not None else "training…")
-            return wb.train(dataset, callbacks=[on_epoch], stop=stop, **options)
+            return wb.train(dataset, callbacks=[_Callbacks(on_step, on_epoch)], stop=stop, **options)
 
         return self.job.start(task, on_done=self._done)
 
     def _done(self, result: Any) -> None:
         self.result = result
+
+
+class _Callbacks:
+    """The ``on_step`` / ``on_epoch`` pair :func:`workbench.train` calls."""
+
+    def __init__(self, on_step: Any, on_epoch: Any) -> None:
+        self.on_step = on_step
+        self.on_epoch = on_epoch
 
 
 def _describe(record: Mapping[str, Any]) -> str:

@@ -77,7 +77,6 @@ class Dashboard(widgets.VBox):
         self.budget = BudgetBar(state.budget)
         super().__init__([widgets.HBox([header, self.budget], layout={"justify_content": "space-between"}), self.tabs])
         self.add_class("wb-dashboard")
-        state.refresh_budget()
         self.show("Data")
 
     def show(self, title: str) -> widgets.Widget:
@@ -91,6 +90,7 @@ class Dashboard(widgets.VBox):
             self._slots[index].children = [view]
         if self.tabs.selected_index != index:
             self.tabs.selected_index = index
+        self.state.refresh_budget()  # runs from cells (%wb train, wb.train) spend budget too
         activate = getattr(self.views[title], "activate", None)
         if activate is not None:
             activate()

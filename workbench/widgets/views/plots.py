@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-__all__ = ["class_size_figure", "roc_figure", "tradeoff_figure_for", "training_figure"]
+__all__ = ["class_size_figure", "risk_figure", "roc_figure", "tradeoff_figure_for", "training_figure"]
 
 
 def training_figure(history: Sequence[Mapping[str, Any]]) -> go.Figure:
@@ -91,6 +91,13 @@ def class_size_figure(report: Any) -> go.Figure:
     from workbench import viz
 
     return viz.class_size_figure(report)
+
+
+def risk_figure(report: Any) -> go.Figure:
+    """Prosecutor risk, records at risk and uniqueness of a risk report (:func:`workbench.viz.risk_figure`)."""
+    from workbench import viz
+
+    return viz.risk_figure(report)
 
 
 def _frontier(frame: pd.DataFrame, utility: str, leakage: str) -> pd.DataFrame:

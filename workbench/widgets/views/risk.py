@@ -9,7 +9,7 @@ import ipywidgets as widgets
 from workbench.widgets.state.risk import RiskState
 from workbench.widgets.views.common import JobBar
 from workbench.widgets.views.figures import LiveFigure
-from workbench.widgets.views.plots import class_size_figure
+from workbench.widgets.views.plots import class_size_figure, risk_figure
 
 __all__ = ["RiskView"]
 
@@ -24,8 +24,10 @@ class RiskView(widgets.VBox):
         self.summary = widgets.HTML("")
         self.summary.add_class("wb-risk-summary")
         self.figure = LiveFigure("Equivalence-class sizes")
+        self.risk_figure = LiveFigure("Re-identification risk")
         state.observe(self._report_changed, "report")
-        super().__init__([widgets.HBox([self.run_button]), JobBar(state.job), self.summary, self.figure.widget])
+        figures = widgets.HBox([self.figure.widget, self.risk_figure.widget])
+        super().__init__([widgets.HBox([self.run_button]), JobBar(state.job), self.summary, figures])
 
     def activate(self) -> None:
         if self.state.report is None and self.state.dataset is not None and not self.state.job.running:
@@ -38,4 +40,6 @@ class RiskView(widgets.VBox):
             return
         self.summary.value = report._repr_html_() if hasattr(report, "_repr_html_") else str(report)
         self.figure.request(lambda: class_size_figure(report))
+        self.risk_figure.request(lambda: risk_figure(report))
         self.figure.flush()
+        self.risk_figure.flush()
