@@ -205,15 +205,31 @@ def _match(compat, class_codes, combo_codes, class_sizes, aux_ids, own_class):
         person_class = combo_class[aux_ids]
         candidates = np.where(person_class >= 0, class_sizes[np.maximum(person_class, 0)], 0)
         return candidates, (own_class >= 0) & (person_class == own_class)
+    # overlapping released values (local recoding): candidate pairs from the most selective column, then filtered
+    density = []
+    for c, rel, aux in zip(compat, class_codes, combo_codes, strict=True):
+        p_aux = np.bincount(aux, minlength=c.shape[0]) / max(len(aux), 1)
+        p_rel = np.bincount(rel, minlength=c.shape[1]) / max(len(rel), 1)
+        density.append(float(p_aux @ c.astype(float) @ p_rel))
+    order = np.argsort(density)
+    first, rest = order[0], order[1:]
     counts = np.zeros(n_combos)
-    chunk = max(1, 20_000_000 // max(n_classes, 1))
     matches_own = np.zeros(len(aux_ids), dtype=bool)
+    person_order = np.argsort(aux_ids, kind="stable")
+    sorted_combo = aux_ids[person_order]
+    chunk = max(1, 8_000_000 // max(n_classes, 1))
     for start in range(0, n_combos, chunk):
         stop = min(start + chunk, n_combos)
-        block = np.ones((stop - start, n_classes), dtype=bool)
-        for c, rel, aux in zip(compat, class_codes, combo_codes, strict=True):
-            block &= c[aux[start:stop]][:, rel]
-        counts[start:stop] = block @ class_sizes
-        people = np.flatnonzero((aux_ids >= start) & (aux_ids < stop) & (own_class >= 0))
-        matches_own[people] = block[aux_ids[people] - start, own_class[people]]
+        block = compat[first][combo_codes[first][start:stop]][:, class_codes[first]]
+        ci, cj = np.nonzero(block)
+        for q in rest:
+            keep = compat[q][combo_codes[q][start + ci], class_codes[q][cj]]
+            ci, cj = ci[keep], cj[keep]
+        counts[start:stop] = np.bincount(ci, weights=class_sizes[cj], minlength=stop - start)
+        lo, hi = np.searchsorted(sorted_combo, [start, stop])
+        people = person_order[lo:hi]
+        people = people[own_class[people] >= 0]
+        pair_keys = ci.astype(np.int64) * n_classes + cj
+        person_keys = (aux_ids[people] - start).astype(np.int64) * n_classes + own_class[people]
+        matches_own[people] = np.isin(person_keys, pair_keys)
     return counts[aux_ids], matches_own
