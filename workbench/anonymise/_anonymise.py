@@ -20,6 +20,7 @@ from workbench.anonymise.hierarchy import (
     validate_hierarchy,
 )
 from workbench.anonymise.models import L_KINDS, ClassChecker, PrivacyModel
+from workbench.anonymise.optimal import METRICS
 from workbench.anonymise.result import AnonymisationResult, AnonymisationStatement
 from workbench.errors import InfeasibleError, InvalidParameterError, RoleError
 from workbench.risk import assess_risk, encode_column, is_ordered
@@ -42,6 +43,7 @@ _CONSTRAINTS = {
     "c": Interval(float, 0, closed="neither"),
     "hierarchies": Optional(InstanceOf((Mapping,), "a dict {column: Hierarchy}")),
     "stop": Optional(InstanceOf((threading.Event,), "a threading.Event")),
+    "metric": OneOf(METRICS),
 }
 
 
@@ -53,6 +55,7 @@ class Draft:
     values: dict[str, Any]  # per QI: released values of the kept records (array-like)
     loss: dict[str, np.ndarray]  # per QI: information loss of each kept record
     codes: dict[str, np.ndarray]  # per QI: a code per kept record identifying its released value
+    cover: dict[str, np.ndarray]  # per QI: input records whose value the kept record's released value covers
     transformation: dict[str, Any]
     optimal: bool | None
     nodes_evaluated: int | None
@@ -72,6 +75,7 @@ def anonymise(
     seed: int = 0,
     l_kind: str = "distinct",
     c: float = 3.0,
+    metric: str = "information_loss",
     stop: threading.Event | None = None,
 ) -> AnonymisationResult:
     """Anonymise a table to k-anonymity, l-diversity and/or t-closeness by generalising quasi-identifiers.
@@ -103,6 +107,9 @@ def anonymise(
         Seeds the shuffle of released rows (row order must not re-identify anyone).
     l_kind : {"distinct", "entropy", "recursive"}, default="distinct"
         Which l-diversity; ``c`` is the constant of recursive (c, l)-diversity.
+    metric : {"information_loss", "non_uniform_entropy"}, default="information_loss"
+        What the optimal search minimises (suppressed records count fully): the normalised certainty penalty
+        (leaves or covered range per value), or ARX's non-uniform entropy ``-log P(value | released value)``.
     stop : threading.Event, optional
         Set it to stop early: the best valid release found so far is returned (``statement.optimal`` is False).
 
@@ -127,7 +134,7 @@ def anonymise(
     '[30, 35)'
     """
     values = {"k": k, "l": l, "t": t, "method": method, "max_suppression": max_suppression, "seed": seed}
-    values.update({"l_kind": l_kind, "c": c, "hierarchies": hierarchies, "stop": stop})
+    values.update({"l_kind": l_kind, "c": c, "hierarchies": hierarchies, "stop": stop, "metric": metric})
     validate_params("anonymise", _CONSTRAINTS, values)
     if k is None and l is None and t is None:
         raise InvalidParameterError("anonymise needs a privacy model: give k, l and/or t (e.g. k=5).")
@@ -140,12 +147,12 @@ def anonymise(
     if method == "optimal":
         from workbench.anonymise._run import run_optimal
 
-        draft = run_optimal(encoded, checker_parts, model, len(cols.frame), limit, stop)
+        draft = run_optimal(encoded, checker_parts, model, len(cols.frame), limit, stop, metric)
     else:
         from workbench.anonymise.mondrian import run_mondrian
 
         draft = run_mondrian(encoded, checker_parts, model, stop)
-    return _finish(cols, encoded, model, draft, method, limit, seed)
+    return _finish(cols, encoded, model, draft, method, limit, seed, metric)
 
 
 def _check_feasible_size(model: PrivacyModel, cols: Columns) -> None:
@@ -229,7 +236,14 @@ def make_checker(model: PrivacyModel, parts: SensitiveParts, weights: np.ndarray
 
 
 def _finish(
-    cols: Columns, encoded: list[EncodedColumn], model: PrivacyModel, draft: Draft, method: str, limit: float, seed: int
+    cols: Columns,
+    encoded: list[EncodedColumn],
+    model: PrivacyModel,
+    draft: Draft,
+    method: str,
+    limit: float,
+    seed: int,
+    metric: str = "information_loss",
 ) -> AnonymisationResult:
     frame, qis = cols.frame, cols.quasi_identifiers
     n, d = len(frame), len(qis)
@@ -252,7 +266,14 @@ def _finish(
         l=risk.l,
         l_entropy=risk.l_entropy,
         t=risk.t,
-        requested={"k": model.k, "l": model.l, "l_kind": model.l_kind, "c": model.c, "t": model.t},
+        requested={
+            "k": model.k,
+            "l": model.l,
+            "l_kind": model.l_kind,
+            "c": model.c,
+            "t": model.t,
+            "metric": metric if method == "optimal" else None,
+        },
         suppressed=int(suppressed),
         suppression_limit=limit,
         n_records=n,
@@ -306,12 +327,27 @@ def _metrics(
         entropy.append(entropy_loss(col.codes, released))
     return {
         "information_loss": float(info_loss),
+        "non_uniform_entropy": _non_uniform_entropy(encoded, draft, n),
         "discernibility": discernibility(risk.class_sizes.to_numpy(), suppressed, n),
         "aecs": aecs(risk.class_sizes.to_numpy(), k),
         "entropy_loss": float(np.mean(entropy)) if entropy else 0.0,
         "suppressed_share": suppressed / n if n else 0.0,
         "n_classes": float(risk.n_classes),
     }
+
+
+def _non_uniform_entropy(encoded: list[EncodedColumn], draft: Draft, n: int) -> float:
+    """ARX's non-uniform entropy, normalised: sum of -log P(value | released value) over records and columns,
+    P from input frequencies, divided by its value when everything is suppressed (0 = nothing lost, 1 = all)."""
+    total = scale = 0.0
+    for col in encoded:
+        count = np.bincount(col.codes, minlength=len(col.uniques)).astype(float)
+        log_value = np.log(np.maximum(count, 1.0))[col.codes]
+        cover = np.full(n, float(n))  # suppressed records: their value among all records
+        cover[draft.kept] = draft.cover[col.name]
+        total += float(np.sum(np.log(np.maximum(cover, 1.0)) - log_value))
+        scale += float(np.sum(np.log(n) - log_value))
+    return float(np.clip(total / scale, 0.0, 1.0)) if scale > 0 else 0.0
 
 
 def _generalisations(col: EncodedColumn) -> dict[str, frozenset[str]]:

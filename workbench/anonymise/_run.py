@@ -24,6 +24,7 @@ def run_optimal(
     n: int,
     limit: float,
     stop: threading.Event | None,
+    metric: str = "information_loss",
 ) -> Draft:
     data = compress(encoded, parts.codes, parts.cards)
     checker = make_checker(model, parts, data.weights, data.sensitive)
@@ -32,16 +33,20 @@ def run_optimal(
     if not model.monotone:  # tag infeasible regions with the monotone part of the model (k, distinct l)
         part = PrivacyModel(k=model.k, l=model.l if model.l_kind == "distinct" else None)
         monotone = make_checker(part, parts, data.weights, data.sensitive)
-    outcome = optimal_search(encoded, data, checker, n=n, max_suppressed=max_suppressed, monotone=monotone, stop=stop)
+    outcome = optimal_search(
+        encoded, data, checker, n=n, max_suppressed=max_suppressed, monotone=monotone, stop=stop, metric=metric
+    )
     if outcome.levels is None:
         raise InfeasibleError(_best_achievable(encoded, data, checker, model, limit, max_suppressed, outcome.complete))
     kept_rows = ~outcome.suppressed_rows
     kept = np.flatnonzero(kept_rows[data.row_of])
-    values, loss, codes = {}, {}, {}
+    values, loss, codes, cover = {}, {}, {}, {}
     for col, level in zip(encoded, outcome.levels, strict=True):
         base = col.codes[kept]
         label_codes = col.level_codes[level][base]
         codes[col.name] = label_codes
+        per_label = np.bincount(col.level_codes[level][col.codes], minlength=col.cardinality(level))
+        cover[col.name] = per_label[label_codes].astype(float)
         loss[col.name] = col.level_loss[level][base]
         if level == 0:
             values[col.name] = None  # keep the original values and dtype
@@ -52,6 +57,7 @@ def run_optimal(
         values=values,
         loss=loss,
         codes=codes,
+        cover=cover,
         transformation={c.name: int(j) for c, j in zip(encoded, outcome.levels, strict=True)},
         optimal=outcome.complete,
         nodes_evaluated=outcome.nodes_evaluated,

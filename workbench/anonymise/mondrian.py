@@ -177,13 +177,18 @@ def _release(encoded: list[EncodedColumn], part: np.ndarray, ranks: np.ndarray, 
     n_parts = len(uniques)
     order = np.argsort(ids, kind="stable")
     starts = np.flatnonzero(np.r_[True, ids[order][1:] != ids[order][:-1]])
-    values, loss, codes = {}, {}, {}
+    values, loss, codes, cover = {}, {}, {}, {}
     for i, col in enumerate(encoded):
         r = ranks[i][order]
         lo, hi = np.minimum.reduceat(r, starts), np.maximum.reduceat(r, starts)
         width = len(col.uniques) + 1
         pair_codes, pairs = pd.factorize(lo * width + hi)  # label only the distinct ranges
         labels, losses = _labels(col, pairs // width, pairs % width)
+        by_rank = np.zeros(len(col.uniques) + 1)
+        by_rank[1:] = np.cumsum(np.bincount(col.rank[col.codes], minlength=len(col.uniques)))
+        covered = by_rank[pairs % width + 1] - by_rank[pairs // width]  # records with a value in the rank range
+        covered = np.where(np.array([lbl == SUPPRESSED for lbl in labels]), float(len(col.codes)), covered)
+        cover[col.name] = covered[pair_codes][ids]
         label_codes, label_index = pd.factorize(pd.Series(labels, dtype=object))
         per_part = label_codes[pair_codes]
         values[col.name] = pd.Categorical.from_codes(per_part[ids], categories=pd.Index(label_index))
@@ -194,6 +199,7 @@ def _release(encoded: list[EncodedColumn], part: np.ndarray, ranks: np.ndarray, 
         values=values,
         loss=loss,
         codes=codes,
+        cover=cover,
         transformation={"partitions": int(n_parts)},
         optimal=None if complete else False,
         nodes_evaluated=None,

@@ -64,6 +64,39 @@ class SearchOutcome:
     complete: bool
 
 
+METRICS = ("information_loss", "non_uniform_entropy")
+
+
+def label_costs(columns: list[EncodedColumn], n: int, metric: str):
+    """Per column and level, the cost of a record by the code of its label; the cost of a suppressed record;
+    per-column offsets; the scale that maps the total to [0, 1].
+
+    ``information_loss``: the label's loss (leaves or covered range), 1 per column when suppressed.
+    ``non_uniform_entropy`` (as ARX): ``-log P(value | label)`` with input frequencies, i.e. log count(label) -
+    log count(value); a suppressed record costs log n - log count(value). The value part is the same for every
+    transformation, so it goes into the offset.
+    """
+    costs, offsets = [], []
+    if metric == "information_loss":
+        for c in columns:
+            per_level = []
+            for codes, loss in zip(c.level_codes, c.level_loss, strict=True):
+                arr = np.zeros(int(codes.max(initial=0)) + 1)
+                arr[codes] = loss
+                per_level.append(arr)
+            costs.append(per_level)
+            offsets.append(0.0)
+        return costs, float(len(columns)), offsets, float(max(n * len(columns), 1))
+    scale = 0.0
+    for c in columns:
+        count = np.bincount(c.codes, minlength=len(c.uniques)).astype(float)
+        log_value = np.log(np.maximum(count, 1.0))[c.codes]
+        costs.append([np.log(np.maximum(np.bincount(codes, weights=count), 1.0)) for codes in c.level_codes])
+        offsets.append(-float(log_value.sum()))
+        scale += float(np.sum(np.log(n) - log_value))
+    return costs, len(columns) * float(np.log(n)), offsets, scale if scale > 0 else 1.0
+
+
 @dataclass(frozen=True)
 class _Snapshot:
     """A node's table: distinct (class, sensitive) rows with weights; generalisations roll up from it."""
@@ -80,23 +113,25 @@ _SNAPSHOTS = 48
 class Lattice:
     """The generalisation lattice of a compressed table; evaluates nodes by rolling up the nearest snapshot."""
 
-    def __init__(self, columns: list[EncodedColumn], data: Compressed, checker: ClassChecker, n: int) -> None:
+    def __init__(
+        self,
+        columns: list[EncodedColumn],
+        data: Compressed,
+        checker: ClassChecker,
+        n: int,
+        metric: str = "information_loss",
+    ) -> None:
         self.columns, self.data, self.checker, self.n = columns, data, checker, n
         self.d = len(columns)
         self.heights = [c.n_levels for c in columns]
+        self.label_cost, self.suppressed_cost, offsets, self.scale = label_costs(columns, n, metric)
+        self.offset = float(sum(offsets))
         w = data.weights
-        # loss of each label at each level (a function of the label: its leaves or its covered range)
-        self.label_loss = []
-        for c in columns:
-            per_level = []
-            for codes, loss in zip(c.level_codes, c.level_loss, strict=True):
-                arr = np.zeros(int(codes.max(initial=0)) + 1)
-                arr[codes] = loss
-                per_level.append(arr)
-            self.label_loss.append(per_level)
+        # the loss without suppression splits over columns and grows with each level: a lower bound per node
         self.bound = [
-            np.array([float(np.sum(w * lv[b])) for lv in c.level_loss]) / (n * self.d)
-            for c, b in zip(columns, data.base, strict=True)
+            np.array([float(np.sum(w * cost[lc[b]])) + off for cost, lc in zip(costs, c.level_codes, strict=True)])
+            / self.scale
+            for c, b, costs, off in zip(columns, data.base, self.label_cost, offsets, strict=True)
         ]
         self.dense = checker.model.l is not None or checker.model.t is not None
         self.base = _Snapshot(tuple(0 for _ in columns), list(data.base), list(data.sensitive), data.weights)
@@ -178,10 +213,10 @@ class Lattice:
             return suppressed, rows, np.inf
         kept = snap.weights * ~rows
         total = sum(
-            float(np.sum(kept * self.label_loss[i][j][c])) for i, (j, c) in enumerate(zip(node, codes, strict=True))
+            float(np.sum(kept * self.label_cost[i][j][c])) for i, (j, c) in enumerate(zip(node, codes, strict=True))
         )
-        loss = (total + float(snap.weights[rows].sum()) * self.d) / (self.n * self.d)
-        return suppressed, rows, float(loss)
+        total += float(snap.weights[rows].sum()) * self.suppressed_cost + self.offset
+        return suppressed, rows, float(total / self.scale)
 
 
 _MATERIALISE = 3_000_000  # lattices up to this many nodes are held as one small int8 array
@@ -259,13 +294,14 @@ def optimal_search(
     max_suppressed: float,
     monotone: ClassChecker | None = None,
     stop: threading.Event | None = None,
+    metric: str = "information_loss",
 ) -> SearchOutcome:
     """Branch and bound over the generalisation lattice in order of a loss lower bound; minimises information loss.
 
     ``monotone`` checks the monotone part of a non-monotone model (k and distinct l); None when the whole model
     is monotone. Nodes below a known infeasible node are skipped without being evaluated.
     """
-    lattice = Lattice(columns, data, checker, n)
+    lattice = Lattice(columns, data, checker, n, metric)
     search = _Search(lattice, monotone, max_suppressed)
     size = int(np.prod(lattice.heights, dtype=float))
     climb = size > _CLIMB_ABOVE
