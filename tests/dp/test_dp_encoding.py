@@ -77,6 +77,8 @@ def test_target_checks():
         fit_encoder(regression, target="y")
     with pytest.raises(RoleError, match="not in the table"):
         fit_encoder(one_class, target="nope")
+    with pytest.raises(UnknownColumnError, match="nope"):
+        fit_encoder(regression.assign(y=[0, 1] * 50), target="y", features=["x", "nope"])
 
 
 def test_unseen_label_and_missing_column_are_clear_errors(frame):

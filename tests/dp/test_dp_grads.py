@@ -84,3 +84,14 @@ def test_a_reused_layer_falls_back_to_vmap_and_stays_exact():
     VmapClipper(model)(X, y, 0.3)
     for g, p in zip(got, model.parameters(), strict=True):
         torch.testing.assert_close(g, p.grad)
+
+
+@pytest.mark.parametrize("engine", [SequentialClipper, LinearGhostClipper, VmapClipper])
+def test_scale_and_precomputed_row_norms_give_the_same_gradients(engine):
+    torch.manual_seed(4)
+    X, y = torch.randn(20, 6) * 2, torch.randint(0, 3, (20,))
+    model = _model()
+    expected = _reference(model, X, y, 0.7)
+    engine(model)(X, y, 0.7, 0.25, X.square().sum(1))
+    for p, e in zip(model.parameters(), expected, strict=True):
+        torch.testing.assert_close(p.grad, 0.25 * e, rtol=1e-4, atol=1e-6)

@@ -16,8 +16,10 @@ from torch import nn
 import workbench as wb
 from workbench.dp import PrivacyLedger, TrainConfig, TrainResult, default_ledger, train_on_frames
 from workbench.errors import (
+    BudgetWarning,
     InvalidParameterError,
     PrivacyLeakWarning,
+    RecalibrationWarning,
     RoleError,
     UnknownNameError,
     UnsupportedModelError,
@@ -248,12 +250,31 @@ def test_runs_are_recorded_in_the_ledger(small_adult):
     assert len(default_ledger()) == before + 1
 
 
+def test_budgeted_ledger_warns_before_recalibrating_and_after_overspending(small_adult):
+    ledger = PrivacyLedger(budget=1.2)  # two runs at epsilon 1 compose to about 1.4
+    wb.train(small_adult, epsilon=1.0, epochs=1, public_schema=True, ledger=ledger)
+    with pytest.warns(RecalibrationWarning, match="already spent"), pytest.warns(BudgetWarning, match="exceeded"):
+        wb.train(small_adult, epsilon=1.0, epochs=1, public_schema=True, ledger=ledger)
+    assert ledger.spent(small_adult.fingerprint) > 1.2
+
+
 def test_train_on_frames_matches_train_with_the_same_config(small_adult):
     run = wb.train(small_adult, model="mlp", epsilon=3.0, epochs=1, batch_size=128, **FAST)
     again = train_on_frames(run.members, run.test, target="income", config=run.config)
     assert again.statement == run.statement and again.metrics == run.metrics
     expected = [c for c in small_adult.train.columns if c != "income" and c not in small_adult.identifiers]
     assert run.config.features == tuple(expected) and set(expected) == set(run.encoder.columns)
+
+
+def test_train_on_frames_errors_are_one_line(small_adult):
+    config = TrainConfig(epochs=1, features=("age", "not-a-column"))
+    with pytest.raises(LookupError, match="not-a-column"):
+        train_on_frames(small_adult.train, small_adult.test, target="income", config=config)
+    with pytest.raises(RoleError, match="test rows lack"):
+        train_on_frames(small_adult.train, small_adult.test.drop(columns="income"), target="income",
+                        config=TrainConfig(epochs=1))  # fmt: skip
+    with pytest.raises(InvalidParameterError, match="TrainConfig"):
+        train_on_frames(small_adult.train, small_adult.test, target="income", config={"epochs": 1})
 
 
 def test_identifiers_are_never_features(patients):

@@ -37,7 +37,9 @@ class SequentialClipper:
         return all(p.requires_grad for p in model.parameters())
 
     @torch.no_grad()
-    def __call__(self, X: torch.Tensor, y: torch.Tensor, max_norm: float) -> tuple[torch.Tensor, bool]:
+    def __call__(
+        self, X: torch.Tensor, y: torch.Tensor, max_norm: float, scale_by: float = 1.0, x_sq: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, bool]:
         saved: list[tuple[nn.Module, torch.Tensor, torch.Tensor]] = []  # (layer, its input, its output)
         a = X
         for layer in self.layers:
@@ -58,10 +60,12 @@ class SequentialClipper:
             else:
                 d = d * _derivative(layer, inp, out)
         sq = torch.zeros(len(y), dtype=X.dtype)
-        for layer, inp, delta in linear:
-            d2 = delta.pow(2).sum(1)
-            sq += d2 * inp.pow(2).sum(1) + (d2 if layer.bias is not None else 0.0)
-        scale = (max_norm / (sq.sqrt() + 1e-6)).clamp(max=1.0)
+        for layer, inp, delta in linear:  # |grad_i|^2 = |delta_i|^2 (|a_i|^2 + 1 for the bias)
+            a2 = x_sq if (x_sq is not None and inp is X) else inp.square().sum(1)
+            sq.addcmul_(delta.square().sum(1), a2 + 1.0 if layer.bias is not None else a2)
+        scale = (max_norm / (sq.sqrt_() + 1e-6)).clamp_(max=1.0)
+        if scale_by != 1.0:
+            scale.mul_(scale_by)
         for layer, inp, delta in linear:
             ds = delta * scale[:, None]
             layer.weight.grad = ds.t().mm(inp)
@@ -75,7 +79,7 @@ class SequentialClipper:
 
 def _derivative(layer: nn.Module, inp: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
     if isinstance(layer, nn.ReLU):
-        return (inp > 0).to(inp.dtype)
+        return inp > 0
     if isinstance(layer, nn.Tanh):
         return 1 - out * out
     if isinstance(layer, nn.Sigmoid):
@@ -109,8 +113,10 @@ class LinearGhostClipper:
         for h in self._handles:
             h.remove()
 
-    def __call__(self, X: torch.Tensor, y: torch.Tensor, max_norm: float) -> tuple[torch.Tensor, bool]:
-        """Set ``p.grad`` to the sum of clipped per-example gradients; return (per-example losses, handled)."""
+    def __call__(
+        self, X: torch.Tensor, y: torch.Tensor, max_norm: float, scale_by: float = 1.0, x_sq: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, bool]:
+        """Set ``p.grad`` to ``scale_by`` times the sum of clipped per-example gradients; return (losses, handled)."""
         self._records = []
         self._recording = True
         try:
@@ -131,7 +137,7 @@ class LinearGhostClipper:
                 sq = sq + d2 * a.pow(2).sum(1)
             if lin.bias is not None and lin.bias.requires_grad:
                 sq = sq + d2
-        scale = (max_norm / (sq.sqrt() + 1e-6)).clamp(max=1.0)
+        scale = (max_norm / (sq.sqrt() + 1e-6)).clamp(max=1.0) * scale_by
         for (lin, a, _), d in zip(records, deltas, strict=True):
             ds = d * scale[:, None]
             if lin.weight.requires_grad:
@@ -156,13 +162,15 @@ class VmapClipper:
 
         self._per_example = vmap(grad(loss_one), in_dims=(None, None, 0, 0))
 
-    def __call__(self, X: torch.Tensor, y: torch.Tensor, max_norm: float) -> tuple[torch.Tensor, bool]:
+    def __call__(
+        self, X: torch.Tensor, y: torch.Tensor, max_norm: float, scale_by: float = 1.0, x_sq: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, bool]:
         named = dict(self.model.named_parameters())
         params = {n: named[n].detach() for n in self.names}
         buffers = {n: b.detach() for n, b in self.model.named_buffers()}
         grads = self._per_example(params, buffers, X, y)
         sq = sum(g.reshape(len(y), -1).pow(2).sum(1) for g in grads.values())
-        scale = (max_norm / (sq.sqrt() + 1e-6)).clamp(max=1.0)
+        scale = (max_norm / (sq.sqrt() + 1e-6)).clamp(max=1.0) * scale_by
         for n in self.names:
             g = grads[n]
             named[n].grad = torch.einsum("b,b...->...", scale, g)
@@ -184,9 +192,15 @@ class ClippedGradients:
         self._vmap: VmapClipper | None = None
         self.engine = {SequentialClipper: "ghost-sequential", LinearGhostClipper: "ghost"}.get(type(self.ghost), "vmap")
 
-    def __call__(self, X: torch.Tensor, y: torch.Tensor, max_norm: float) -> torch.Tensor:
+    def __call__(
+        self, X: torch.Tensor, y: torch.Tensor, max_norm: float, scale_by: float = 1.0, x_sq: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """Set every ``p.grad`` to ``scale_by`` times the sum of per-example gradients clipped to ``max_norm``.
+
+        ``x_sq`` (optional) holds the squared norms of the rows of ``X``, precomputed once for the whole dataset.
+        """
         if self.ghost is not None:
-            losses, ok = self.ghost(X, y, max_norm)
+            losses, ok = self.ghost(X, y, max_norm, scale_by, x_sq)
             if ok:
                 return losses
             self.ghost.close()
@@ -194,7 +208,7 @@ class ClippedGradients:
             self.engine = "vmap"
         if self._vmap is None:
             self._vmap = VmapClipper(self.model)
-        return self._vmap(X, y, max_norm)[0]
+        return self._vmap(X, y, max_norm, scale_by)[0]
 
     def close(self) -> None:
         if self.ghost is not None:

@@ -115,6 +115,8 @@ class _Stepper:
         self.optimizer = _Optimizer(self.params, plan.optimizer, plan.lr)
         self.clipper = ClippedGradients(model) if plan.private else None
         self.expected_batch = plan.sample_rate * len(y)
+        self.x_sq = X.square().sum(1) if plan.private else None  # row norms, used by the clipping of layer 1
+        self.n_params = sum(p.numel() for p in self.params)
 
     def __call__(self, index: torch.Tensor) -> float:
         if self.clipper is None:
@@ -132,18 +134,22 @@ class _Stepper:
 
     def _private(self, index: torch.Tensor) -> float:
         plan = self.plan
+        scale = 1.0 / self.expected_batch  # Opacus (Poisson, mean reduction): sum of clipped grads + noise, / E[B]
         if len(index) > 0:
-            losses = self.clipper(self.X[index], self.y[index], plan.max_grad_norm)
+            X = self.X[index]
+            losses = self.clipper(X, self.y[index], plan.max_grad_norm, scale, self.x_sq[index])
             loss = float(losses.mean())
         else:  # an empty Poisson batch still takes a (noise-only) step, as the accounting counts it
             for p in self.params:
                 p.grad = torch.zeros_like(p)
             loss = math.nan
-        std = plan.noise_multiplier * plan.max_grad_norm
         with torch.no_grad():
+            noise = torch.randn(self.n_params, generator=self.gen)
+            noise.mul_(plan.noise_multiplier * plan.max_grad_norm * scale)
+            offset = 0
             for p in self.params:
-                noise = torch.randn(p.shape, generator=self.gen, dtype=p.dtype)
-                p.grad.add_(noise, alpha=std).div_(self.expected_batch)
+                p.grad.add_(noise[offset : offset + p.numel()].view_as(p))
+                offset += p.numel()
         self.optimizer.step()
         return loss
 

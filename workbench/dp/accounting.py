@@ -242,7 +242,7 @@ class EpsilonCurve:
 _PRV_EPS_ERROR = 0.01
 
 
-@functools.lru_cache(maxsize=8)
+@functools.lru_cache(maxsize=4)  # a few MB each
 def _prv_discretised(sigma: float, rate: float, delta: float, domain_steps: int) -> tuple[Any, Any]:
     """Opacus's PRV of one DP-SGD step, discretised on the domain PRVAccountant uses for ``domain_steps`` steps.
 

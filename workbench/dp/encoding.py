@@ -206,6 +206,9 @@ def fit_encoder(
     if target not in train.columns:
         raise RoleError(f"The target column {target!r} is not in the table; name one of {list(train.columns)}.")
     features = [c for c in train.columns if c != target] if features is None else list(features)
+    absent = [c for c in features if c not in train.columns]
+    if absent:
+        raise UnknownColumnError(f"Feature column(s) {absent} are not in the table; it has {list(train.columns)}.")
     bounds = dict(bounds or {})
     unknown = [c for c in bounds if c not in features]
     if unknown:

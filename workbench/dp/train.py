@@ -22,7 +22,7 @@ from workbench.dp.encoding import fit_encoder
 from workbench.dp.models import build_model
 from workbench.dp.result import TrainResult
 from workbench.dp.statement import PrivacyStatement
-from workbench.errors import EmptyDataError, InvalidParameterError, PrivacyLeakWarning, RoleError
+from workbench.errors import EmptyDataError, InvalidParameterError, PrivacyLeakWarning, RecalibrationWarning, RoleError
 
 __all__ = ["split_audit", "train", "train_on_frames"]
 
@@ -141,9 +141,11 @@ def train(
     if config.features is None:  # identifiers are never features; the list is kept for reference models
         identifiers = set(ds.identifiers)
         config = config.replace(features=tuple(c for c in ds.train.columns if c != ds.target and c not in identifiers))
+    target_ledger = _resolve_ledger(ledger)
+    if target_ledger is not None:
+        _warn_if_spent(target_ledger, ds, config)
     result = _fit(members, non_members, ds.test, ds.target, config, callbacks, stop, progress)
     result = _with_dataset(result, ds.name, ds.fingerprint)
-    target_ledger = _resolve_ledger(ledger)
     if target_ledger is not None:
         target_ledger.record(result.statement, dataset_fingerprint=ds.fingerprint, dataset_name=ds.name,
                              label=f"train {config.model_name}")  # fmt: skip
@@ -254,6 +256,8 @@ def _fit(members, non_members, test, target, config, callbacks, stop, progress) 
     encoder = fit_encoder(members, target=target, features=config.features, bounds=config.bounds,
                           public_schema=config.public_schema, warn=config.private)  # fmt: skip
     X, y = encoder.transform(members)
+    if target not in test.columns:
+        raise RoleError(f"The test rows lack the target column {target!r}; metrics need it.")
     test = _drop_missing_target(test, target)
     X_test, y_test = encoder.transform(test)
     n = len(y)
@@ -388,6 +392,21 @@ def _with_dataset(result: TrainResult, name: str, fingerprint: str) -> TrainResu
     import dataclasses
 
     return dataclasses.replace(result, dataset_name=name, dataset_fingerprint=fingerprint)
+
+
+def _warn_if_spent(ledger: Any, ds: Any, config: TrainConfig) -> None:
+    """Before calibrating against a ledger with a budget: say what this dataset has already spent."""
+    if ledger.budget is None or not config.private:
+        return
+    spent = ledger.spent(ds.fingerprint)
+    if spent > 0:
+        warnings.warn(
+            f"ε = {spent:.3g} of the budget {ledger.budget:g} is already spent on dataset {ds.name!r}; this run's "
+            f"noise is calibrated to its own ε and adds to it (remaining {ledger.remaining(ds.fingerprint):.3g}). "
+            "Check ledger.can_spend(...) or lower epsilon.",
+            RecalibrationWarning,
+            stacklevel=3,
+        )
 
 
 def _resolve_ledger(ledger: Any):
