@@ -56,18 +56,21 @@ class SweepPlan:
     info: Mapping[str, Any] = field(default_factory=dict)
 
     def tasks(self, parallelism: int = 1) -> list[PointTask]:
-        """One task per grid value, except values the technique computes together: the first of those alone
-        (a point arrives early), the others split into ``parallelism - 1`` groups (results are the same)."""
+        """One task per grid value, except values the technique computes together: split into ``parallelism``
+        near-equal groups, the smaller ones first so points arrive early (in this process: the first value alone).
+        Grouping never changes the numbers."""
         t = self.technique
         together = []
         if t.compute_group is not None and t.groupable is not None:
             together = [i for i, v in enumerate(self.grid) if t.groupable(v, self.options)]
         groups: list[list[int]] = []
-        if len(together) > max(1, parallelism):
-            groups.append(together[:1])
-            rest, n_groups = together[1:], max(1, parallelism - 1)
-            size = math.ceil(len(rest) / n_groups)
-            groups += [rest[i : i + size] for i in range(0, len(rest), size)]
+        if parallelism <= 1 and len(together) > 1:
+            groups += [together[:1], together[1:]]
+        elif len(together) > parallelism:
+            sizes = [len(together) // parallelism + (r >= parallelism - len(together) % parallelism)
+                     for r in range(parallelism)]  # fmt: skip
+            for size in sizes:
+                groups.append(together[sum(len(g) for g in groups) :][:size])
         else:
             groups += [[i] for i in together]
         groups += [[i] for i in range(len(self.grid)) if i not in together]
