@@ -282,3 +282,12 @@ def test_identifiers_are_never_features(patients):
     run = wb.train(small, epochs=1, **FAST)
     assert not set(run.encoder.columns) & set(patients.identifiers)
     assert set(run.config.features) == set(run.encoder.columns)
+
+
+def test_multi_class_target(adult):
+    frame = adult.frame.sample(1500, random_state=1).reset_index(drop=True)
+    ds = wb.load_dataset(frame, target="relationship", name="relationship")
+    run = wb.train(ds, model="mlp", hidden=[16], epsilon=4.0, epochs=2, batch_size=64, **FAST)
+    assert run.encoder.n_classes == frame["relationship"].nunique()
+    assert run.predict_proba(ds.test).shape == (len(ds.test), run.encoder.n_classes)
+    assert 0.5 < run.metrics["auc"] <= 1.0 and set(run.predict(ds.test)) <= set(run.encoder.classes_)
