@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import html
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -121,16 +122,33 @@ def validate_hierarchy(hierarchy: Hierarchy, values: Iterable | None = None) -> 
     workbench.anonymise.hierarchy.HierarchyError: The hierarchy for 'country' has 2 problem(s): values missing from \
 level 0: 'Peru'; labels at level 1 that look like typos of each other: 'Europa'/'Europe'. Fix them and pass it again.
     """
-    table, problems = hierarchy.table, []
-    base = table[0]
-    keys = base.map(normalise)
+    keys, structural = _structure(hierarchy)
+    problems: list[str] = []
     if values is not None:
         series = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
         present = {normalise(v) for v in series.unique()}
         present.discard(MISSING)  # missing values get their own branch automatically
-        missing = sorted(present - set(keys))
+        missing = sorted(present - keys)
         if missing:
             problems.append(f"values missing from level 0: {_names(missing)}")
+    problems.extend(structural)
+    if problems:
+        raise HierarchyError(
+            f"The hierarchy for {hierarchy.name!r} has {len(problems)} problem(s): {'; '.join(problems)}. "
+            "Fix them and pass it again."
+        )
+
+
+_STRUCTURE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _structure(hierarchy: Hierarchy) -> tuple[frozenset[str], list[str]]:
+    """The level-0 keys and the problems that do not depend on data (cached per hierarchy object)."""
+    cached = _STRUCTURE.get(hierarchy)
+    if cached is not None:
+        return cached
+    table, problems = hierarchy.table, []
+    keys = table[0].map(normalise)
     if table.shape[1] > 1:
         dup = table.assign(_key=keys).drop(columns=[0]).drop_duplicates()
         twice = dup["_key"][dup["_key"].duplicated()].unique().tolist()
@@ -149,11 +167,9 @@ level 0: 'Peru'; labels at level 1 that look like typos of each other: 'Europa'/
         typos = _look_alike([str(x) for x in pd.unique(labels.dropna())])
         if typos:
             problems.append(f"labels at level {j} that look like typos of each other: {', '.join(typos)}")
-    if problems:
-        raise HierarchyError(
-            f"The hierarchy for {hierarchy.name!r} has {len(problems)} problem(s): {'; '.join(problems)}. "
-            "Fix them and pass it again."
-        )
+    result = (frozenset(keys), problems)
+    _STRUCTURE[hierarchy] = result
+    return result
 
 
 def _names(items: list, limit: int = 6) -> str:

@@ -17,6 +17,7 @@ import pandas as pd
 from workbench.anonymise._anonymise import Draft, SensitiveParts, make_checker
 from workbench.anonymise.hierarchy import EncodedColumn
 from workbench.anonymise.models import PrivacyModel
+from workbench.anonymise.optimal import compress
 from workbench.errors import InfeasibleError
 from workbench.risk import distribution_matrix, l_distinct, l_entropy
 from workbench.risk._matching import SUPPRESSED, normalise
@@ -29,21 +30,24 @@ _MAX_SET = 4  # value sets up to this size are released as sets, larger ones as 
 def run_mondrian(
     encoded: list[EncodedColumn], parts: SensitiveParts, model: PrivacyModel, stop: threading.Event | None
 ) -> Draft:
-    n = len(encoded[0].codes)
-    ranks = np.stack([c.rank[c.codes] for c in encoded])  # (d, n)
+    # records with equal quasi-identifiers (and sensitive values) can never be cut apart: work on the distinct
+    # rows with a weight each, which is the same partitioning, much faster on large or repetitive tables
+    data = compress(encoded, parts.codes, parts.cards)
+    weights = data.weights
+    ranks = np.stack([c.rank[b] for c, b in zip(encoded, data.base, strict=True)])  # (d, distinct rows)
     widths_scale = [_scale(c) for c in encoded]
-    checker = make_checker(model, parts, np.ones(n), parts.codes)
-    reference = [np.bincount(s, minlength=m).astype(float) for s, m in zip(parts.codes, parts.cards, strict=True)]
-    _check_whole_table(checker, n, reference, model, parts)
-    part = np.zeros(n, dtype=np.int64)
+    checker = make_checker(model, parts, weights, data.sensitive)
+    reference = [np.bincount(s, weights=weights, minlength=m) for s, m in zip(data.sensitive, parts.cards, strict=True)]
+    _check_whole_table(checker, len(weights), reference, model, parts)
+    part = np.zeros(len(weights), dtype=np.int64)
     active = np.array([True])
     complete = True
     while active.any():
         if stop is not None and stop.is_set():
             complete = False
             break
-        part, active = _round(part, active, ranks, widths_scale, checker, reference, model.k)
-    return _release(encoded, part, ranks, complete)
+        part, active = _round(part, active, ranks, widths_scale, checker, reference, model.k, weights)
+    return _release(encoded, part, ranks, data.row_of, complete)
 
 
 def _scale(col: EncodedColumn) -> tuple[np.ndarray, float]:
@@ -61,13 +65,14 @@ def _scale(col: EncodedColumn) -> tuple[np.ndarray, float]:
     return np.arange(len(col.uniques), dtype=float), float(max(len(col.uniques) - 1, 1))
 
 
-def _check_whole_table(checker, n: int, reference: list[np.ndarray], model: PrivacyModel, parts) -> None:
-    _sizes, ok = checker.class_ok(np.zeros(n, dtype=np.int64), 1, reference)
+def _check_whole_table(checker, rows: int, reference: list[np.ndarray], model: PrivacyModel, parts) -> None:
+    _, ok = checker.class_ok(np.zeros(rows, dtype=np.int64), 1, reference)
     if ok[0]:
         return
+    n = int(checker.weights.sum())
     found = [f"k={n}"]
     for codes, card in zip(parts.codes, parts.cards, strict=True):
-        dist = distribution_matrix(np.zeros(n, dtype=np.int64), 1, codes, card)
+        dist = distribution_matrix(np.zeros(len(codes), dtype=np.int64), 1, codes, card)
         found.append(f"distinct l={int(l_distinct(dist)[0])}, entropy l={l_entropy(dist)[0]:.2f}")
     raise InfeasibleError(
         f"Even the whole table as one group does not meet {model.describe()}; it reaches {', '.join(found)} "
@@ -75,7 +80,7 @@ def _check_whole_table(checker, n: int, reference: list[np.ndarray], model: Priv
     )
 
 
-def _round(part, active, ranks, scales, checker, reference, k):
+def _round(part, active, ranks, scales, checker, reference, k, weights):
     """Try to split every active partition once; return new partition ids and which partitions stay active."""
     d = ranks.shape[0]
     rows = np.flatnonzero(active[part])
@@ -84,7 +89,7 @@ def _round(part, active, ranks, scales, checker, reference, k):
     local_part = part[rows]
     groups, starts = np.unique(local_part, return_index=True)
     local = np.repeat(np.arange(len(groups)), np.diff(np.append(starts, len(rows))))
-    sizes = np.diff(np.append(starts, len(rows)))
+    sizes = np.add.reduceat(weights[rows], starts)
     widths = np.empty((len(groups), d))
     for i in range(d):
         pos, span = scales[i]
@@ -100,7 +105,7 @@ def _round(part, active, ranks, scales, checker, reference, k):
         trying = pending & (widths[np.arange(len(groups)), dims] > 0)
         if not trying.any():
             break
-        cut, success = _try_cut(trying, dims, local, rows, ranks, sizes, checker, reference, k)
+        cut, success = _try_cut(trying, dims, local, rows, ranks, sizes, checker, reference, k, weights)
         threshold[success] = cut[success]
         chosen[success] = dims[success]
         pending &= ~success
@@ -119,24 +124,25 @@ def _round(part, active, ranks, scales, checker, reference, k):
     return new_part, new_active
 
 
-def _try_cut(trying, dims, local, rows, ranks, sizes, checker, reference, k):
+def _try_cut(trying, dims, local, rows, ranks, sizes, checker, reference, k, weights):
     """Median cut of each trying partition on its dimension; (cut rank, whether the cut is allowed)."""
     n_groups = len(sizes)
     sel = np.flatnonzero(trying[local])
     p = local[sel]
     r = ranks[dims[p], rows[sel]]
     card = int(ranks.max()) + 2
-    uk, cnt = np.unique(p * card + r, return_counts=True)
+    uk, inverse = np.unique(p * card + r, return_inverse=True)
+    cnt = np.bincount(inverse, weights=weights[rows[sel]], minlength=len(uk))
     up, ur = uk // card, uk % card
     cum = np.cumsum(cnt)
     first = np.flatnonzero(np.r_[True, up[1:] != up[:-1]])
     before = np.repeat(np.r_[0, cum[first[1:] - 1]], np.diff(np.append(first, len(up))))
     within = cum - before
-    half = (sizes[up] + 1) // 2
+    half = np.ceil(sizes[up] / 2)
     is_median = (within >= half) & (within - cnt < half)
     cut_a = np.full(n_groups, -1, dtype=np.int64)
-    left_a = np.zeros(n_groups, dtype=np.int64)
-    left_b = np.zeros(n_groups, dtype=np.int64)
+    left_a = np.zeros(n_groups)
+    left_b = np.zeros(n_groups)
     cut_a[up[is_median]] = ur[is_median]
     left_a[up[is_median]] = within[is_median]
     left_b[up[is_median]] = (within - cnt)[is_median]
@@ -166,13 +172,15 @@ def _halves_ok(candidate, cut, sel, p, r, rows, checker, reference):
     child = 2 * p[mask] + (r[mask] > cut[p[mask]])
     subset = rows[sel[mask]]
     sub_checker = type(checker)(
-        model, np.ones(len(subset)), [s[subset] for s in checker.sensitive], checker.cards, checker.ordered
+        model, checker.weights[subset], [s[subset] for s in checker.sensitive], checker.cards, checker.ordered
     )
     _, ok = sub_checker.class_ok(child, 2 * len(candidate), reference)
     return ok[0::2] & ok[1::2]
 
 
-def _release(encoded: list[EncodedColumn], part: np.ndarray, ranks: np.ndarray, complete: bool) -> Draft:
+def _release(
+    encoded: list[EncodedColumn], part: np.ndarray, ranks: np.ndarray, row_of: np.ndarray, complete: bool
+) -> Draft:
     ids, uniques = pd.factorize(part)
     n_parts = len(uniques)
     order = np.argsort(ids, kind="stable")
@@ -188,14 +196,15 @@ def _release(encoded: list[EncodedColumn], part: np.ndarray, ranks: np.ndarray, 
         by_rank[1:] = np.cumsum(np.bincount(col.rank[col.codes], minlength=len(col.uniques)))
         covered = by_rank[pairs % width + 1] - by_rank[pairs // width]  # records with a value in the rank range
         covered = np.where(np.array([lbl == SUPPRESSED for lbl in labels]), float(len(col.codes)), covered)
-        cover[col.name] = covered[pair_codes][ids]
+        record_part = ids[row_of]  # distinct rows -> records
+        cover[col.name] = covered[pair_codes][record_part]
         label_codes, label_index = pd.factorize(pd.Series(labels, dtype=object))
         per_part = label_codes[pair_codes]
-        values[col.name] = pd.Categorical.from_codes(per_part[ids], categories=pd.Index(label_index))
-        loss[col.name] = losses[pair_codes][ids]
-        codes[col.name] = per_part[ids]
+        values[col.name] = pd.Categorical.from_codes(per_part[record_part], categories=pd.Index(label_index))
+        loss[col.name] = losses[pair_codes][record_part]
+        codes[col.name] = per_part[record_part]
     return Draft(
-        kept=np.arange(len(part)),
+        kept=np.arange(len(row_of)),
         values=values,
         loss=loss,
         codes=codes,
