@@ -160,3 +160,16 @@ def test_budget_set_and_clear(shell):
     finally:
         cleared = shell.run_line_magic("wb", "budget --set none")
     assert cleared.budget is None
+
+
+def test_dask_executor_needs_a_running_client(shell):
+    distributed = pytest.importorskip("distributed")
+    try:
+        distributed.default_client()
+        pytest.skip("a Dask client is running in this process")
+    except ValueError:
+        pass
+    shell.run_line_magic("wb", "load small --target income")
+    shell.run_line_magic("config", "WorkbenchMagics.executor = 'dask'")
+    with pytest.raises(UsageError, match="start one first"):
+        shell.run_line_magic("wb", "tradeoff dp --epsilons 1 --epochs 1 --no-audit")

@@ -124,6 +124,8 @@ def test_settings_through_config(shell):
     assert magics.seed == 7
     shell.run_line_magic("config", "WorkbenchMagics.budget = -1")  # refused (IPython logs the message)
     assert magics.budget is None
+    shell.run_line_magic("config", "WorkbenchMagics.executor = 'threads'")
+    assert magics.executor == "serial"  # the fixture's setting stays
 
 
 def test_budget_setting_reaches_the_session_ledger(shell):

@@ -18,6 +18,8 @@ from workbench.magics._training import AUDIT, BUDGET, TRAIN
 
 __all__ = ["COMMANDS", "WorkbenchMagics"]
 
+_EXECUTORS = ("", "serial", "processes", "dask")
+
 # sub-command name -> Command, listed by hand in workflow order
 COMMANDS: dict[str, Command] = {
     c.name: c for c in (LOAD, ROLES, RISK, ANONYMISE, PSEUDONYMISE, TRAIN, AUDIT, TRADEOFF, DASHBOARD, REPORT, BUDGET)
@@ -29,9 +31,11 @@ class WorkbenchMagics(Magics):
     """The ``%wb`` magics; settings are traits, so ``%config WorkbenchMagics.seed = 1`` works."""
 
     seed = Int(0, help="Random seed passed to every technique (same seed, same numbers).").tag(config=True)
-    executor = Unicode("", help="Executor for '%wb tradeoff' sweeps: '' (in this process), 'processes' or 'dask'.").tag(
-        config=True
-    )
+    executor = Unicode(
+        "",
+        help="Where sweeps run ('%wb tradeoff', the dashboard): '' (the default, local processes), 'serial' (this "
+        "process), 'processes', or 'dask' (the running distributed.Client).",
+    ).tag(config=True)
     budget = Float(
         None, allow_none=True, help="Privacy budget (ε) per dataset on the session ledger; None for no budget."
     ).tag(config=True)
@@ -47,6 +51,13 @@ class WorkbenchMagics(Magics):
         value = proposal["value"]
         if value is not None and not value > 0:
             raise TraitError(f"WorkbenchMagics.budget must be a number > 0 or None; got {value!r}.")
+        return value
+
+    @validate("executor")
+    def _check_executor(self, proposal: Any) -> str:
+        value = proposal["value"]
+        if value not in _EXECUTORS:
+            raise TraitError(f"WorkbenchMagics.executor must be one of {_EXECUTORS}; got {value!r}.")
         return value
 
     @observe("budget")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import ipywidgets as widgets
 
@@ -95,6 +94,3 @@ class Dashboard(widgets.VBox):
         if activate is not None:
             activate()
         return self.views[title]
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return super()._repr_mimebundle_(**kwargs)
