@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -44,6 +45,7 @@ _CONSTRAINTS = {
     "hierarchies": Optional(InstanceOf((Mapping,), "a dict {column: Hierarchy}")),
     "stop": Optional(InstanceOf((threading.Event,), "a threading.Event")),
     "metric": OneOf(METRICS),
+    "progress": InstanceOf((bool,), "True or False"),
 }
 
 
@@ -77,6 +79,7 @@ def anonymise(
     c: float = 3.0,
     metric: str = "information_loss",
     stop: threading.Event | None = None,
+    progress: bool = False,
 ) -> AnonymisationResult:
     """Anonymise a table to k-anonymity, l-diversity and/or t-closeness by generalising quasi-identifiers.
 
@@ -112,6 +115,8 @@ def anonymise(
         (leaves or covered range per value), or ARX's non-uniform entropy ``-log P(value | released value)``.
     stop : threading.Event, optional
         Set it to stop early: the best valid release found so far is returned (``statement.optimal`` is False).
+    progress : bool, default=False
+        Show a progress bar (lattice nodes passed, or Mondrian partitions).
 
     Returns
     -------
@@ -135,6 +140,7 @@ def anonymise(
     """
     values = {"k": k, "l": l, "t": t, "method": method, "max_suppression": max_suppression, "seed": seed}
     values.update({"l_kind": l_kind, "c": c, "hierarchies": hierarchies, "stop": stop, "metric": metric})
+    values["progress"] = progress
     validate_params("anonymise", _CONSTRAINTS, values)
     if k is None and l is None and t is None:
         raise InvalidParameterError("anonymise needs a privacy model: give k, l and/or t (e.g. k=5).")
@@ -144,15 +150,38 @@ def anonymise(
     encoded = _prepare_hierarchies(cols, hierarchies)
     checker_parts = _encode_sensitive(cols, model)
     limit = 0.0 if method == "mondrian" else float(max_suppression)
-    if method == "optimal":
-        from workbench.anonymise._run import run_optimal
+    with _progress_bar(progress, method) as tick:
+        if method == "optimal":
+            from workbench.anonymise._run import run_optimal
 
-        draft = run_optimal(encoded, checker_parts, model, len(cols.frame), limit, stop, metric)
-    else:
-        from workbench.anonymise.mondrian import run_mondrian
+            draft = run_optimal(encoded, checker_parts, model, len(cols.frame), limit, stop, metric, tick)
+        else:
+            from workbench.anonymise.mondrian import run_mondrian
 
-        draft = run_mondrian(encoded, checker_parts, model, stop)
+            draft = run_mondrian(encoded, checker_parts, model, stop, tick)
     return _finish(cols, encoded, model, draft, method, limit, seed, metric)
+
+
+@contextlib.contextmanager
+def _progress_bar(show: bool, method: str):
+    """A tick(done, total) callback driving a tqdm bar, or None."""
+    if not show:
+        yield None
+        return
+    from tqdm.auto import tqdm
+
+    unit = "nodes" if method == "optimal" else "partitions"
+    bar = tqdm(desc=f"anonymise ({method})", unit=unit)
+
+    def tick(done: int, total: int) -> None:
+        if total and bar.total != total:
+            bar.total = total
+        bar.update(max(done - bar.n, 0))
+
+    try:
+        yield tick
+    finally:
+        bar.close()
 
 
 def _check_feasible_size(model: PrivacyModel, cols: Columns) -> None:

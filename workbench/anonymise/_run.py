@@ -25,6 +25,7 @@ def run_optimal(
     limit: float,
     stop: threading.Event | None,
     metric: str = "information_loss",
+    tick=None,
 ) -> Draft:
     data = compress(encoded, parts.codes, parts.cards)
     checker = make_checker(model, parts, data.weights, data.sensitive)
@@ -34,7 +35,15 @@ def run_optimal(
         part = PrivacyModel(k=model.k, l=model.l if model.l_kind == "distinct" else None)
         monotone = make_checker(part, parts, data.weights, data.sensitive)
     outcome = optimal_search(
-        encoded, data, checker, n=n, max_suppressed=max_suppressed, monotone=monotone, stop=stop, metric=metric
+        encoded,
+        data,
+        checker,
+        n=n,
+        max_suppressed=max_suppressed,
+        monotone=monotone,
+        stop=stop,
+        metric=metric,
+        tick=tick,
     )
     if outcome.levels is None:
         raise InfeasibleError(_best_achievable(encoded, data, checker, model, limit, max_suppressed, outcome.complete))

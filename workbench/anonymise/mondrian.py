@@ -28,7 +28,11 @@ _MAX_SET = 4  # value sets up to this size are released as sets, larger ones as 
 
 
 def run_mondrian(
-    encoded: list[EncodedColumn], parts: SensitiveParts, model: PrivacyModel, stop: threading.Event | None
+    encoded: list[EncodedColumn],
+    parts: SensitiveParts,
+    model: PrivacyModel,
+    stop: threading.Event | None,
+    tick=None,
 ) -> Draft:
     # records with equal quasi-identifiers (and sensitive values) can never be cut apart: work on the distinct
     # rows with a weight each, which is the same partitioning, much faster on large or repetitive tables
@@ -47,6 +51,8 @@ def run_mondrian(
             complete = False
             break
         part, active = _round(part, active, ranks, widths_scale, checker, reference, model.k, weights)
+        if tick is not None:
+            tick(len(active), 0)
     return _release(encoded, part, ranks, data.row_of, complete)
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import heapq
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -295,6 +296,7 @@ def optimal_search(
     monotone: ClassChecker | None = None,
     stop: threading.Event | None = None,
     metric: str = "information_loss",
+    tick: Callable[[int, int], None] | None = None,
 ) -> SearchOutcome:
     """Branch and bound over the generalisation lattice in order of a loss lower bound; minimises information loss.
 
@@ -306,9 +308,9 @@ def optimal_search(
     size = int(np.prod(lattice.heights, dtype=float))
     climb = size > _CLIMB_ABOVE
     if size <= _MATERIALISE:
-        best, complete = _search_materialised(lattice, search, climb, stop)
+        best, complete = _search_materialised(lattice, search, climb, stop, tick)
     else:
-        best, complete = _search_heap(lattice, search, climb, stop)
+        best, complete = _search_heap(lattice, search, climb, stop, tick)
     loss, node = best
     rows = None
     if node is not None:
@@ -316,7 +318,7 @@ def optimal_search(
     return SearchOutcome(node, rows, float(loss), search.evaluated, size, complete)
 
 
-def _search_materialised(lattice: Lattice, search: _Search, climb: bool, stop: threading.Event | None):
+def _search_materialised(lattice: Lattice, search: _Search, climb: bool, stop: threading.Event | None, tick=None):
     """The lattice as an (nodes, columns) int8 array, visited in bound order; tags filter whole chunks at once."""
     grids = np.meshgrid(*[np.arange(h, dtype=np.int8) for h in lattice.heights], indexing="ij")
     nodes = np.stack([g.ravel() for g in grids], axis=1)
@@ -327,6 +329,8 @@ def _search_materialised(lattice: Lattice, search: _Search, climb: bool, stop: t
     order = np.argsort(bounds, kind="stable")
     best: tuple[float, tuple[int, ...] | None] = (np.inf, None)
     for start in range(0, len(order), _CHUNK):
+        if tick is not None:
+            tick(start, len(order))
         chunk = order[start : start + _CHUNK]
         chunk = chunk[bounds[chunk] < best[0] - 1e-12]
         if len(chunk) == 0:
@@ -356,13 +360,17 @@ def _not_covered(nodes: np.ndarray, tags: np.ndarray) -> np.ndarray:
     return alive
 
 
-def _search_heap(lattice: Lattice, search: _Search, climb: bool, stop: threading.Event | None):
+def _search_heap(lattice: Lattice, search: _Search, climb: bool, stop: threading.Event | None, tick=None):
     """For lattices too large to hold: best-first over a heap, generating each node once from its canonical parent."""
     start = tuple(0 for _ in lattice.heights)
     heap: list[tuple[float, tuple[int, ...], int]] = [(lattice.lower_bound(start), start, 0)]
     best: tuple[float, tuple[int, ...] | None] = (np.inf, None)
+    popped, size = 0, int(np.prod(lattice.heights, dtype=float))
     while heap:
         bound, node, last = heapq.heappop(heap)
+        popped += 1
+        if tick is not None and popped % 1024 == 0:
+            tick(popped, size)
         if bound >= best[0] - 1e-12:
             return best, True
         if stop is not None and stop.is_set():
