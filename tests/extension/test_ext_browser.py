@@ -53,14 +53,14 @@ def _dismiss_dialogs(page) -> None:
 
 def test_launcher_tile_opens_and_runs_the_dashboard(lab_page, lab_server):
     page = lab_page
-    tile = page.locator('.jp-LauncherCard[data-category="Privacy Workbench"]', has_text="Privacy Workbench")
+    tile = page.locator('.jp-LauncherCard[data-category="Notebook"]', has_text="Privacy Workbench")
     tile.wait_for(timeout=TIMEOUT_MS)
     assert tile.count() == 1
     tile.click()
 
     notebook = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)").last
     cell = notebook.locator(".jp-CodeCell").first
-    cell.locator(".jp-InputArea-editor", has_text="wb.dashboard()").wait_for(timeout=TIMEOUT_MS)
+    cell.locator(".jp-InputArea-editor", has_text='wb.dashboard("adult")').wait_for(timeout=TIMEOUT_MS)
     _dismiss_dialogs(page)
     # the cell ran (an execution count, not "[*]") and its output is the live dashboard widget
     cell.locator(".jp-InputPrompt", has_text="[1]").wait_for(timeout=TIMEOUT_MS)
@@ -74,7 +74,7 @@ def test_launcher_tile_opens_and_runs_the_dashboard(lab_page, lab_server):
     assert len(created) == 1
     content = json.loads(created[0].read_text())
     assert content["metadata"]["kernelspec"]["name"] == "python3"
-    assert any("wb.dashboard()" in "".join(c["source"]) for c in content["cells"] if c["cell_type"] == "code")
+    assert any('wb.dashboard("adult")' in "".join(c["source"]) for c in content["cells"] if c["cell_type"] == "code")
 
 
 def test_palette_command_opens_a_tutorial(lab_page, lab_server):

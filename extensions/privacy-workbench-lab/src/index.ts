@@ -17,10 +17,12 @@ import { LabIcon } from '@jupyterlab/ui-components';
 import iconSvg from '../style/icon.svg';
 
 /** The code of the dashboard notebook's only cell. */
-export const DASHBOARD_SOURCE = 'import workbench as wb\n\nwb.dashboard()';
+export const DASHBOARD_SOURCE = 'import workbench as wb\n\nwb.dashboard("adult")';
 
-/** Launcher and palette category. */
+/** Launcher category of the tutorials and palette category of every command. */
 const CATEGORY = 'Privacy Workbench';
+/** The dashboard tile sits with the notebook kernels, at the top of the Launcher, right after the default kernel. */
+const DASHBOARD_CATEGORY = 'Notebook';
 
 /** Command ids. */
 export namespace CommandIDs {
@@ -73,9 +75,10 @@ function dashboardNotebook(): Record<string, unknown> {
         cell_type: 'markdown',
         metadata: {},
         source:
-          '# Privacy Workbench\n\nRun the cell below (it runs by itself when opened from the Launcher): pick a ' +
-          'dataset, look at who could be identified, anonymise or train with differential privacy, attack the ' +
-          'result and watch the privacy-utility trade-off fill in.'
+          '# Privacy Workbench\n\nThe cell below runs by itself when this notebook is opened from the Launcher. ' +
+          'The Adult census data is loaded: look at who could be identified (Risk), anonymise it or train a model ' +
+          'with differential privacy, attack the result (Audit), and watch a privacy-utility trade-off curve fill ' +
+          'in live (Trade-off). The tutorials (Launcher, or the command palette: "Open tutorial") explain each step.'
       },
       { cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source: DASHBOARD_SOURCE }
     ],
@@ -152,7 +155,13 @@ const plugin: JupyterFrontEndPlugin<void> = {
     });
 
     if (launcher) {
-      launcher.add({ command: CommandIDs.newDashboard, category: CATEGORY, rank: 0 });
+      launcher.add({
+        command: CommandIDs.newDashboard,
+        category: DASHBOARD_CATEGORY,
+        rank: 1,
+        // cards of the Notebook category show an image (as kernels do), not the command's icon
+        kernelIconUrl: `data:image/svg+xml;charset=utf-8,${encodeURIComponent(iconSvg)}`
+      });
     }
     if (palette) {
       palette.addItem({ command: CommandIDs.newDashboard, category: CATEGORY, args: { isPalette: true } });
