@@ -77,7 +77,7 @@ def _points(figure) -> int:
 @pytest.fixture
 def page(chromium, lab, tmp_path):
     """A browser page; on failure its screenshot, the notebook's outputs and the server log are kept."""
-    page = chromium.new_page(viewport={"width": 1300, "height": 1000})
+    page = chromium.new_page(viewport={"width": 1300, "height": 1300})
     page.errors = []
     page.on("pageerror", lambda error: page.errors.append(str(error)))
     yield page

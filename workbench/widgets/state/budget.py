@@ -54,8 +54,8 @@ class BudgetSummary:
     def text(self) -> str:
         """One line, e.g. ``"ε spent on adult: 1.50 of 3"``."""
         where = f" on {self.dataset_name}" if self.dataset_name else ""
-        of = f" of {self.budget:g}" if self.budget is not None else " (no budget set)"
-        spent = f"{self.spent:.3g}" if math.isfinite(self.spent) else "∞ (a model was trained on it without DP)"
+        of = f" of {self.budget:g}" if self.budget is not None else ", no budget set"
+        spent = f"{self.spent:.3g}" if math.isfinite(self.spent) else "∞ (a run without DP)"
         return f"ε spent{where}: {spent}{of}"
 
     def _repr_html_(self) -> str:

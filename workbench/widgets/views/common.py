@@ -58,6 +58,6 @@ def frame_html(frame: Any, rows: int = 10, css_class: str = "wb-table") -> str:
     head = frame.head(rows)
     return (
         f"<div class='{css_class}' style='max-height:330px;overflow:auto;font-size:12px'>"
-        + head.to_html(classes="wb-frame", border=0, max_cols=20)
+        + head.to_html(classes="wb-frame", border=0, max_cols=20, float_format=lambda v: f"{v:.4g}")
         + f"<div style='color:#666'>{len(frame):,} rows × {frame.shape[1]} columns</div></div>"
     )

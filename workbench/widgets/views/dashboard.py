@@ -72,7 +72,7 @@ class Dashboard(widgets.VBox):
         self.tabs = widgets.Tab(children=self._slots, titles=list(TABS))
         self.tabs.add_class("wb-tabs")
         self.tabs.observe(lambda change: self.show(list(TABS)[change["new"]]), "selected_index")
-        header = widgets.HTML("<h3 style='margin:4px 0'>Privacy workbench</h3>")
+        header = widgets.HTML("<h3 style='margin:4px 0;white-space:nowrap'>Privacy workbench</h3>")
         self.budget = BudgetBar(state.budget)
         super().__init__([widgets.HBox([header, self.budget], layout={"justify_content": "space-between"}), self.tabs])
         self.add_class("wb-dashboard")
