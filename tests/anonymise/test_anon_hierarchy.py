@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import workbench as wb
 from workbench.anonymise import (
     Hierarchy,
     HierarchyError,
@@ -117,3 +118,18 @@ def test_flat_and_from_csv(tmp_path):
     assert flat_hierarchy(["a", "b"]).n_levels == 2
     assert "sex" in repr(h)
     assert set(h.to_anjana()) == {0, 1}
+
+
+def test_auto_hierarchies_for_dates_and_zip_codes(patients):
+    dates = auto_hierarchy(patients.frame["date_of_birth"])
+    assert dates.kind == "date" and dates.labels(dates.n_levels - 1) == ["*"]
+    zips = auto_hierarchy(patients.frame["zip"])
+    assert zips.kind == "masking" and zips.mapping(1)[patients.frame["zip"].iloc[0]].endswith("*")
+    result = wb.anonymise(patients.frame, k=5, quasi_identifiers=["zip", "date_of_birth", "sex"], sensitive=[])
+    assert result.statement.k >= 5
+    released = result.data["date_of_birth"].astype(str)
+    assert not released.eq("?").any()  # every date found its place in the hierarchy
+    stamps = patients.frame.loc[result.source_index, "date_of_birth"]
+    gens = result.generalisations["date_of_birth"]
+    for label, stamp in zip(released, stamps, strict=True):  # each released value covers the true date
+        assert label == "*" or label.startswith(str(stamp.year)) or stamp.isoformat() in gens.get(label, ())

@@ -172,6 +172,7 @@ def flat_hierarchy(values: Iterable, *, name: str | None = None) -> Hierarchy:
 def auto_hierarchy(series: pd.Series, *, bands: int = 8, warn: bool = True) -> Hierarchy:
     """A hierarchy for a column nobody wrote one for.
 
+    Dates get day → month → year → decade; equal-length digit codes (ZIP codes) are masked from the right.
     Numeric columns with more than 10 values get nested quantile bands (``bands``, then half as many, ... then
     ``'*'``); categorical columns with more than 12 values keep the values holding at least 1 % of the records and
     group the rest as ``'Other'``; everything else goes straight to ``'*'``. Band edges come from the data, so a
@@ -184,6 +185,11 @@ def auto_hierarchy(series: pd.Series, *, bands: int = 8, warn: bool = True) -> H
     2
     """
     distinct = _distinct(series)
+    if pd.api.types.is_datetime64_any_dtype(series.dtype) and len(distinct) > 1:
+        return date_hierarchy(series, name=series.name)
+    text = distinct.astype(str)
+    if len(distinct) > 12 and text.str.fullmatch(r"\d{3,}").all() and text.str.len().nunique() == 1:
+        return masking_hierarchy(series.dropna().astype(str), name=series.name)  # ZIP- or code-like digits
     numeric = pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype)
     if numeric and len(distinct) > 10:
         if warn:

@@ -36,7 +36,7 @@ class PrivacyModel:
         return self.t is None and (self.l is None or self.l_kind == "distinct")
 
     def describe(self) -> str:
-        parts = [f"{self.k}-anonymity"]
+        parts = [f"{self.k}-anonymity"] if self.k > 1 or (self.l is None and self.t is None) else []
         if self.l is not None:
             kind = f"recursive ({self.c:g}, {self.l:g})" if self.l_kind == "recursive" else f"{self.l_kind} {self.l:g}"
             parts.append(f"{kind}-diversity")

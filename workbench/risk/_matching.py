@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime
 import math
 import re
 from collections.abc import Mapping
@@ -36,8 +37,8 @@ def normalise(value: object) -> str:
     if isinstance(value, (float, np.floating)):
         value = float(value)
         return str(int(value)) if value.is_integer() and abs(value) < 2**53 else repr(value)
-    if isinstance(value, pd.Timestamp):
-        return value.isoformat()
+    if isinstance(value, (pd.Timestamp, np.datetime64, datetime.datetime)):
+        return pd.Timestamp(value).isoformat()
     return str(value)
 
 
