@@ -11,6 +11,8 @@ import shutil
 import subprocess
 import sys
 
+import pytest
+
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 ENABLED = re.compile(r"privacy-workbench-lab v\d+\.\d+\.\d+\S* enabled OK \(python, privacy-workbench\)")
 
@@ -37,3 +39,25 @@ def test_server_extension_is_enabled():
     output = _run([sys.executable, *LIST_SERVER_EXTENSIONS])
     assert re.search(r"workbench\._server enabled", output)
     assert re.search(r"workbench\._server\s+OK", output)
+
+
+def test_packaging_metadata_agrees():
+    import json
+    from pathlib import Path
+
+    import tomllib
+
+    root = Path(__file__).resolve().parents[2]
+    source = root / "extensions" / "privacy-workbench-lab"
+    package = json.loads((source / "package.json").read_text())
+    pyproject = tomllib.loads((root / "pyproject.toml").read_text())
+    install = json.loads((source / "install.json").read_text())
+    assert install["packageName"] == pyproject["project"]["name"]
+    output = (source / package["jupyterlab"]["outputDir"]).resolve()
+    assert output == root / "workbench" / "labextension"
+    shared = pyproject["tool"]["hatch"]["build"]["targets"]["wheel"]["shared-data"]
+    assert shared["workbench/labextension"] == f"share/jupyter/labextensions/{package['name']}"
+    # @jupyterlab/* ^4.6 is what lets `jupyter-builder build` find @jupyterlab/core-meta on npm (see DESIGN.md)
+    assert package["dependencies"]["@jupyterlab/application"] == "^4.6.0"
+    server_config = json.loads((source / "jupyter-config" / "server-config" / "privacy-workbench.json").read_text())
+    assert server_config["ServerApp"]["jpserver_extensions"] == {"workbench._server": True}
