@@ -45,7 +45,7 @@ def test_packaging_metadata_agrees():
     import json
     from pathlib import Path
 
-    import tomllib
+    tomllib = pytest.importorskip("tomllib")  # Python ≥ 3.11
 
     root = Path(__file__).resolve().parents[2]
     source = root / "extensions" / "privacy-workbench-lab"
