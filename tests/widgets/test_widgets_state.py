@@ -176,3 +176,23 @@ def test_dashboard_state_wires_tabs(small_frame):
     assert state.train.seed == state.tradeoff.seed == 3
     state.train.result = "a run"
     assert state.audit.run == "a run"
+
+
+def test_ui_stays_responsive_while_training(small):
+    """A long training job runs in its thread while the anonymisation preview keeps answering."""
+    train = TrainState(epsilon=None, epochs=400, audit_fraction=0.0)
+    train.dataset = small
+    anonymise = AnonymiseState(prefetch=0)
+    anonymise.dataset = small
+    assert anonymise.wait(60)
+    train.start()
+    try:
+        deadline = time.monotonic() + 60
+        while not train.history and time.monotonic() < deadline:
+            time.sleep(0.01)
+        anonymise.k = 9
+        assert anonymise.wait(60) and anonymise.result.statement.k >= 9
+        assert train.job.running  # still training meanwhile
+    finally:
+        train.job.stop()
+        train.job.wait(60)

@@ -28,7 +28,18 @@ COMMANDS: dict[str, Command] = {
 
 @magics_class
 class WorkbenchMagics(Magics):
-    """The ``%wb`` magics; settings are traits, so ``%config WorkbenchMagics.seed = 1`` works."""
+    """The ``%wb`` magics; settings are traits, so ``%config WorkbenchMagics.seed = 1`` works.
+
+    Examples
+    --------
+    >>> from IPython.core.interactiveshell import InteractiveShell
+    >>> shell = InteractiveShell.instance()
+    >>> magics = WorkbenchMagics(shell=shell)
+    >>> magics.run_command("load diabetes").name
+    'diabetes'
+    >>> magics.session.dataset.name
+    'diabetes'
+    """
 
     seed = Int(0, help="Random seed passed to every technique (same seed, same numbers).").tag(config=True)
     executor = Unicode(

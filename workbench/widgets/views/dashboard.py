@@ -63,6 +63,14 @@ class Dashboard(widgets.VBox):
         All the logic and results, usable without a browser.
     views : dict of str to Widget
         The views built so far, by tab title.
+
+    Examples
+    --------
+    >>> import workbench as wb
+    >>> app = wb.dashboard("diabetes")
+    >>> view = app.show("Trade-off")
+    >>> list(app.views), app.tabs.selected_index
+    (['Data', 'Trade-off'], 5)
     """
 
     def __init__(self, state: DashboardState) -> None:
