@@ -53,6 +53,9 @@ def test_packaging_metadata_agrees():
     pyproject = tomllib.loads((root / "pyproject.toml").read_text())
     install = json.loads((source / "install.json").read_text())
     assert install["packageName"] == pyproject["project"]["name"]
+    from workbench import __version__
+
+    assert package["version"] == __version__  # one version for the wheel and the extension it carries
     output = (source / package["jupyterlab"]["outputDir"]).resolve()
     assert output == root / "workbench" / "labextension"
     shared = pyproject["tool"]["hatch"]["build"]["targets"]["wheel"]["shared-data"]
