@@ -118,3 +118,16 @@ def test_epoch_curve_agrees_with_the_accountant_at_every_epoch(accountant):
     assert values == sorted(values)
     for got, expected in zip(values, independent, strict=True):
         assert got == pytest.approx(expected, abs=1e-3 if accountant == "prv" else 1e-12)
+
+
+@pytest.mark.filterwarnings("ignore:Optimal order is the largest alpha")
+def test_small_prv_epsilons_use_a_finer_error_budget_and_stay_reproducible():
+    q, steps, delta = 1 / 128, 256, 1e-6
+    sigma, eps = calibrate_noise(0.02, delta, q, steps, "prv")
+    assert 0.019 <= eps <= 0.02
+    opacus_default = _independent("prv", sigma, q, steps, delta)
+    assert eps <= opacus_default  # Opacus's default error term (0.01) alone is half the target here
+    accounting._compose_cached.cache_clear()
+    assert compute_epsilon("prv", sigma, q, steps, delta) == eps  # a function of the parameters only
+    rdp_sigma, _ = calibrate_noise(0.3, delta, q, steps, "rdp")
+    assert sigma < 20 * rdp_sigma  # about 15x the noise for 15x smaller epsilon, not 10x more on top

@@ -174,7 +174,11 @@ def _compose(accountant: str, history: tuple, delta: float) -> float:
         warnings.simplefilter("ignore")  # "optimal order is the largest alpha", "GDP is experimental" (we warn)
         if accountant == "prv" and len(history) == 1:  # one run: keep the discretised PRV for its epoch curve
             sigma, rate, steps = history[0]
-            return _prv_epsilon(sigma, rate, delta, steps, steps)
+            eps_error = _prv_eps_error(sigma, rate, delta, steps)
+            value = _prv_epsilon(sigma, rate, delta, steps, steps, _PRV_EPS_ERROR)
+            if eps_error != _PRV_EPS_ERROR:  # both are upper bounds: report the smaller
+                value = min(value, _prv_epsilon(sigma, rate, delta, steps, steps, eps_error))
+            return value
         acc = {"prv": PRVAccountant, "rdp": RDPAccountant, "gdp": GaussianAccountant}[accountant]()
         acc.history = list(history)
         if accountant != "gdp":
@@ -235,15 +239,31 @@ class EpsilonCurve:
         return float(eps)
 
     def _prv(self, steps: int) -> float:
-        return _prv_epsilon(self.sigma, self.rate, self.delta, self.final, steps)
+        eps_error = _prv_eps_error(self.sigma, self.rate, self.delta, self.final)
+        return _prv_epsilon(self.sigma, self.rate, self.delta, self.final, steps, eps_error)
 
 
-# PRVAccountant.get_epsilon's defaults
+# PRVAccountant.get_epsilon's default; below _PRV_REFINE_BELOW a finer error is used (see _prv_eps_error)
 _PRV_EPS_ERROR = 0.01
+_PRV_REFINE_BELOW = 0.2
+
+
+@functools.lru_cache(maxsize=256)
+def _prv_eps_error(sigma: float, rate: float, delta: float, steps: int) -> float:
+    """The PRV error budget for a run: Opacus's 0.01, or a finer one when epsilon is small.
+
+    PRV's upper bound is the estimate plus ``eps_error``; with 0.01 that term dominates small epsilons (ε = 0.01
+    would need ten times the noise it needs). It is a function of the run's parameters only, so the epsilon can be
+    re-derived from a statement; the smaller of the two bounds is reported, so never more than Opacus's default.
+    """
+    coarse = _prv_epsilon(sigma, rate, delta, steps, steps, _PRV_EPS_ERROR)
+    if coarse >= _PRV_REFINE_BELOW:
+        return _PRV_EPS_ERROR
+    return max(coarse / 20, 5e-4)
 
 
 @functools.lru_cache(maxsize=4)  # a few MB each
-def _prv_discretised(sigma: float, rate: float, delta: float, domain_steps: int) -> tuple[Any, Any]:
+def _prv_discretised(sigma: float, rate: float, delta: float, domain_steps: int, eps_error: float) -> tuple[Any, Any]:
     """Opacus's PRV of one DP-SGD step, discretised on the domain PRVAccountant uses for ``domain_steps`` steps.
 
     Returns the discrete PRV and its FFT, which every composition of up to ``domain_steps`` steps reuses.
@@ -257,7 +277,7 @@ def _prv_discretised(sigma: float, rate: float, delta: float, domain_steps: int)
     )
     from scipy.fft import rfft
 
-    eps_error, delta_error = _PRV_EPS_ERROR, delta / 1000
+    delta_error = delta / 1000
     prv = PoissonSubsampledGaussianPRV(rate, sigma)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -270,18 +290,18 @@ def _prv_discretised(sigma: float, rate: float, delta: float, domain_steps: int)
     return dprv, rfft(dprv.pmf)
 
 
-def _prv_epsilon(sigma: float, rate: float, delta: float, domain_steps: int, steps: int) -> float:
+def _prv_epsilon(sigma: float, rate: float, delta: float, domain_steps: int, steps: int, eps_error: float) -> float:
     """PRVAccountant.get_epsilon for ``[(sigma, rate, steps)]``, step by step as Opacus does it (a test checks the
     equality), on the domain of ``domain_steps >= steps`` steps (equal to Opacus's when they are equal)."""
     from opacus.accountants.analysis.prv import DiscretePRV
     from scipy.fft import irfft
 
-    dprv, spectrum = _prv_discretised(sigma, rate, delta, domain_steps)
+    dprv, spectrum = _prv_discretised(sigma, rate, delta, domain_steps, eps_error)
     # Opacus's _compose_fourier, with the transform of the single step computed once
     pmf = irfft(spectrum**steps, n=len(dprv.pmf))
     shift = steps - 1 + (len(pmf) // 2 if steps % 2 == 0 else 0)
     composed = DiscretePRV(pmf=np.roll(pmf, shift), domain=dprv.domain.shift_right(dprv.domain.shifts * (steps - 1)))
-    _, _, eps_upper = composed.compute_epsilon(delta, delta / 1000, _PRV_EPS_ERROR)
+    _, _, eps_upper = composed.compute_epsilon(delta, delta / 1000, eps_error)
     return float(eps_upper)
 
 
