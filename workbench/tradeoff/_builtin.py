@@ -168,7 +168,7 @@ def kanonymity_point(dataset: Any, k: float, options: Mapping[str, Any], seed: i
     from workbench.risk import linkage_attack
     from workbench.utility import ml_utility
 
-    train = dataset.train
+    train = dataset.train.drop(columns=dataset.identifiers)  # direct identifiers never go into a release
     qis = dataset.quasi_identifiers
     result = anonymise(
         train,

@@ -75,9 +75,9 @@ class _StackedLinear:
         self.k = k
 
     def clipped_grads(
-        self, x: torch.Tensor, y: torch.Tensor, max_norm: float
+        self, x: torch.Tensor, y: torch.Tensor, max_norm: float, scale_by: float = 1.0, x_sq: torch.Tensor | None = None
     ) -> tuple[list[torch.Tensor], torch.Tensor]:
-        """Per model, the sum over the batch of per-example gradients clipped to ``max_norm``; and the losses."""
+        """Per model, ``scale_by`` times the batch sum of per-example gradients clipped to ``max_norm``; losses."""
         h = x.unsqueeze(0).expand(self.k, -1, -1)
         inputs, outputs, p = [], [], 0
         for kind in self.kinds:
@@ -92,9 +92,10 @@ class _StackedLinear:
         losses = F.cross_entropy(h.reshape(-1, h.shape[-1]), y.repeat(self.k), reduction="none").view(self.k, -1)
         deltas = torch.autograd.grad(losses.sum(), outputs)
         sq = torch.zeros(self.k, len(y), dtype=h.dtype)
-        for a, d in zip(inputs, deltas, strict=True):
-            sq = sq + d.pow(2).sum(2) * (a.detach().pow(2).sum(2) + 1.0)
-        scale = (max_norm / (sq.sqrt() + 1e-6)).clamp(max=1.0)
+        for j, (a, d) in enumerate(zip(inputs, deltas, strict=True)):
+            a2 = x_sq.unsqueeze(0) if (j == 0 and x_sq is not None) else a.detach().pow(2).sum(2)
+            sq = sq + d.pow(2).sum(2) * (a2 + 1.0)
+        scale = (max_norm / (sq.sqrt() + 1e-6)).clamp(max=1.0) * scale_by
         grads = []
         for a, d in zip(inputs, deltas, strict=True):
             scaled = d * scale.unsqueeze(2)
@@ -197,8 +198,11 @@ def _loop(net, X, y, X_test, y_test, configs, sigmas, rate, per_epoch, schedules
     k, first = len(configs), configs[0]
     stack = _StackedLinear(net, k)
     optimizer = _StackedAdam(stack.params, first.learning_rate)
-    stds = torch.tensor([s * first.max_grad_norm for s in sigmas], dtype=torch.float32)
     expected_batch = rate * len(y)
+    # as in workbench.dp: (sum of clipped gradients + σ C z) / E[B], the 1/E[B] folded into both terms
+    noise_scale = torch.tensor([s * first.max_grad_norm / expected_batch for s in sigmas], dtype=torch.float32)
+    n_params = sum(p[0].numel() for p in stack.params)
+    x_sq = X.square().sum(1)  # squared row norms, for the clipping of the first layer
     gen = torch.Generator().manual_seed(first.seed)
     histories: list[list[dict[str, Any]]] = [[] for _ in range(k)]
     steps, stopped = 0, False
@@ -211,15 +215,21 @@ def _loop(net, X, y, X_test, y_test, configs, sigmas, rate, per_epoch, schedules
                 break
             index = torch.nonzero(torch.rand(len(y), generator=gen) < rate).squeeze(1)
             if len(index) > 0:
-                grads, batch_losses = stack.clipped_grads(X[index], y[index], first.max_grad_norm)
+                grads, batch_losses = stack.clipped_grads(
+                    X[index], y[index], first.max_grad_norm, 1.0 / expected_batch, x_sq[index]
+                )
                 losses.append(batch_losses.mean(1))
             else:  # an empty Poisson batch still takes a noise-only step, as the accounting counts it
                 grads = [torch.zeros_like(p) for p in stack.params]
                 losses.append(torch.full((k,), math.nan))
-            with torch.no_grad():
+            with torch.no_grad():  # one standard-normal draw per step, shared by the models, scaled per model
+                noise = torch.randn(n_params, generator=gen)
+                offset = 0
                 for p, g in zip(stack.params, grads, strict=True):
-                    noise = torch.randn(p.shape[1:], generator=gen, dtype=p.dtype)
-                    g.add_(stds.view(-1, *([1] * (p.dim() - 1))) * noise).div_(expected_batch)
+                    size = p[0].numel()
+                    z = noise[offset : offset + size].view(p.shape[1:])
+                    g.add_(noise_scale.view(-1, *([1] * (p.dim() - 1))) * z)
+                    offset += size
             optimizer.step(grads)
             steps += 1
         if stopped and not losses:
