@@ -55,8 +55,10 @@ def test_small_epsilon_needs_more_noise_than_large():
 
 
 def test_out_of_reach_target_is_an_infeasible_error():
-    with pytest.raises(InfeasibleError, match="out of reach"):
+    with pytest.raises(InfeasibleError, match="use accountant='prv'"):
         calibrate_noise(0.05, 1e-6, 0.5, 5000, "rdp")
+    with pytest.raises(InfeasibleError, match="out of reach"):
+        calibrate_noise(1e-9, 1e-6, 0.5, 5000, "prv")
 
 
 def test_unknown_accountant_lists_the_known_ones():

@@ -389,7 +389,10 @@ def _calibrate_cached(
         lo, hi = _bracket(fast, epsilon)
     except InfeasibleError:
         if accountant == "rdp":  # Opacus's RDP accountant stops at order 63: small epsilons are out of its reach
-            raise
+            raise InfeasibleError(
+                f"epsilon={epsilon:g} is below what Opacus's RDP accountant can certify here (its orders stop at 63, "
+                f"so ε ≥ about {math.log(1 / delta) / 62:.2g} at δ={delta:g}); use accountant='prv'."
+            ) from None
         wide = True  # larger orders reach small epsilons; PRV and GDP confirm the result below
         lo, hi = _bracket(fast, epsilon)
     lo, hi = _bisect(fast, epsilon, lo, hi, tolerance / 4)
