@@ -50,7 +50,12 @@ def composed_epsilon(points: list[TradeoffPoint]) -> float:
 
 
 def record_point(ledger: Any, point: TradeoffPoint) -> None:
-    """Record one DP point's spend (rebuilt from its statement) under the dataset's fingerprint."""
+    """Record one DP point's spend (rebuilt from its statement) under the dataset's fingerprint.
+
+    ``ledger=False`` records nowhere (as in :func:`workbench.train`); the result still states the sweep's total.
+    """
+    if ledger is False:
+        return
     resolve_ledger(ledger).record(
         privacy_statement(point),
         dataset_fingerprint=point.dataset_fingerprint,

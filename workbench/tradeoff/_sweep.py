@@ -320,8 +320,9 @@ def tradeoff(
         Set it to cancel the remaining points; finished points are kept (``result.stopped`` is True).
     progress : bool, default=False
         Show a progress bar.
-    ledger : PrivacyLedger, optional
-        Where DP points are recorded (default: the session ledger, ``workbench.dp.default_ledger()``).
+    ledger : PrivacyLedger or False, optional
+        Where DP points are recorded (default: the session ledger, ``workbench.dp.default_ledger()``); False
+        records nowhere.
     **options
         Technique options: ``method`` (``"mondrian"``/``"optimal"``), ``max_suppression``, ``accountant``,
         ``max_grad_norm``, ``lr``, ``hidden``, ``audit_fraction``, ``attack``; ``technique_options`` (a dict)
