@@ -127,6 +127,7 @@ class Lattice:
         self.heights = [c.n_levels for c in columns]
         self.label_cost, self.suppressed_cost, offsets, self.scale = label_costs(columns, n, metric)
         self.offset = float(sum(offsets))
+        self.max_cost = [[float(cost.max(initial=0.0)) for cost in costs] for costs in self.label_cost]
         w = data.weights
         # the loss without suppression splits over columns and grows with each level: a lower bound per node
         self.bound = [
@@ -236,11 +237,53 @@ class _Search:
         self.mono_ok: dict[tuple[int, ...], bool] = {}
         self.evaluated = 0
         self.infeasible = 0
+        self.pairs: dict[tuple[int, int, int, int], float] = {}
+        d = lattice.d
+        self.pair_order = [(i, j) for i in range(d) for j in range(i + 1, d)] if d > 2 else []
+
+    def _pair_suppressed(self, i: int, j: int, a: int, b: int) -> float:
+        """Records the monotone model must suppress on columns i, j alone at levels a, b (cached)."""
+        key = (i, j, a, b)
+        if key not in self.pairs:
+            lat, base = self.lattice, self.lattice.base
+            ci = lat._map(i, 0, a)[base.codes[i]]
+            cj = lat._map(j, 0, b)[base.codes[j]]
+            card_j = lat.columns[j].cardinality(b)
+            ids = ci * card_j + cj
+            checker = self.monotone or lat.checker
+            sizes, ok = checker.class_ok(
+                ids, lat.columns[i].cardinality(a) * card_j, weights=base.weights, sensitive=base.sensitive
+            )
+            self.pairs[key] = float(sizes[~ok].sum())
+        return self.pairs[key]
+
+    def pair_infeasible(self, node: tuple[int, ...]) -> bool:
+        """A necessary condition: a node's classes split those of any two of its columns, so a class too small (or
+        not diverse) there is too small in the node too; if two columns alone need more suppression than allowed,
+        the node is infeasible, without evaluating it."""
+        for n_checked, (i, j) in enumerate(self.pair_order):
+            if self._pair_suppressed(i, j, node[i], node[j]) > self.max_suppressed:
+                if n_checked:  # check this pair first next time
+                    self.pair_order.insert(0, self.pair_order.pop(n_checked))
+                return True
+        return False
+
+    def suppression_bound(self, node: tuple[int, ...], bound: float) -> float:
+        """A tighter loss bound: at least the records that some pair of columns must suppress are suppressed,
+        and each costs the suppression cost minus the dearest label it would otherwise have."""
+        if not self.pair_order:
+            return bound
+        forced = max(self._pair_suppressed(i, j, node[i], node[j]) for i, j in self.pair_order)
+        lat = self.lattice
+        extra = lat.suppressed_cost - sum(lat.max_cost[i][level] for i, level in enumerate(node))
+        return bound + forced * max(extra, 0.0) / lat.scale
 
     def monotone_feasible(self, node: tuple[int, ...]) -> bool:
         """Whether the node meets the monotone part of the model (k, distinct l) within the suppression limit."""
         if node not in self.mono_ok:
-            if self.monotone is None:  # the whole model is monotone: one evaluation answers both questions
+            if self.pair_order and self.pair_infeasible(node):
+                self.mono_ok[node] = False
+            elif self.monotone is None:  # the whole model is monotone: one evaluation answers both questions
                 self.mono_ok[node] = self.loss(node) < np.inf
             else:
                 self.evaluated += 1
@@ -272,12 +315,18 @@ class _Search:
         self.tags = np.vstack([self.tags, np.asarray(top, dtype=np.int8)])
         return top
 
-    def visit(self, node: tuple[int, ...], climb: bool) -> float:
-        """Loss of a node not yet known to be infeasible; tags the infeasible region above it.
+    def visit(self, node: tuple[int, ...], climb: bool, bound: float = -np.inf, best: float = np.inf) -> float:
+        """Loss of a node not yet known to be infeasible (inf if it is, or if it cannot beat ``best``); tags the
+        infeasible region above it.
 
         Tagging costs a few evaluations per tag, so on small lattices it starts only once infeasible nodes
         turn out to be common.
         """
+        if node not in self.losses and node not in self.mono_ok and self.pair_order:
+            if self.pair_infeasible(node):
+                self.mono_ok[node] = False
+            elif self.suppression_bound(node, bound) >= best - 1e-12:
+                return np.inf  # feasible or not, it cannot beat the best
         if not self.monotone_feasible(node):
             self.infeasible += 1
             if climb or self.infeasible > _CLIMB_AFTER:
@@ -345,7 +394,7 @@ def _search_materialised(lattice: Lattice, search: _Search, climb: bool, stop: t
             if len(search.tags) > seen_tags and (search.tags[seen_tags:] >= nodes[idx]).all(axis=1).any():
                 continue
             node = tuple(int(x) for x in nodes[idx])
-            loss = search.visit(node, climb)
+            loss = search.visit(node, climb, float(bounds[idx]), best[0])
             if loss < best[0] - 1e-15:
                 best = (loss, node)
     return best, True
@@ -381,7 +430,7 @@ def _search_heap(lattice: Lattice, search: _Search, climb: bool, stop: threading
                 heapq.heappush(heap, (lattice.lower_bound(child), child, i))
         if len(search.tags) and (search.tags >= np.asarray(node, dtype=np.int8)).all(axis=1).any():
             continue
-        loss = search.visit(node, climb)
+        loss = search.visit(node, climb, bound, best[0])
         if loss < best[0] - 1e-15:
             best = (loss, node)
     return best, True
