@@ -125,3 +125,12 @@ def test_linkage_truth_and_errors():
         linkage_attack(release, people)
     with pytest.raises(InvalidParameterError, match="one per row"):
         linkage_attack(release, people, quasi_identifiers=["age"], truth=["ann"])
+
+
+def test_assess_risk_of_an_anonymisation_result(adult):
+    frame = adult.frame.sample(800, random_state=6)
+    released = wb.anonymise(frame, k=4, quasi_identifiers=["age", "sex", "race"], sensitive=["income"])
+    again = wb.assess_risk(released)
+    assert again.k == released.risk.k >= 4
+    assert again.quasi_identifiers == ("age", "sex", "race") and again.sensitive == ("income",)
+    assert again.to_dict() == released.risk.to_dict()

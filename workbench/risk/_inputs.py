@@ -38,13 +38,19 @@ def resolve_columns(
     *,
     need_quasi_identifiers: bool = True,
 ) -> Columns:
-    """Columns from a :class:`~workbench.Dataset` (its roles) or a DataFrame (roles guessed by ``infer_roles``).
+    """Columns from a :class:`~workbench.Dataset` (its roles), an anonymisation result (its release and columns)
+    or a DataFrame (roles guessed by ``infer_roles``).
 
     Arguments the user passes always win over roles.
     """
     from workbench.datasets import Dataset
 
     qis, sens = _as_list(quasi_identifiers), _as_list(sensitive)
+    if not isinstance(data, (Dataset, pd.DataFrame)) and hasattr(data, "data") and hasattr(data, "quasi_identifiers"):
+        # an anonymisation result: its released table with its columns
+        qis = list(data.quasi_identifiers) if qis is None else qis
+        sens = list(getattr(data, "sensitive", ())) if sens is None else sens
+        data = data.data
     if isinstance(data, Dataset):
         frame, target = data.frame, data.target
         identifiers = data.identifiers
