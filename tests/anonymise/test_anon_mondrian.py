@@ -142,3 +142,22 @@ def test_property_l_diversity_rechecked_by_pycanon(frame, l, method):  # noqa: E
         checked = canon_frame(result.data, qis, ["disease"])
         assert anonymity.k_anonymity(checked, qis) >= 2
         assert anonymity.l_diversity(checked, qis, ["disease"]) >= l
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(frame=tables(), t=st.sampled_from([0.2, 0.35, 0.5]), method=st.sampled_from(["optimal", "mondrian"]))
+def test_property_t_closeness_rechecked_by_pycanon(frame, t, method):
+    from pycanon import anonymity
+
+    qis = ["age", "city", "sex"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            result = wb.anonymise(frame, k=2, t=t, method=method, quasi_identifiers=qis, sensitive=["disease"])
+        except InfeasibleError:
+            return
+        if len(result.data) == 0:
+            return
+        checked = canon_frame(result.data, qis, ["disease"])
+        assert anonymity.t_closeness(checked, qis, ["disease"]) <= t + 1e-9
+        assert anonymity.k_anonymity(checked, qis) >= 2
