@@ -133,3 +133,18 @@ def test_small_prv_epsilons_use_a_finer_error_budget_and_stay_reproducible():
     assert compute_epsilon("prv", sigma, q, steps, delta) == eps  # a function of the parameters only
     rdp_sigma, _ = calibrate_noise(0.3, delta, q, steps, "rdp")
     assert sigma < 20 * rdp_sigma  # about 15x the noise for 15x smaller epsilon, not 10x more on top
+
+
+@pytest.mark.filterwarnings("ignore:GDP accounting is experimental")
+def test_gdp_fallback_solves_opacus_equation_and_composes():
+    for sigma, q, steps in [(1.0, 0.01, 1000), (0.54, 1 / 128, 1280), (2.0, 0.05, 300)]:
+        acc = GaussianAccountant()
+        acc.history = [(sigma, q, steps)]
+        assert accounting._gdp_epsilon(((sigma, q, steps),), 1e-6) == pytest.approx(acc.get_epsilon(1e-6), rel=1e-9)
+    acc = GaussianAccountant()
+    acc.history = [(0.3, 0.1, 1000)]
+    with pytest.raises(ValueError, match="different signs"):  # the Opacus pitfall this module works around
+        acc.get_epsilon(1e-6)
+    assert math.isfinite(compute_epsilon("gdp", 0.3, 0.1, 1000, 1e-6))
+    halves = compose_epsilon("gdp", [(1.0, 0.01, 500), (1.0, 0.01, 500)], 1e-6)
+    assert halves == pytest.approx(compute_epsilon("gdp", 1.0, 0.01, 1000, 1e-6), rel=1e-9)

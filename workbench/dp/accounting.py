@@ -183,6 +183,8 @@ def _compose(accountant: str, history: tuple, delta: float) -> float:
         acc.history = list(history)
         if accountant != "gdp":
             return float(acc.get_epsilon(delta=delta))
+        if len(history) > 1:  # Opacus's GaussianAccountant reads only its last entry; mu-GDP composes by sqrt(sum mu^2)
+            return _gdp_epsilon(history, delta)
         try:
             return float(acc.get_epsilon(delta=delta))
         except ValueError:  # Opacus's root bracket fails for large epsilon; solve the same equation robustly
@@ -310,7 +312,7 @@ def _gdp_epsilon(history: tuple, delta: float) -> float:
     from scipy.optimize import brentq
     from scipy.special import log_ndtr, ndtr
 
-    mu = math.sqrt(sum(compute_mu_poisson(num_steps=t, noise_multiplier=s, sample_rate=q) ** 2 for s, q, t in history))
+    mu = math.sqrt(sum(compute_mu_poisson(steps=t, noise_multiplier=s, sample_rate=q) ** 2 for s, q, t in history))
 
     def excess(eps: float) -> float:  # delta(eps) - delta for mu-GDP, stable in log space
         return float(ndtr(-eps / mu + mu / 2) - np.exp(eps + log_ndtr(-eps / mu - mu / 2)) - delta)
