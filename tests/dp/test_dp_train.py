@@ -291,3 +291,15 @@ def test_multi_class_target(adult):
     assert run.encoder.n_classes == frame["relationship"].nunique()
     assert run.predict_proba(ds.test).shape == (len(ds.test), run.encoder.n_classes)
     assert 0.5 < run.metrics["auc"] <= 1.0 and set(run.predict(ds.test)) <= set(run.encoder.classes_)
+
+
+def test_dropout_models_are_deterministic_and_leave_the_global_generator_alone(small_adult):
+    n_features = wb.train(small_adult, epochs=1, **FAST).encoder.n_features
+    model = nn.Sequential(nn.Linear(n_features, 16), nn.ReLU(), nn.Dropout(0.3), nn.Linear(16, 2))
+    torch.manual_seed(5)
+    expected = torch.rand(1)
+    torch.manual_seed(5)
+    a = wb.train(small_adult, model=model, epsilon=4.0, epochs=1, batch_size=128, **FAST)
+    assert torch.equal(torch.rand(1), expected)
+    b = wb.train(small_adult, model=model, epsilon=4.0, epochs=1, batch_size=128, **FAST)
+    assert a.engine == "ghost" and a.metrics == b.metrics

@@ -273,7 +273,9 @@ def _fit(members, non_members, test, target, config, callbacks, stop, progress) 
     on_step, on_epoch = _split_callbacks(callbacks)
     schedule = _EpsilonSchedule(config.accountant, sigma, sample_rate, delta, steps_per_epoch, config.epochs)
     try:
-        with _threads(config.threads or _default_threads(net)):
+        # layers that draw random numbers themselves (dropout) use the global generator: seed it, then restore it
+        with _threads(config.threads or _default_threads(net)), torch.random.fork_rng(devices=[]):
+            torch.manual_seed(config.seed + 1)
             outcome = run_loop(net, (X, y, X_test, y_test), plan, epsilon_at=schedule, on_step=on_step,
                                on_epoch=on_epoch, stop=stop, progress=progress)  # fmt: skip
     finally:
