@@ -46,7 +46,6 @@ class TrainState(HasTraits):
     model = Unicode("logreg", help="logreg or mlp")
     batch_size = Int(256)
     audit_fraction = Float(0.2, help="share of training rows kept out as non-members for the Audit tab")
-    max_rows = Int(None, allow_none=True, help="train on at most this many training rows (None: all)")
     seed = Int(0)
     history = List(help="one dict per epoch as it arrives: epoch, loss, accuracy, epsilon")
     result = AnyTrait(None, help="the TrainResult of the last run")
@@ -75,8 +74,6 @@ class TrainState(HasTraits):
         if dataset is None:
             self.job.error = "Load a dataset first (Data tab)."
             return False
-        if self.max_rows is not None and len(dataset.train) > self.max_rows:
-            dataset = _subsample(dataset, self.max_rows, self.seed)
         options = self.options()
         if self.job.running:
             return False
@@ -124,9 +121,3 @@ def _describe(record: Mapping[str, Any]) -> str:
     if "epsilon" in record:
         parts.append(f"ε spent {record['epsilon']:.3g}")
     return " · ".join(parts)
-
-
-def _subsample(dataset: Dataset, rows: int, seed: int) -> Dataset:
-    """The same dataset with a smaller training split (the test split is kept)."""
-    train = dataset.train.sample(n=rows, random_state=seed)
-    return dataclasses.replace(dataset, train=train)
