@@ -108,9 +108,15 @@ def stackable(epsilon: float, options: Mapping[str, Any]) -> bool:
 
 def dp_points(dataset: Any, epsilons: list[float], options: Mapping[str, Any], seed: int, stop: Any) -> list[dict]:
     """Several ε at once: the models are trained together in one vectorised DP-SGD loop, then each is audited."""
+    import warnings
+
     from workbench.tradeoff._stacked import train_stacked
 
-    runs = train_stacked(dataset, epsilons, options, seed, stop)
+    try:
+        runs = train_stacked(dataset, epsilons, options, seed, stop)
+    except (AttributeError, TypeError) as exc:  # workbench.dp's internals changed: train one by one instead
+        warnings.warn(f"Training the ε grid together failed ({exc}); training one model at a time.", RuntimeWarning)
+        return [dp_point(dataset, e, options, seed, stop) for e in epsilons]
     return [_dp_outcome(run, options, seed, stop) for run in runs]
 
 

@@ -12,10 +12,11 @@ one by one with :func:`workbench.train`.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import math
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -158,7 +159,7 @@ def train_stacked(
     schedules = [dp_train._EpsilonSchedule(c.accountant, s, rate, delta, per_epoch, c.epochs) for c, s in
                  zip(configs, sigmas, strict=True)]  # fmt: skip
     try:
-        with dp_train._threads(first.threads):
+        with _torch_threads(first.threads or 1):  # workbench.dp's default for small models: one thread
             stack, histories, steps, stopped = _loop(net, X, y, X_test, y_test, configs, sigmas, rate, per_epoch,
                                                      schedules, stop)  # fmt: skip
     finally:
@@ -248,6 +249,16 @@ def _loop(net, X, y, X_test, y_test, configs, sigmas, rate, per_epoch, schedules
         if stopped:
             break
     return stack, histories, steps, stopped
+
+
+@contextlib.contextmanager
+def _torch_threads(threads: int) -> Iterator[None]:
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def build_probe(net: nn.Module) -> nn.Module:
