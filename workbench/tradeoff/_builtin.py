@@ -115,7 +115,8 @@ def dp_points(dataset: Any, epsilons: list[float], options: Mapping[str, Any], s
     try:
         runs = train_stacked(dataset, epsilons, options, seed, stop)
     except (AttributeError, TypeError) as exc:  # workbench.dp's internals changed: train one by one instead
-        warnings.warn(f"Training the ε grid together failed ({exc}); training one model at a time.", RuntimeWarning)
+        message = f"Training the ε grid together failed ({exc}); training one model at a time."
+        warnings.warn(message, RuntimeWarning, stacklevel=2)
         return [dp_point(dataset, e, options, seed, stop) for e in epsilons]
     return [_dp_outcome(run, options, seed, stop) for run in runs]
 
