@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ADULT_QIS, canon_frame, pycanon_check
+from anon_checks import ADULT_QIS, canon_frame, pycanon_check
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

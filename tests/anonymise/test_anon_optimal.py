@@ -10,7 +10,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ADULT_QIS, pycanon_check
+from anon_checks import ADULT_QIS, pycanon_check
 
 import workbench as wb
 from workbench.anonymise import Hierarchy, adult_hierarchies
