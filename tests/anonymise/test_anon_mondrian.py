@@ -29,6 +29,7 @@ def test_mondrian_k_on_adult_sample(adult_small, k, digest):
 
 def test_mondrian_releases_ranges_that_hold_the_true_values(adult_small):
     result = wb.anonymise(adult_small, k=5, method="mondrian", quasi_identifiers=ADULT_QIS, sensitive=[])
+    pycanon_check(result, k=5)
     truth = adult_small.loc[result.source_index, "age"].to_numpy()
     for label, age in zip(result.data["age"].astype(str), truth, strict=True):
         bounds = parse_range(label)
@@ -49,6 +50,8 @@ def test_mondrian_releases_ranges_that_hold_the_true_values(adult_small):
 def test_mondrian_keeps_more_information_than_optimal(adult_small):
     local = wb.anonymise(adult_small, k=5, method="mondrian", quasi_identifiers=ADULT_QIS, sensitive=[])
     glob = wb.anonymise(adult_small, k=5, quasi_identifiers=ADULT_QIS, sensitive=[])
+    pycanon_check(local, k=5)
+    pycanon_check(glob, k=5)
     assert local.metrics["information_loss"] < glob.metrics["information_loss"]
 
 
@@ -63,6 +66,7 @@ def test_mondrian_l_and_t_checked_on_every_cut(adult_tiny):
         adult_tiny, l=1.8, l_kind="entropy", method="mondrian", quasi_identifiers=ADULT_QIS, sensitive=["relationship"]
     )
     assert entropy.statement.l_entropy >= 1.8
+    pycanon_check(entropy, entropy_l=1)
 
 
 def test_mondrian_on_diabetes_numeric_sensitive(diabetes):
@@ -80,6 +84,7 @@ def test_mondrian_infeasible_and_stop(adult_tiny):
     stopped = wb.anonymise(adult_tiny, k=4, method="mondrian", quasi_identifiers=ADULT_QIS, sensitive=[], stop=stop)
     assert stopped.statement.optimal is False
     assert stopped.statement.k >= 4  # a stopped run still releases a valid (coarser) table
+    pycanon_check(stopped, k=4)
 
 
 # -- property tests: random small tables, both algorithms, independent re-check ---------------------------------

@@ -39,6 +39,7 @@ def test_release_is_shuffled_and_seeded(adult_small):
     other = wb.anonymise(adult_small, k=5, quasi_identifiers=ADULT_QIS, sensitive=[], seed=2)
     pd.testing.assert_frame_equal(one.data, again.data)
     assert not one.data.equals(other.data)
+    pycanon_check(one, k=5)
     kept = adult_small.loc[one.source_index]
     assert not np.array_equal(one.source_index, np.sort(one.source_index))  # row order is not the input's
     assert (kept["fnlwgt"].to_numpy() == one.data["fnlwgt"].to_numpy()).all()  # rows stay whole
@@ -64,6 +65,7 @@ def test_recursive_diversity_condition_holds(adult_tiny):
         adult_tiny, l=2, c=2.0, l_kind="recursive", quasi_identifiers=["age", "sex", "race"], sensitive=["education"]
     )
     frame = result.data
+    pycanon_check(result, l=2)
     for _, group in frame.groupby(["age", "sex", "race"], observed=True, dropna=False):
         counts = np.sort(group["education"].value_counts().to_numpy())[::-1]
         assert counts[0] < 2.0 * counts[1:].sum()  # r1 < c (r2 + ... + rm)
@@ -160,6 +162,7 @@ def _brute_force(frame, qis, k, limit, metric="information_loss"):
 def test_optimal_matches_brute_force(adult_tiny, k, limit, metric):
     qis = ["age", "education", "marital-status", "sex"]
     result = wb.anonymise(adult_tiny, k=k, quasi_identifiers=qis, sensitive=[], max_suppression=limit, metric=metric)
+    pycanon_check(result, k=k)
     expected = _brute_force(adult_tiny, qis, k, limit, metric)
     assert result.metrics[metric] == pytest.approx(expected, abs=1e-12)
 
@@ -217,6 +220,7 @@ def test_many_quasi_identifiers_do_not_exhaust_memory(adult):
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert len(qis) == 11 and result.statement.k >= 3
+    pycanon_check(result, k=3)
     assert peak < 300e6
     assert result.statement.nodes_evaluated < result.statement.transformation.__len__() * 10_000
 
@@ -248,6 +252,7 @@ def test_result_serialises_and_renders(adult_tiny):
     import json
 
     result = wb.anonymise(adult_tiny, k=4, l=2, quasi_identifiers=ADULT_QIS, sensitive=["income"])
+    pycanon_check(result, k=4, l=2)
     data = json.loads(json.dumps(result.to_dict()))
     assert data["statement"]["k"] == result.statement.k >= 4
     assert data["statement"]["requested"]["l"] == 2

@@ -108,6 +108,10 @@ def test_linkage_on_raw_and_generalised_releases(adult):
     assert len(unique) > 0
     for method in ("optimal", "mondrian"):
         released = wb.anonymise(frame, k=5, method=method, quasi_identifiers=qis, sensitive=[])
+        from pycanon import anonymity
+
+        checked = released.data[qis].reset_index(drop=True).astype(object).fillna("?").astype(str)
+        assert anonymity.k_anonymity(checked, qis) >= 5  # re-checked independently
         attack = linkage_attack(released, known)
         assert attack.reidentification_rate == 0.0  # every class holds at least 5 records
         assert attack.mean_candidates >= 5 - 1e-9 or attack.expected_success <= 0.2 + 1e-9
@@ -131,6 +135,10 @@ def test_assess_risk_of_an_anonymisation_result(adult):
     frame = adult.frame.sample(800, random_state=6)
     released = wb.anonymise(frame, k=4, quasi_identifiers=["age", "sex", "race"], sensitive=["income"])
     again = wb.assess_risk(released)
+    from pycanon import anonymity
+
+    checked = released.data[["age", "sex", "race"]].reset_index(drop=True).astype(str)
+    assert anonymity.k_anonymity(checked, ["age", "sex", "race"]) == again.k
     assert again.k == released.risk.k >= 4
     assert again.quasi_identifiers == ("age", "sex", "race") and again.sensitive == ("income",)
     assert again.to_dict() == released.risk.to_dict()
