@@ -23,12 +23,13 @@ CELLS = [
     "%wb load adult --target income",
     "%wb dashboard -o dash",
 ]
+MAGIC_SWEEP = "curve = %wb tradeoff dp --epsilons 0.2,2,none --epochs 1 --no-audit"
 
 
 @pytest.fixture(scope="module")
 def notebook(lab) -> str:
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(source) for source in CELLS]
+    nb.cells = [nbformat.v4.new_code_cell(source) for source in [*CELLS, MAGIC_SWEEP]]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, lab.root / "dashboard.ipynb")
     return "dashboard.ipynb"
@@ -71,7 +72,9 @@ def _run_cell(page, number: int) -> None:
 
 
 def _points(figure) -> int:
-    return figure.locator(".scatterlayer .trace path.point").count()
+    """Markers of the figure's first scatter trace (the curve; the Pareto frontier is a later trace)."""
+    traces = figure.locator(".scatterlayer .trace")
+    return traces.first.locator("path.point").count() if traces.count() else 0
 
 
 @pytest.fixture
@@ -158,5 +161,12 @@ def test_dashboard_renders_and_reacts(page, lab, notebook):
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     dashboard.screenshot(path=str(SCREENSHOT))
     assert SCREENSHOT.stat().st_size > 10_000
+
+    # a sweep started from the magic shows its own live figure under the cell
+    _run_cell(page, len(CELLS))
+    output = page.locator(".jp-NotebookPanel .jp-CodeCell").nth(len(CELLS)).locator(".jp-OutputArea")
+    _wait(lambda: _points(output) == 2, 60, "the magic's trade-off figure to show both private points")
+    assert "no DP" in output.inner_text()
+
     page.close()
     assert not [e for e in errors if "wb-" in e or "workbench" in e.lower()], errors
