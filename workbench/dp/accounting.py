@@ -264,7 +264,7 @@ def _prv_eps_error(sigma: float, rate: float, delta: float, steps: int) -> float
     return max(coarse / 20, 5e-4)
 
 
-@functools.lru_cache(maxsize=4)  # a few MB each
+@functools.lru_cache(maxsize=3)  # up to ~30 MB each (small epsilons, fine meshes)
 def _prv_discretised(sigma: float, rate: float, delta: float, domain_steps: int, eps_error: float) -> tuple[Any, Any]:
     """Opacus's PRV of one DP-SGD step, discretised on the domain PRVAccountant uses for ``domain_steps`` steps.
 
