@@ -46,6 +46,17 @@ class TrainResult:
         One row per epoch: epoch, steps, loss (training), test_loss, accuracy, auc, epsilon (spent so far), seconds.
     stopped : bool
         True when a ``stop`` event ended training early; the statement covers exactly the steps taken.
+
+    Examples
+    --------
+    >>> import workbench as wb
+    >>> ds = wb.load_dataset("adult")
+    >>> run = wb.train(ds, epsilon=4.0, epochs=1, audit_fraction=0.1, accountant="rdp", public_schema=True,
+    ...                ledger=False)
+    >>> run.predict_proba(run.non_members).shape[1], len(run.non_members) == round(0.1 * len(ds.train))
+    (2, True)
+    >>> run.losses(run.members).dtype, run.statement.epsilon <= 4.0
+    (dtype('float64'), True)
     """
 
     model: nn.Module
