@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import pytest
 from IPython.core.error import UsageError
 
 from workbench.datasets import Dataset
-
-
-def frame_hash(frame: pd.DataFrame) -> int:
-    return int(pd.util.hash_pandas_object(frame, index=True).sum())
 
 
 def test_load_bundled(shell):
@@ -18,10 +13,10 @@ def test_load_bundled(shell):
     assert isinstance(ds, Dataset) and ds.name == "adult" and ds.target == "income"
 
 
-def test_load_dataframe_from_the_namespace_is_not_mutated(shell, small_adult):
-    before = frame_hash(small_adult)
+def test_load_dataframe_from_the_namespace_is_not_mutated(shell, small_adult, digest):
+    before = digest(small_adult)
     ds = shell.run_line_magic("wb", "load small --target income --qi age,sex,race -o ds")
-    assert frame_hash(small_adult) == before
+    assert digest(small_adult) == before
     assert ds.name == "small" and len(ds.frame) == 1500
     assert ds.quasi_identifiers == ["age", "race", "sex"]
     assert shell.user_ns["ds"] is ds

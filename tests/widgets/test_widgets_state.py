@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from workbench.widgets.state import (
@@ -20,18 +19,14 @@ from workbench.widgets.state import (
 )
 
 
-def frame_hash(frame: pd.DataFrame) -> int:
-    return int(pd.util.hash_pandas_object(frame, index=True).sum())
-
-
-def test_data_state_lists_and_loads_namespace_frames_without_mutating(small_frame):
-    before = frame_hash(small_frame)
+def test_data_state_lists_and_loads_namespace_frames_without_mutating(small_frame, digest):
+    before = digest(small_frame)
     state = DataState(namespace={"people": small_frame, "_hidden": small_frame, "n": 3})
     assert state.sources() == ["adult", "diabetes", "patients", "people"]
     assert state.load("people", target="income")
     assert state.dataset.name == "people" and len(state.dataset.frame) == 1500
     assert state.roles["age"] == "quasi_identifier" and "demographic" in state.reasons["age"]
-    assert frame_hash(small_frame) == before
+    assert digest(small_frame) == before
 
 
 def test_data_state_errors_are_messages(small):
