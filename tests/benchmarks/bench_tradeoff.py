@@ -1,7 +1,8 @@
 """Benchmark: the DP trade-off sweep against a plain-Opacus script, in the same run.
 
 MLP (64, 64) on Adult, ε ∈ {0.5, 1, 2, 4, 8}, 10 epochs each, batch 256, δ = 1e-5. Both sides run as fresh Python
-processes one after the other (imports and data loading included: "end to end"); the reference is
+processes one after the other, interleaved and repeated (imports and data loading included: "end to end",
+medians reported); the reference is
 ``tradeoff_opacus_baseline.py`` beside this file. Targets (issue 6): ≥ 5× faster end to end, accuracy within 0.5
 point at every ε, first point delivered within 5 s of calling ``tradeoff``.
 
@@ -13,6 +14,7 @@ noisy, so read the ratios, which compare both sides under the same conditions.
 from __future__ import annotations
 
 import json
+import statistics
 import subprocess
 import sys
 import time
@@ -48,28 +50,40 @@ def _run(command: list[str]) -> tuple[float, list[dict]]:
     return seconds, [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
 
 
-def run_benchmark(epsilons: list[float] = EPSILONS) -> dict:
-    """Both sides, one after the other; returns their wall times, accuracies, the ratio and first-point latency."""
+def run_benchmark(epsilons: list[float] = EPSILONS, repeat: int = 2) -> dict:
+    """Both sides ``repeat`` times, interleaved (ours, reference, reference, ours, ...) so load drifts hit both;
+    returns the medians of their wall times, the ratio, accuracies and first-point latency."""
     grid = [str(e) for e in epsilons]
-    ours_seconds, (ours,) = _run([sys.executable, "-c", OURS, *grid])
-    base_seconds, base_rows = _run([sys.executable, str(HERE / "tradeoff_opacus_baseline.py"), *grid])
-    base = {str(r["epsilon"]): r["accuracy"] for r in base_rows if "epsilon" in r}
-    gaps = {e: 100 * (ours["accuracy"][e] - base[e]) for e in base}
+    ours_runs, base_runs = [], []
+    for i in range(repeat):
+        order = ("ours", "base") if i % 2 == 0 else ("base", "ours")
+        for side in order:
+            if side == "ours":
+                seconds, (out,) = _run([sys.executable, "-c", OURS, *grid])
+                ours_runs.append((seconds, out))
+            else:
+                seconds, rows = _run([sys.executable, str(HERE / "tradeoff_opacus_baseline.py"), *grid])
+                base_runs.append((seconds, rows))
+    ours_seconds = statistics.median(s for s, _ in ours_runs)
+    base_seconds = statistics.median(s for s, _ in base_runs)
+    ours = ours_runs[0][1]
+    base = {str(r["epsilon"]): r["accuracy"] for r in base_runs[0][1] if "epsilon" in r}
     return {
         "ours_seconds": ours_seconds,
         "baseline_seconds": base_seconds,
         "speedup": base_seconds / ours_seconds,
-        "first_point_seconds": ours["first_point"],
+        "runs": {"ours": [round(s, 1) for s, _ in ours_runs], "baseline": [round(s, 1) for s, _ in base_runs]},
+        "first_point_seconds": statistics.median(o["first_point"] for _, o in ours_runs),
         "ours": ours,
         "baseline_accuracy": base,
-        "accuracy_gap_points": gaps,
+        "accuracy_gap_points": {e: 100 * (ours["accuracy"][e] - base[e]) for e in base},
     }
 
 
 def report(out: dict) -> str:
     lines = [
         f"end to end: workbench {out['ours_seconds']:.1f} s vs plain Opacus {out['baseline_seconds']:.1f} s "
-        f"-> {out['speedup']:.2f}x faster (target >= 5x)",
+        f"-> {out['speedup']:.2f}x faster (target >= 5x); medians of {out['runs']}",
         f"first point after {out['first_point_seconds']:.2f} s of tradeoff() (target <= 5 s); "
         f"workbench import + Adult load {out['ours']['setup_seconds']:.2f} s; executor {out['ours']['executor']}",
         "epsilon  workbench  opacus  gap (points, target |gap| <= 0.5)",
