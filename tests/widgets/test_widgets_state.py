@@ -191,3 +191,27 @@ def test_ui_stays_responsive_while_training(small):
     finally:
         train.job.stop()
         train.job.wait(60)
+
+
+def test_train_refuses_a_run_that_could_exceed_the_budget(small_frame):
+    import workbench as wb
+    from workbench.dp import default_ledger
+
+    dataset = wb.load_dataset(small_frame.head(800), target="income", name="budgeted")
+    ledger = default_ledger()
+    state = TrainState(epsilon=0.5, epochs=1, audit_fraction=0.0)
+    state.dataset = dataset
+    try:
+        ledger.budget = 0.8
+        assert state.start() and state.job.wait(60) == "done", state.job.error
+        spent = ledger.spent(dataset.fingerprint)
+        assert 0 < spent <= 0.5 + 1e-9
+        assert not state.start()  # 0.5 more could exceed 0.8
+        assert "past its privacy budget" in state.job.error and "budgeted" in state.job.error
+        assert ledger.spent(dataset.fingerprint) == spent  # nothing was trained or recorded
+        state.epsilon = None
+        assert not state.start() and state.job.error.startswith("A run without DP")
+    finally:
+        ledger.budget = None
+    state.epsilon = 0.5
+    assert state.start() and state.job.wait(60) == "done"

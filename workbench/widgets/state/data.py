@@ -45,14 +45,14 @@ class DataState(HasTraits):
 
     def sources(self) -> list[str]:
         """Bundled dataset names, then the names of DataFrames and Datasets in the namespace."""
-        from workbench.datasets._bundled import BUNDLED
+        import workbench as wb
 
         mine = [
             name
             for name, value in self.namespace.items()
             if not name.startswith("_") and isinstance(value, (pd.DataFrame, Dataset))
         ]
-        return [*BUNDLED, *sorted(mine)]
+        return [*wb.available_datasets().index, *sorted(mine)]
 
     def load(self, source: str | pd.DataFrame | Dataset, *, target: str | None = None) -> bool:
         """Load ``source`` (bundled name, variable name, DataFrame or Dataset); ``False`` and :attr:`error` if not."""

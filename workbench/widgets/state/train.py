@@ -77,6 +77,10 @@ class TrainState(HasTraits):
         options = self.options()
         if self.job.running:
             return False
+        refusal = _over_budget(dataset, options["epsilon"])
+        if refusal:
+            self.job.error = refusal
+            return False
         self.history = []
         rows = len(dataset.train) * (1 - options["audit_fraction"])
         total_steps = max(options["epochs"] * math.ceil(rows / options["batch_size"]), 1)
@@ -102,6 +106,28 @@ class TrainState(HasTraits):
 
     def _done(self, result: Any) -> None:
         self.result = result
+
+
+def _over_budget(dataset: Dataset, epsilon: float | None) -> str:
+    """Why a run must not start because of the session budget ("" when it may start).
+
+    A run of ε adds at most ε to the dataset's total (sequential composition; the ledger's accountant may add
+    less), so ε ≤ remaining always fits; a run without DP never fits a budget.
+    """
+    from workbench.widgets.state.budget import session_ledger
+
+    ledger = session_ledger()
+    if ledger is None or ledger.budget is None:
+        return ""
+    remaining = ledger.remaining(dataset.fingerprint)
+    wanted = math.inf if epsilon is None else epsilon
+    if wanted <= remaining:
+        return ""
+    run = "A run without DP" if epsilon is None else f"A run with ε = {epsilon:g}"
+    return (
+        f"{run} could take {dataset.name!r} past its privacy budget (ε {remaining:.3g} left of {ledger.budget:g}). "
+        "Lower ε, or raise the budget (%wb budget --set EPSILON)."
+    )
 
 
 class _Callbacks:
