@@ -265,8 +265,20 @@ class _Search:
             if self._pair_suppressed(i, j, node[i], node[j]) > self.max_suppressed:
                 if n_checked:  # check this pair first next time
                     self.pair_order.insert(0, self.pair_order.pop(n_checked))
+                self._tag_pair(i, j, node[i], node[j])
                 return True
         return False
+
+    def _tag_pair(self, i: int, j: int, a: int, b: int) -> None:
+        """Every node whose columns i, j are at most (a, b), raised as far as the pair stays infeasible, is
+        infeasible whatever its other columns: one tag, free of evaluations."""
+        top = [h - 1 for h in self.lattice.heights]
+        while a + 1 < top[i] + 1 and self._pair_suppressed(i, j, a + 1, b) > self.max_suppressed:
+            a += 1
+        while b + 1 < top[j] + 1 and self._pair_suppressed(i, j, a, b + 1) > self.max_suppressed:
+            b += 1
+        top[i], top[j] = a, b
+        self.tags = np.vstack([self.tags, np.asarray(top, dtype=np.int8)])
 
     def suppression_bound(self, node: tuple[int, ...], bound: float) -> float:
         """A tighter loss bound: at least the records that some pair of columns must suppress are suppressed,
@@ -323,9 +335,11 @@ class _Search:
         turn out to be common.
         """
         if node not in self.losses and node not in self.mono_ok and self.pair_order:
-            if self.pair_infeasible(node):
+            if self.pair_infeasible(node):  # tagged with its pair's whole infeasible region
                 self.mono_ok[node] = False
-            elif self.suppression_bound(node, bound) >= best - 1e-12:
+                self.infeasible += 1
+                return np.inf
+            if self.suppression_bound(node, bound) >= best - 1e-12:
                 return np.inf  # feasible or not, it cannot beat the best
         if not self.monotone_feasible(node):
             self.infeasible += 1
