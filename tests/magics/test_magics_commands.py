@@ -168,3 +168,25 @@ def test_dask_executor_needs_a_running_client(shell):
     shell.run_line_magic("config", "WorkbenchMagics.executor = 'dask'")
     with pytest.raises(UsageError, match="start one first"):
         shell.run_line_magic("wb", "tradeoff dp --epsilons 1 --epochs 1 --no-audit")
+
+
+def test_runs_that_could_exceed_the_budget_are_refused_before_any_work(shell):
+    from workbench.dp import default_ledger
+
+    shell.user_ns["fresh"] = shell.user_ns["small"].head(700)  # data no other test trained on
+    shell.run_line_magic("wb", "load fresh --target income --name budgeted-magic")
+    fingerprint = _session(shell).dataset.fingerprint
+    try:
+        shell.run_line_magic("wb", "budget --set 1")
+        shell.run_line_magic("wb", "train --epsilon 0.6 --epochs 1")
+        spent = default_ledger().spent(fingerprint)
+        with pytest.raises(UsageError, match=r"past its privacy budget \(ε 0\.4\d* left of 1\)"):
+            shell.run_line_magic("wb", "train --epsilon 0.6 --epochs 1")
+        with pytest.raises(UsageError, match="A run without DP"):
+            shell.run_line_magic("wb", "tradeoff dp --epsilons 0.1,none --epochs 1 --no-audit")
+        with pytest.raises(UsageError, match="in all"):
+            shell.run_line_magic("wb", "tradeoff dp --epsilons 0.3,0.3 --epochs 1 --no-audit")
+        assert default_ledger().spent(fingerprint) == spent
+    finally:
+        shell.run_line_magic("wb", "budget --set none")
+        shell.user_ns.pop("fresh")

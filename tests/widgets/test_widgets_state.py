@@ -215,3 +215,17 @@ def test_train_refuses_a_run_that_could_exceed_the_budget(small_frame):
         ledger.budget = None
     state.epsilon = 0.5
     assert state.start() and state.job.wait(60) == "done"
+
+
+def test_tradeoff_refuses_a_sweep_over_the_budget(small_frame):
+    import workbench as wb
+    from workbench.dp import default_ledger
+
+    state = TradeoffState(technique="dp", grid="0.5, 1", epochs=1, executor="serial")
+    state.dataset = wb.load_dataset(small_frame.head(600), target="income", name="budgeted-sweep")
+    try:
+        default_ledger().budget = 1.0
+        assert not state.start()
+        assert "ε = 0.5, 1 (ε 1.5 in all)" in state.job.error
+    finally:
+        default_ledger().budget = None

@@ -9,7 +9,7 @@ from typing import Any
 from workbench.magics._parser import SubcommandParser, float_list, int_list
 from workbench.magics._release import _given
 from workbench.magics._session import Command, Context
-from workbench.magics._training import _model_arguments
+from workbench.magics._training import _check_budget, _model_arguments
 
 __all__ = ["DASHBOARD", "REPORT", "TRADEOFF"]
 
@@ -35,6 +35,8 @@ def _run_tradeoff(ctx: Context, args: argparse.Namespace) -> Any:
 
     dataset = ctx.session.require_dataset()
     options = _given(args, "epsilons", "ks", "l", "t", "model", "epochs", "batch_size", "delta")
+    if args.epsilons is not None:
+        _check_budget(dataset, args.epsilons)
     executor = _executor(ctx)
     if executor is not None:
         options["executor"] = executor

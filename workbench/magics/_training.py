@@ -47,9 +47,21 @@ def _run_train(ctx: Context, args: argparse.Namespace) -> Any:
     )
     if args.hidden is not None:
         options["hidden"] = tuple(args.hidden)
+    _check_budget(dataset, [args.epsilon])
     run = wb.train(dataset, epsilon=args.epsilon, seed=ctx.settings.seed, progress=ctx.settings.progress, **options)
     ctx.session.results["train"] = run
     return run
+
+
+def _check_budget(dataset: Any, epsilons: list) -> None:
+    """Refuse, before any work, runs that could take the dataset past the session budget."""
+    from IPython.core.error import UsageError
+
+    from workbench.widgets.state.budget import budget_refusal
+
+    refusal = budget_refusal(dataset, epsilons)
+    if refusal:
+        raise UsageError(refusal)
 
 
 TRAIN = Command(

@@ -10,7 +10,7 @@ from typing import Any
 
 from traitlets import Float, HasTraits, Unicode
 
-__all__ = ["BudgetState", "BudgetSummary", "session_ledger", "set_session_budget"]
+__all__ = ["BudgetState", "BudgetSummary", "budget_refusal", "session_ledger", "set_session_budget"]
 
 
 def session_ledger(*, create: bool = False) -> Any:
@@ -33,6 +33,36 @@ def set_session_budget(budget: float | None) -> None:
     ledger = session_ledger(create=True)
     if ledger is not None:
         ledger.budget = budget
+
+
+def budget_refusal(dataset: Any, epsilons: list[float | None]) -> str:
+    """Why runs spending ``epsilons`` (None: without DP) on ``dataset`` must not start; "" when they may.
+
+    Runs of ε1, ε2, ... add at most their sum to the dataset's total (sequential composition; the ledger's
+    accountant may add less), so a sum within what is left always fits; a run without DP never fits a budget.
+
+    Examples
+    --------
+    >>> budget_refusal(None, [1.0])   # no dataset or no budget: nothing to refuse
+    ''
+    """
+    ledger = session_ledger()
+    if dataset is None or ledger is None or ledger.budget is None:
+        return ""
+    remaining = ledger.remaining(dataset.fingerprint)
+    wanted = sum(math.inf if e is None else float(e) for e in epsilons)
+    if wanted <= remaining:
+        return ""
+    if any(e is None for e in epsilons):
+        what = "A run without DP"
+    elif len(epsilons) == 1:
+        what = f"A run with ε = {epsilons[0]:g}"
+    else:
+        what = f"Runs with ε = {', '.join(f'{e:g}' for e in epsilons)} (ε {wanted:.3g} in all)"
+    return (
+        f"{what} could take {dataset.name!r} past its privacy budget (ε {remaining:.3g} left of {ledger.budget:g}). "
+        "Lower ε, or raise the budget (%wb budget --set EPSILON)."
+    )
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from traitlets import Any as AnyTrait
 from traitlets import Bool, HasTraits, Instance, Int, List, Unicode, observe
 
 from workbench.datasets import Dataset
+from workbench.widgets.state.budget import budget_refusal
 from workbench.widgets.state.jobs import Job, describe_error
 
 __all__ = ["TECHNIQUES", "TradeoffState", "parse_grid"]
@@ -115,6 +116,10 @@ class TradeoffState(HasTraits):
             self.job.error = describe_error(exc)
             return False
         if self.job.running:
+            return False
+        refusal = budget_refusal(dataset, options.get("epsilons", []))
+        if refusal:
+            self.job.error = refusal
             return False
         self.points = []
         self.result = None

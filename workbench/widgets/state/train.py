@@ -11,6 +11,7 @@ from traitlets import Any as AnyTrait
 from traitlets import Float, HasTraits, Instance, Int, List, Unicode, observe
 
 from workbench.datasets import Dataset
+from workbench.widgets.state.budget import budget_refusal
 from workbench.widgets.state.jobs import Job
 
 __all__ = ["TrainState", "as_record"]
@@ -77,7 +78,7 @@ class TrainState(HasTraits):
         options = self.options()
         if self.job.running:
             return False
-        refusal = _over_budget(dataset, options["epsilon"])
+        refusal = budget_refusal(dataset, [options["epsilon"]])
         if refusal:
             self.job.error = refusal
             return False
@@ -106,28 +107,6 @@ class TrainState(HasTraits):
 
     def _done(self, result: Any) -> None:
         self.result = result
-
-
-def _over_budget(dataset: Dataset, epsilon: float | None) -> str:
-    """Why a run must not start because of the session budget ("" when it may start).
-
-    A run of ε adds at most ε to the dataset's total (sequential composition; the ledger's accountant may add
-    less), so ε ≤ remaining always fits; a run without DP never fits a budget.
-    """
-    from workbench.widgets.state.budget import session_ledger
-
-    ledger = session_ledger()
-    if ledger is None or ledger.budget is None:
-        return ""
-    remaining = ledger.remaining(dataset.fingerprint)
-    wanted = math.inf if epsilon is None else epsilon
-    if wanted <= remaining:
-        return ""
-    run = "A run without DP" if epsilon is None else f"A run with ε = {epsilon:g}"
-    return (
-        f"{run} could take {dataset.name!r} past its privacy budget (ε {remaining:.3g} left of {ledger.budget:g}). "
-        "Lower ε, or raise the budget (%wb budget --set EPSILON)."
-    )
 
 
 class _Callbacks:
