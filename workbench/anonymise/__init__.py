@@ -6,6 +6,7 @@
 from workbench._callable import make_module_callable
 from workbench.anonymise._adult import adult_hierarchies
 from workbench.anonymise._anonymise import anonymise
+from workbench.anonymise._registry import available_methods, register_method
 from workbench.anonymise.builders import (
     auto_hierarchy,
     date_hierarchy,
@@ -29,11 +30,13 @@ __all__ = [
     "adult_hierarchies",
     "anonymise",
     "auto_hierarchy",
+    "available_methods",
     "date_hierarchy",
     "flat_hierarchy",
     "interval_hierarchy",
     "masking_hierarchy",
     "pseudonymise",
+    "register_method",
     "tree_hierarchy",
     "validate_hierarchy",
 ]

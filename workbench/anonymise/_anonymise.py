@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from workbench._validation import InstanceOf, Interval, OneOf, Optional, validate_params
+from workbench.anonymise._registry import available_methods, get_method
 from workbench.anonymise.hierarchy import (
     EncodedColumn,
     Hierarchy,
@@ -31,13 +32,11 @@ from workbench.utility._measures import aecs, discernibility, entropy_loss
 
 __all__ = ["Draft", "anonymise"]
 
-METHODS = ("optimal", "mondrian")
 
 _CONSTRAINTS = {
     "k": Optional(Interval(int, 1)),
     "l": Optional(Interval(float, 1)),
     "t": Optional(Interval(float, 0, 1)),
-    "method": OneOf(METHODS),
     "max_suppression": Interval(float, 0, 1),
     "seed": Interval(int, 0),
     "l_kind": OneOf(L_KINDS),
@@ -141,7 +140,7 @@ def anonymise(
     values = {"k": k, "l": l, "t": t, "method": method, "max_suppression": max_suppression, "seed": seed}
     values.update({"l_kind": l_kind, "c": c, "hierarchies": hierarchies, "stop": stop, "metric": metric})
     values["progress"] = progress
-    validate_params("anonymise", _CONSTRAINTS, values)
+    validate_params("anonymise", {**_CONSTRAINTS, "method": OneOf(available_methods())}, values)
     if k is None and l is None and t is None:
         raise InvalidParameterError("anonymise needs a privacy model: give k, l and/or t (e.g. k=5).")
     model = PrivacyModel(k=k or 1, l=l, l_kind=l_kind, c=float(c), t=t)
@@ -149,16 +148,12 @@ def anonymise(
     _check_feasible_size(model, cols)
     encoded = _prepare_hierarchies(cols, hierarchies)
     checker_parts = _encode_sensitive(cols, model)
-    limit = 0.0 if method == "mondrian" else float(max_suppression)
+    limit = float(max_suppression) if get_method(method)[1] else 0.0
+    runner, _ = get_method(method)
     with _progress_bar(progress, method) as tick:
-        if method == "optimal":
-            from workbench.anonymise._run import run_optimal
-
-            draft = run_optimal(encoded, checker_parts, model, len(cols.frame), limit, stop, metric, tick)
-        else:
-            from workbench.anonymise.mondrian import run_mondrian
-
-            draft = run_mondrian(encoded, checker_parts, model, stop, tick)
+        draft = runner(
+            encoded, checker_parts, model, n=len(cols.frame), limit=limit, stop=stop, metric=metric, tick=tick
+        )
     return _finish(cols, encoded, model, draft, method, limit, seed, metric)
 
 
