@@ -155,6 +155,8 @@ def test_budget_set_and_clear(shell):
     finally:
         cleared = shell.run_line_magic("wb", "budget --set none")
     assert cleared.budget is None
+    with pytest.raises(UsageError, match="must be a number > 0"):
+        shell.run_line_magic("wb", "budget --set -2")
 
 
 def test_dask_executor_needs_a_running_client(shell):

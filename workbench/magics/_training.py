@@ -121,7 +121,13 @@ def _run_budget(ctx: Context, args: argparse.Namespace) -> Any:
     from workbench.widgets.state.budget import BudgetState
 
     if hasattr(args, "set_budget"):
-        ctx.settings.budget = args.set_budget
+        from IPython.core.error import UsageError
+        from traitlets import TraitError
+
+        try:
+            ctx.settings.budget = args.set_budget
+        except TraitError as exc:
+            raise UsageError(f"%wb budget: {exc}") from None
     state = BudgetState()
     state.refresh(ctx.session.dataset)
     return state.summary()
