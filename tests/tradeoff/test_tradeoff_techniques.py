@@ -34,6 +34,8 @@ def test_dp_sweep_measures_utility_and_leakage_with_full_statements(dp_serial):
     statement = frame["statement"].iloc[0]
     assert set(statement) >= DP_KEYS and statement["noise_multiplier"] > 0 and statement["steps"] > 0
     assert frame["statement"].iloc[1]["private"] is False
+    # each point has its own seed (own batches and noise): shared noise could be cancelled across models
+    assert frame["seed"].nunique() == len(frame)
     point = result.points[0]
     assert point.details["roc"]["fpr"][0] == 0.0 and len(point.details["history"]) == 2
     # an audit can never prove more leakage than the claim allows

@@ -106,19 +106,21 @@ def stackable(epsilon: float, options: Mapping[str, Any]) -> bool:
     return epsilon is not None and math.isfinite(epsilon) and can_stack(options)
 
 
-def dp_points(dataset: Any, epsilons: list[float], options: Mapping[str, Any], seed: int, stop: Any) -> list[dict]:
+def dp_points(
+    dataset: Any, epsilons: list[float], options: Mapping[str, Any], seeds: list[int], stop: Any
+) -> list[dict]:
     """Several ε at once: the models are trained together in one vectorised DP-SGD loop, then each is audited."""
     import warnings
 
     from workbench.tradeoff._stacked import train_stacked
 
     try:
-        runs = train_stacked(dataset, epsilons, options, seed, stop)
+        runs = train_stacked(dataset, epsilons, options, seeds, stop)
     except (AttributeError, TypeError) as exc:  # workbench.dp's internals changed: train one by one instead
         message = f"Training the ε grid together failed ({exc}); training one model at a time."
         warnings.warn(message, RuntimeWarning, stacklevel=2)
-        return [dp_point(dataset, e, options, seed, stop) for e in epsilons]
-    return [_dp_outcome(run, options, seed, stop) for run in runs]
+        return [dp_point(dataset, e, options, s, stop) for e, s in zip(epsilons, seeds, strict=True)]
+    return [_dp_outcome(run, options, s, stop) for run, s in zip(runs, seeds, strict=True)]
 
 
 def _pseudonymised(dataset: Any) -> tuple[Any, list[str]]:
@@ -150,11 +152,11 @@ def _with_pseudonyms(out: dict[str, Any], columns: list[str]) -> dict[str, Any]:
 
 
 def pseudonymise_dp_points(
-    dataset: Any, epsilons: list[float], options: Mapping[str, Any], seed: int, stop: Any
+    dataset: Any, epsilons: list[float], options: Mapping[str, Any], seeds: list[int], stop: Any
 ) -> list[dict]:
     """Pseudonymise once, then train the models of several ε together."""
     released, columns = _pseudonymised(dataset)
-    return [_with_pseudonyms(out, columns) for out in dp_points(released, epsilons, options, seed, stop)]
+    return [_with_pseudonyms(out, columns) for out in dp_points(released, epsilons, options, seeds, stop)]
 
 
 def pseudonymise_dp_point(

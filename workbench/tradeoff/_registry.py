@@ -33,8 +33,9 @@ class Technique:
     description : str
         One line for listings.
     compute_group : callable, optional
-        ``compute_group(dataset, values, options, seed, stop) -> list of dict``: several values at once, with
-        results equal to ``compute`` value by value (e.g. DP models trained together in one vectorised loop).
+        ``compute_group(dataset, values, options, seeds, stop) -> list of dict``: several values (each with its
+        own seed) at once, with results equal to ``compute`` value by value (e.g. DP models trained together in
+        one vectorised loop).
     groupable : callable, optional
         ``groupable(value, options) -> bool``: which values ``compute_group`` may take.
     """

@@ -1,13 +1,14 @@
 """Train the models of several ε in ONE loop: the same DP-SGD as ``workbench.train``, vectorised across models.
 
-Separate runs with the same seed draw the same Poisson batches and the same standard-normal noise (the draws do not
-depend on ε), so K models are trained together: one forward/backward over stacked weights ``[K, out, in]``, per-model
-per-example clipping (ghost norms), per-model noise ``σ_k · C · z`` with the shared draw ``z``, and Adam, all
-element-wise per model. Each result is a regular :class:`~workbench.dp.TrainResult` with its own statement. Small
+Each model keeps its own seed, hence its own initialisation, Poisson batches and noise (models trained on shared
+noise could be combined to cancel it): model k at step t takes its own batch (padded to the longest batch of the
+step and masked), and one forward/backward over stacked weights ``[K, out, in]`` gives every model's per-example
+clipped gradients (ghost norms); noise and Adam are per model. Each result is a regular
+:class:`~workbench.dp.TrainResult` with its own statement, equal to ``workbench.train(..., seed=seed_k)``. Small
 models are bound by per-operation overhead, so K models cost far less than K runs.
 
-Only built-in models (``"logreg"``, ``"mlp"``: ``nn.Linear`` layers and ReLU) are stacked; anything else trains
-one by one with :func:`workbench.train`.
+Only built-in models (``"logreg"``, ``"mlp"``: ``nn.Linear`` layers and ReLU) without an audit split are stacked;
+anything else trains one by one with :func:`workbench.train`.
 """
 
 from __future__ import annotations
@@ -30,10 +31,11 @@ __all__ = ["can_stack", "train_stacked"]
 
 def can_stack(options: Mapping[str, Any]) -> bool:
     """Whether the runs of these options can be trained together (built-in model, Adam, private)."""
-    return isinstance(options.get("model"), str) and options.get("model") in ("logreg", "mlp")
+    built_in = isinstance(options.get("model"), str) and options.get("model") in ("logreg", "mlp")
+    return built_in and not options.get("audit_fraction")  # an audit split differs per seed: no shared rows
 
 
-def _configs(dataset: Any, epsilons: Sequence[float], options: Mapping[str, Any], seed: int) -> list[Any]:
+def _configs(dataset: Any, epsilons: Sequence[float], options: Mapping[str, Any], seeds: Sequence[int]) -> list[Any]:
     from workbench.dp import TrainConfig
 
     identifiers = set(dataset.identifiers)
@@ -50,36 +52,39 @@ def _configs(dataset: Any, epsilons: Sequence[float], options: Mapping[str, Any]
             accountant=options["accountant"],
             hidden=tuple(options.get("hidden") or (64, 64)),
             audit_fraction=float(options.get("audit_fraction") or 0.0),
-            seed=seed,
+            seed=int(seed),
             public_schema=bool(options.get("public_schema")),
             features=features,
         )
-        for e in epsilons
+        for e, seed in zip(epsilons, seeds, strict=True)
     ]
 
 
 class _StackedLinear:
     """The layers of K copies of a Sequential of Linear / ReLU layers, as stacked tensors."""
 
-    def __init__(self, net: nn.Sequential, k: int) -> None:
+    def __init__(self, nets: Sequence[nn.Sequential]) -> None:
         self.kinds: list[str] = []
-        self.params: list[torch.Tensor] = []  # in net.parameters() order: weight, bias of each Linear
-        for layer in net:
-            if isinstance(layer, nn.Linear):
-                self.kinds.append("linear")
-                self.params.append(layer.weight.detach().unsqueeze(0).repeat(k, 1, 1).requires_grad_(True))
-                self.params.append(layer.bias.detach().unsqueeze(0).repeat(k, 1).requires_grad_(True))
-            elif isinstance(layer, nn.ReLU):
-                self.kinds.append("relu")
-            else:  # pragma: no cover - can_stack() admits only the built-in models
+        for layer in nets[0]:
+            if not isinstance(layer, (nn.Linear, nn.ReLU)):  # pragma: no cover - can_stack() admits built-ins only
                 raise TypeError(f"cannot stack a {type(layer).__name__} layer")
-        self.k = k
+            self.kinds.append("linear" if isinstance(layer, nn.Linear) else "relu")
+        # in net.parameters() order (weight, bias of each Linear), one slice per model
+        self.params = [
+            torch.stack([p.detach() for p in ps]).requires_grad_(True)
+            for ps in zip(*(list(net.parameters()) for net in nets), strict=True)
+        ]
+        self.k = len(nets)
 
     def clipped_grads(
-        self, x: torch.Tensor, y: torch.Tensor, max_norm: float, scale_by: float = 1.0, x_sq: torch.Tensor | None = None
+        self, x: torch.Tensor, y: torch.Tensor, mask: torch.Tensor, max_norm: float, scale_by: float, x_sq: torch.Tensor
     ) -> tuple[list[torch.Tensor], torch.Tensor]:
-        """Per model, ``scale_by`` times the batch sum of per-example gradients clipped to ``max_norm``; losses."""
-        h = x.unsqueeze(0).expand(self.k, -1, -1)
+        """Per model, ``scale_by`` times the sum over its batch of per-example gradients clipped to ``max_norm``.
+
+        ``x`` is ``[K, B, d]`` (each model's batch, padded), ``mask`` ``[K, B]`` marks real rows, ``x_sq`` their
+        squared norms. Returns the gradients and the per-example losses (padding rows: 0).
+        """
+        h = x
         inputs, outputs, p = [], [], 0
         for kind in self.kinds:
             if kind == "relu":
@@ -90,11 +95,11 @@ class _StackedLinear:
             inputs.append(h)
             h = torch.baddbmm(bias.unsqueeze(1), h, weight.transpose(1, 2))
             outputs.append(h)
-        losses = F.cross_entropy(h.reshape(-1, h.shape[-1]), y.repeat(self.k), reduction="none").view(self.k, -1)
-        deltas = torch.autograd.grad(losses.sum(), outputs)
-        sq = torch.zeros(self.k, len(y), dtype=h.dtype)
+        losses = F.cross_entropy(h.reshape(-1, h.shape[-1]), y.reshape(-1), reduction="none").view(self.k, -1) * mask
+        deltas = torch.autograd.grad(losses.sum(), outputs)  # padding rows have zero deltas: they add nothing
+        sq = torch.zeros(self.k, y.shape[1], dtype=h.dtype)
         for j, (a, d) in enumerate(zip(inputs, deltas, strict=True)):
-            a2 = x_sq.unsqueeze(0) if (j == 0 and x_sq is not None) else a.detach().pow(2).sum(2)
+            a2 = x_sq if j == 0 else a.detach().pow(2).sum(2)
             sq = sq + d.pow(2).sum(2) * (a2 + 1.0)
         scale = (max_norm / (sq.sqrt() + 1e-6)).clamp(max=1.0) * scale_by
         grads = []
@@ -130,7 +135,7 @@ class _StackedAdam:
 
 
 def train_stacked(
-    dataset: Any, epsilons: Sequence[float], options: Mapping[str, Any], seed: int, stop: Any = None
+    dataset: Any, epsilons: Sequence[float], options: Mapping[str, Any], seeds: Sequence[int], stop: Any = None
 ) -> list[Any]:
     """One :class:`~workbench.dp.TrainResult` per ε, trained together; none recorded in any ledger."""
     from workbench.dp import TrainResult, build_model, fit_encoder
@@ -139,10 +144,10 @@ def train_stacked(
     from workbench.dp._loop import evaluate
 
     started = time.perf_counter()
-    configs = _configs(dataset, epsilons, options, seed)
+    configs = _configs(dataset, epsilons, options, seeds)
     first = configs[0]
     members, non_members = dp_train.split_audit(
-        dataset.train, target=dataset.target, fraction=first.audit_fraction, seed=seed
+        dataset.train, target=dataset.target, fraction=first.audit_fraction, seed=first.seed
     )
     encoder = fit_encoder(members, target=dataset.target, features=first.features, bounds=first.bounds,
                           public_schema=first.public_schema, warn=True)  # fmt: skip
@@ -155,12 +160,12 @@ def train_stacked(
     delta = dp_train._delta(first, n)
     sigmas = [dp_train._noise(c, rate, steps_total, delta)[0] for c in configs]
     calibration_s = time.perf_counter() - started
-    net = build_model(first.model, encoder.n_features, encoder.n_classes, hidden=first.hidden, seed=seed)
+    nets = [build_model(c.model, encoder.n_features, encoder.n_classes, hidden=c.hidden, seed=c.seed) for c in configs]
     schedules = [dp_train._EpsilonSchedule(c.accountant, s, rate, delta, per_epoch, c.epochs) for c, s in
                  zip(configs, sigmas, strict=True)]  # fmt: skip
     try:
         with _torch_threads(first.threads or 1):  # workbench.dp's default for small models: one thread
-            stack, histories, steps, stopped = _loop(net, X, y, X_test, y_test, configs, sigmas, rate, per_epoch,
+            stack, histories, steps, stopped = _loop(nets, X, y, X_test, y_test, configs, sigmas, rate, per_epoch,
                                                      schedules, stop)  # fmt: skip
     finally:
         for schedule in schedules:
@@ -168,8 +173,7 @@ def train_stacked(
     total_s = time.perf_counter() - started
     results = []
     for i, (config, sigma) in enumerate(zip(configs, sigmas, strict=True)):
-        model = stack.load_into(build_model(first.model, encoder.n_features, encoder.n_classes,
-                                            hidden=first.hidden, seed=seed), i).eval()  # fmt: skip
+        model = stack.load_into(nets[i], i).eval()
         statement = dp_train._statement(config, encoder, n, rate, sigma, steps, delta)
         results.append(
             TrainResult(
@@ -193,43 +197,49 @@ def train_stacked(
     return results
 
 
-def _loop(net, X, y, X_test, y_test, configs, sigmas, rate, per_epoch, schedules, stop):
+def _loop(nets, X, y, X_test, y_test, configs, sigmas, rate, per_epoch, schedules, stop):
     from workbench.dp._loop import evaluate
 
     k, first = len(configs), configs[0]
-    stack = _StackedLinear(net, k)
+    stack = _StackedLinear(nets)
     optimizer = _StackedAdam(stack.params, first.learning_rate)
     expected_batch = rate * len(y)
     # as in workbench.dp: (sum of clipped gradients + σ C z) / E[B], the 1/E[B] folded into both terms
-    noise_scale = torch.tensor([s * first.max_grad_norm / expected_batch for s in sigmas], dtype=torch.float32)
+    noise_scale = [s * first.max_grad_norm / expected_batch for s in sigmas]
     n_params = sum(p[0].numel() for p in stack.params)
     x_sq = X.square().sum(1)  # squared row norms, for the clipping of the first layer
-    gen = torch.Generator().manual_seed(first.seed)
+    gens = [torch.Generator().manual_seed(c.seed) for c in configs]  # each model its own batches and noise
     histories: list[list[dict[str, Any]]] = [[] for _ in range(k)]
     steps, stopped = 0, False
-    probe = build_probe(net)
+    probe = build_probe(nets[0])
     for epoch in range(1, first.epochs + 1):
         started, losses = time.perf_counter(), []
         for _ in range(per_epoch):
             if stop is not None and stop.is_set():
                 stopped = True
                 break
-            index = torch.nonzero(torch.rand(len(y), generator=gen) < rate).squeeze(1)
-            if len(index) > 0:
+            # per model, as its own run would: its Poisson batch, then its noise draw
+            indexes = [torch.nonzero(torch.rand(len(y), generator=g) < rate).squeeze(1) for g in gens]
+            noise = torch.stack([torch.randn(n_params, generator=g) for g in gens])
+            sizes = [len(i) for i in indexes]
+            width = max(sizes)
+            if width > 0:
+                padded = torch.stack([torch.nn.functional.pad(i, (0, width - len(i))) for i in indexes])
+                mask = (torch.arange(width).unsqueeze(0) < torch.tensor(sizes).unsqueeze(1)).to(X.dtype)
                 grads, batch_losses = stack.clipped_grads(
-                    X[index], y[index], first.max_grad_norm, 1.0 / expected_batch, x_sq[index]
+                    X[padded], y[padded], mask, first.max_grad_norm, 1.0 / expected_batch, x_sq[padded] * mask
                 )
-                losses.append(batch_losses.mean(1))
-            else:  # an empty Poisson batch still takes a noise-only step, as the accounting counts it
+                counts = torch.tensor(sizes, dtype=X.dtype)
+                losses.append(torch.where(counts > 0, batch_losses.sum(1) / counts.clamp(min=1), math.nan))
+            else:  # empty Poisson batches still take a noise-only step, as the accounting counts them
                 grads = [torch.zeros_like(p) for p in stack.params]
                 losses.append(torch.full((k,), math.nan))
-            with torch.no_grad():  # one standard-normal draw per step, shared by the models, scaled per model
-                noise = torch.randn(n_params, generator=gen)
+            with torch.no_grad():
+                noise.mul_(torch.tensor(noise_scale, dtype=noise.dtype).unsqueeze(1))
                 offset = 0
                 for p, g in zip(stack.params, grads, strict=True):
                     size = p[0].numel()
-                    z = noise[offset : offset + size].view(p.shape[1:])
-                    g.add_(noise_scale.view(-1, *([1] * (p.dim() - 1))) * z)
+                    g.add_(noise[:, offset : offset + size].view(p.shape))
                     offset += size
             optimizer.step(grads)
             steps += 1

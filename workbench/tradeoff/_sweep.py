@@ -14,11 +14,11 @@ from workbench.datasets import Dataset, load_dataset
 from workbench.errors import InvalidParameterError
 from workbench.tradeoff._budget import record_point
 from workbench.tradeoff._dataset_ref import DatasetRef, dataset_info
-from workbench.tradeoff._executors import open_runner
+from workbench.tradeoff._executors import cpu_count, open_runner
 from workbench.tradeoff._point import TradeoffPoint
 from workbench.tradeoff._registry import Technique, get_technique
 from workbench.tradeoff._result import TradeoffResult
-from workbench.tradeoff._worker import PointTask, reemit_warnings, run_point
+from workbench.tradeoff._worker import PointTask, point_seed, reemit_warnings, run_point
 
 __all__ = ["SweepPlan", "iter_tradeoff", "plan_sweep", "tradeoff"]
 
@@ -57,8 +57,7 @@ class SweepPlan:
 
     def tasks(self, parallelism: int = 1) -> list[PointTask]:
         """One task per grid value, except values the technique computes together: split into ``parallelism``
-        near-equal groups, the smaller ones first so points arrive early (in this process: the first value alone).
-        Grouping never changes the numbers."""
+        near-equal groups, the smaller ones first so points arrive early (one core: the first value alone)."""
         t = self.technique
         together = []
         if t.compute_group is not None and t.groupable is not None:
@@ -75,7 +74,14 @@ class SweepPlan:
             groups += [[i] for i in together]
         groups += [[i] for i in range(len(self.grid)) if i not in together]
         return [
-            PointTask(t.name, t.parameter, tuple(g), tuple(self.grid[i] for i in g), self.options, self.seed)
+            PointTask(
+                t.name,
+                t.parameter,
+                tuple(g),
+                tuple(self.grid[i] for i in g),
+                self.options,
+                tuple(point_seed(self.seed, self.grid[i]) for i in g),
+            )
             for g in groups
         ]
 
@@ -150,7 +156,9 @@ def _stream(
 
     stop = stop if stop is not None else threading.Event()
     runner = open_runner(executor, len(plan.grid), stop)
-    tasks = plan.tasks(runner.parallelism)
+    # grouping follows this machine's cores, not the executor: the same groups, hence bit-for-bit the same numbers,
+    # on every executor (a model's numbers may differ in the last bits from one grouping to another)
+    tasks = plan.tasks(cpu_count())
     state["executor"] = runner.name
     pending: set = set()
     seen_warnings: set[tuple[str, str]] = set()
@@ -313,7 +321,8 @@ def tradeoff(
         Where points run: ``None``/``"processes"`` local processes over all cores (torch threads split so
         they do not fight), ``"serial"`` this process, an int a pool of that many processes.
     seed : int, default=0
-        Every point uses this seed: same seed, same numbers, whichever executor.
+        Each point's seed is derived from it and the point's value (``result.results["seed"]``), so no two points
+        share batches or noise: same seed, same numbers, whichever executor.
     on_point : callable, optional
         Called in this process with each :class:`TradeoffPoint` as it finishes.
     stop : threading.Event, optional

@@ -11,7 +11,24 @@ from typing import Any, NamedTuple
 from workbench.tradeoff._dataset_ref import DatasetRef
 from workbench.tradeoff._point import TradeoffPoint, _plain
 
-__all__ = ["PointTask", "init_worker", "reemit_warnings", "run_point"]
+__all__ = ["PointTask", "init_worker", "point_seed", "reemit_warnings", "run_point"]
+
+
+def point_seed(seed: int, value: float) -> int:
+    """The seed of the point at ``value``: derived from the sweep's ``seed`` and the value, so no two points share
+    Poisson batches or noise (models trained on the same noise could be combined to cancel it), while the same
+    (seed, value) always gives the same model.
+
+    Examples
+    --------
+    >>> point_seed(0, 1.0) == point_seed(0, 1.0), point_seed(0, 1.0) == point_seed(0, 2.0)
+    (True, False)
+    """
+    import numpy as np
+
+    key = 2**62 if not math.isfinite(value) else round(float(value) * 1_000_000)
+    return int(np.random.SeedSequence([int(seed), key]).generate_state(1)[0] & 0x7FFFFFFF)
+
 
 # Set by ``init_worker`` in processes of the local pool: a multiprocessing Event the parent sets on stop.
 _WORKER_STOP: Any = None
@@ -42,14 +59,14 @@ class PointTask(NamedTuple):
     indices: tuple[int, ...]
     values: tuple[float, ...]
     options: Mapping[str, Any]
-    seed: int
+    seeds: tuple[int, ...]
 
 
 def run_point(
     compute: Any, task: tuple, ref: DatasetRef, threads: int | None = None, stop: Any = None, group: Any = None
 ) -> list[TradeoffPoint | None]:
     """Compute a task's points (``group`` computes several values at once); ``None`` for a point stopped early."""
-    technique, parameter, indices, values, options, seed = task
+    technique, parameter, indices, values, options, seeds = task
     _set_threads(threads)
     if stop == USE_WORKER_STOP:
         stop = _WORKER_STOP
@@ -60,13 +77,13 @@ def run_point(
     with warnings.catch_warnings(record=True) as caught:  # warnings travel back with the point (see re-emit)
         warnings.simplefilter("always")
         if group is not None:
-            outs = [dict(o) for o in group(dataset, list(values), options, seed, stop)]
+            outs = [dict(o) for o in group(dataset, list(values), options, list(seeds), stop)]
         else:
-            outs = [dict(compute(dataset, v, options, seed, stop)) for v in values]
+            outs = [dict(compute(dataset, v, options, s, stop)) for v, s in zip(values, seeds, strict=True)]
     seconds = time.perf_counter() - start
     caught_list = [[w.category.__name__, str(w.message)] for w in caught]
     points = []
-    for index, value, out in zip(indices, values, outs, strict=True):
+    for index, value, seed, out in zip(indices, values, seeds, outs, strict=True):
         if out.pop("stopped", False):
             points.append(None)
             continue
