@@ -342,8 +342,6 @@ def _metrics(
 ) -> dict[str, float]:
     kept_loss = sum(float(np.sum(draft.loss[c.name])) for c in encoded)
     info_loss = (kept_loss + suppressed * d) / (n * d) if n and d else 0.0
-    mask = np.zeros(n, dtype=bool)
-    mask[draft.kept] = True
     entropy = []
     for col in encoded:
         released = np.full(n, -1, dtype=np.int64)  # suppressed records share one released value

@@ -192,7 +192,7 @@ class Lattice:
         return float(sizes[~ok].sum()), rows, snap, codes
 
     def _remember(self, node, snap: _Snapshot, codes, ids, n_ids) -> None:
-        key, size = ids, n_ids
+        key = ids
         if snap.sensitive:
             key, _ = combine_codes([ids, *snap.sensitive], [n_ids, *self.checker.cards])
         row_of, uniques = pd.factorize(key)
@@ -204,7 +204,6 @@ class Lattice:
         )
         self._levels = np.array([s.levels for s in self.snapshots], dtype=np.int16)
         self._sizes = np.array([len(s.weights) for s in self.snapshots], dtype=float)
-        del size
 
     def evaluate(
         self, node: tuple[int, ...], base: bool = False, max_suppressed: float = np.inf
