@@ -260,3 +260,14 @@ def test_result_serialises_and_renders(adult_tiny):
     assert "at least" in result.statement.plain_language()
     assert result.risk.k == result.statement.k
     assert set(result.metrics) >= {"information_loss", "discernibility", "aecs", "entropy_loss"}
+
+
+def test_method_registry_and_progress(adult_tiny, capsys):
+    from workbench.anonymise import available_methods, register_method
+
+    assert available_methods() == ["mondrian", "optimal"]
+    with pytest.raises(InvalidParameterError, match="taken"):
+        register_method("optimal", lambda *a, **k: None)
+    result = wb.anonymise(adult_tiny, k=3, quasi_identifiers=ADULT_QIS, sensitive=[], progress=True)
+    assert result.statement.k >= 3
+    assert "anonymise (optimal)" in capsys.readouterr().err
