@@ -318,7 +318,7 @@ def _finish(
         risk=risk,
         quasi_identifiers=tuple(qis),
         sensitive=tuple(cols.sensitive),
-        hierarchies={c.name: c for c in encoded},
+        hierarchies={c.name: c.hierarchy for c in encoded},
         generalisations={c.name: _generalisations(c) for c in encoded},
         source_index=np.asarray(frame.index[rows]),
         source=frame,

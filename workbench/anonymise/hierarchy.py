@@ -204,6 +204,7 @@ class EncodedColumn:
     numeric: bool
     rank: np.ndarray  # (V,) position of each value in leaf order (numeric order, or the hierarchy's tree order)
     nodes: dict = field(repr=False)  # (first rank, last rank) -> label of the lowest node covering exactly those
+    hierarchy: Hierarchy | None = field(default=None, repr=False)
 
     @property
     def n_levels(self) -> int:
@@ -257,6 +258,7 @@ def encode(series: pd.Series, hierarchy: Hierarchy) -> EncodedColumn:
         numeric=numeric,
         rank=rank,
         nodes=nodes,
+        hierarchy=hierarchy,
     )
 
 
