@@ -10,7 +10,7 @@ from typing import Any
 
 from workbench.errors import InvalidParameterError, UnknownNameError
 
-__all__ = ["Constraint", "InstanceOf", "Interval", "OneOf", "Optional", "close_matches", "validate_params"]
+__all__ = ["Constraint", "EventLike", "InstanceOf", "Interval", "OneOf", "Optional", "close_matches", "validate_params"]
 
 
 class Constraint:
@@ -91,6 +91,17 @@ class InstanceOf(Constraint):
 
     def describe(self) -> str:
         return self.label
+
+
+@dataclass(frozen=True)
+class EventLike(Constraint):
+    """A stop flag: anything with ``is_set()`` (``threading.Event``, a multiprocessing or Dask event)."""
+
+    def is_satisfied_by(self, value: Any) -> bool:
+        return callable(getattr(value, "is_set", None))
+
+    def describe(self) -> str:
+        return "an event with is_set(), such as threading.Event()"
 
 
 @dataclass(frozen=True)

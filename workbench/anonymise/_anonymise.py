@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from workbench._validation import InstanceOf, Interval, OneOf, Optional, validate_params
+from workbench._validation import EventLike, InstanceOf, Interval, OneOf, Optional, validate_params
 from workbench.anonymise._registry import available_methods, get_method
 from workbench.anonymise.hierarchy import (
     EncodedColumn,
@@ -42,7 +42,7 @@ _CONSTRAINTS = {
     "l_kind": OneOf(L_KINDS),
     "c": Interval(float, 0, closed="neither"),
     "hierarchies": Optional(InstanceOf((Mapping,), "a dict {column: Hierarchy}")),
-    "stop": Optional(InstanceOf((threading.Event,), "a threading.Event")),
+    "stop": Optional(EventLike()),
     "metric": OneOf(METRICS),
     "progress": InstanceOf((bool,), "True or False"),
 }
