@@ -20,7 +20,18 @@ __all__ = ["EXECUTOR_NAMES", "Runner", "cpu_count", "open_runner", "shutdown_poo
 
 EXECUTOR_NAMES = ("processes", "serial")
 # modules a fresh worker needs; the fork server imports them once, every worker process inherits them
-_PRELOAD = ["numpy", "pandas", "torch", "opacus", "workbench.dp", "workbench.tradeoff._builtin"]
+_PRELOAD = [
+    "numpy",
+    "pandas",
+    "scipy.stats",
+    "scipy.fft",
+    "torch",
+    "opacus",
+    "workbench.dp",
+    "workbench.audit",
+    "workbench.tradeoff._builtin",
+    "workbench.tradeoff._stacked",
+]
 
 
 def cpu_count() -> int:
