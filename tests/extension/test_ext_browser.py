@@ -95,3 +95,29 @@ def test_palette_command_opens_a_tutorial(lab_page, lab_server):
     heading = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-MarkdownOutput h1").first
     heading.wait_for(timeout=TIMEOUT_MS)
     assert "Pseudonymisation" in heading.inner_text()
+
+
+def test_readme_path_runs_the_quickstart_to_a_tradeoff_curve(browser, lab_server):
+    """`privacy-workbench lab` opens tutorial 01; one click (Run > Run All Cells) ends in a live trade-off figure.
+
+    The server runs with WORKBENCH_SMOKE=1, which the kernel inherits, so the sizes are tiny.
+    """
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    try:
+        page.goto(f"{lab_server.url}?token={lab_server.token}")  # the server's default page, as the README opens it
+        page.wait_for_url("**/lab/tree/notebooks/01_quickstart.ipynb*", timeout=TIMEOUT_MS)
+        notebook = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)").last
+        notebook.locator(".jp-MarkdownOutput h1", has_text="Quick start").first.wait_for(timeout=TIMEOUT_MS)
+        _dismiss_dialogs(page)
+        page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+        page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+
+        # cells far from the viewport may be windowed out of the DOM, so look for the outputs themselves
+        figure = notebook.locator(".jp-OutputArea-output.jp-RenderedPlotly.js-plotly-plot")  # the last code cell
+        figure.first.wait_for(state="attached", timeout=TIMEOUT_MS)
+        notebook.locator('.jp-OutputArea-output [class*="wb-"]').first.wait_for(state="attached", timeout=TIMEOUT_MS)
+        assert "Traceback" not in notebook.inner_text()
+        # the smoke sweep's DP point (epsilon 0.5) drawn by plotly beside the no-DP baseline
+        assert figure.first.locator(".scatterlayer .point").count() >= 1
+    finally:
+        page.close()
