@@ -50,7 +50,7 @@ def _run(command: list[str]) -> tuple[float, list[dict]]:
     return seconds, [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
 
 
-def run_benchmark(epsilons: list[float] = EPSILONS, repeat: int = 2) -> dict:
+def run_benchmark(epsilons: list[float] = EPSILONS, repeat: int = 3) -> dict:
     """Both sides ``repeat`` times, interleaved (ours, reference, reference, ours, ...) so load drifts hit both;
     returns the medians of their wall times, the ratio, accuracies and first-point latency."""
     grid = [str(e) for e in epsilons]
@@ -66,12 +66,14 @@ def run_benchmark(epsilons: list[float] = EPSILONS, repeat: int = 2) -> dict:
                 base_runs.append((seconds, rows))
     ours_seconds = statistics.median(s for s, _ in ours_runs)
     base_seconds = statistics.median(s for s, _ in base_runs)
+    best = min(s for s, _ in base_runs) / min(s for s, _ in ours_runs)  # best-of-N: least disturbed by other load
     ours = ours_runs[0][1]
     base = {str(r["epsilon"]): r["accuracy"] for r in base_runs[0][1] if "epsilon" in r}
     return {
         "ours_seconds": ours_seconds,
         "baseline_seconds": base_seconds,
         "speedup": base_seconds / ours_seconds,
+        "speedup_best": best,
         "runs": {"ours": [round(s, 1) for s, _ in ours_runs], "baseline": [round(s, 1) for s, _ in base_runs]},
         "first_point_seconds": statistics.median(o["first_point"] for _, o in ours_runs),
         "ours": ours,
@@ -83,7 +85,8 @@ def run_benchmark(epsilons: list[float] = EPSILONS, repeat: int = 2) -> dict:
 def report(out: dict) -> str:
     lines = [
         f"end to end: workbench {out['ours_seconds']:.1f} s vs plain Opacus {out['baseline_seconds']:.1f} s "
-        f"-> {out['speedup']:.2f}x faster (target >= 5x); medians of {out['runs']}",
+        f"-> {out['speedup']:.2f}x faster by medians, {out['speedup_best']:.2f}x best-of-{len(out['runs']['ours'])} "
+        f"(target >= 5x); runs {out['runs']}",
         f"first point after {out['first_point_seconds']:.2f} s of tradeoff() (target <= 5 s); "
         f"workbench import + Adult load {out['ours']['setup_seconds']:.2f} s; executor {out['ours']['executor']}",
         "epsilon  workbench  opacus  gap (points, target |gap| <= 0.5)",
