@@ -137,11 +137,12 @@ def test_dashboard_renders_and_reacts(page, lab, notebook):
     assert after_k >= 20
     assert dashboard.locator(".wb-anon-preview").inner_text() != before_table
 
-    # Trade-off: a DP sweep; the figure gains points while it runs
+    # Trade-off: a k-anonymity sweep (its points finish one by one; DP points train together in one stack);
+    # the figure gains points while it runs
     dashboard.locator(".wb-tabs .lm-TabBar-tab", has_text="Trade-off").click()
-    dashboard.locator(".widget-toggle-button", has_text="dp").click()
+    dashboard.locator(".widget-toggle-button", has_text="k-anonymity").click()
     grid = dashboard.locator(".wb-grid input")
-    grid.fill("0.05, 0.3, 1, 4, none")
+    grid.fill("2, 5, 10, 25, 50")
     grid.press("Enter")
     figure = dashboard.locator(".wb-tradeoff-figure")
     figure.wait_for(timeout=TIMEOUT_MS)
@@ -149,11 +150,11 @@ def test_dashboard_renders_and_reacts(page, lab, notebook):
     dashboard.locator(".wb-run-sweep").click()
     seen = {_wait(lambda: _points(figure), 120, "the first trade-off point")}
     deadline = time.monotonic() + 120
-    while _points(figure) < 4 and time.monotonic() < deadline:
+    while _points(figure) < 5 and time.monotonic() < deadline:
         seen.add(_points(figure))
-        time.sleep(0.1)
+        time.sleep(0.05)
     seen.add(_points(figure))
-    assert max(seen) == 4  # four finite ε; "none" is the no-DP baseline line
+    assert max(seen) == 5
     assert len(seen) >= 2, f"the figure should fill in point by point; saw counts {sorted(seen)}"
     _wait(lambda: "done in" in dashboard.locator(".wb-job-status").last.inner_text(), 60, "the sweep to finish")
     assert "Pareto frontier" in figure.inner_text()

@@ -192,3 +192,10 @@ def test_runs_that_could_exceed_the_budget_are_refused_before_any_work(shell):
     finally:
         shell.run_line_magic("wb", "budget --set none")
         shell.user_ns.pop("fresh")
+
+
+def test_refused_tradeoff_shows_no_figure(shell):
+    shell.run_line_magic("wb", "load small --target income")
+    with capture_output() as captured, pytest.raises(UsageError, match="Unknown technique 'bogus'"):
+        shell.run_line_magic("wb", "tradeoff bogus --epsilons 1")
+    assert not [o for o in captured.outputs if WIDGET_MIME in o.data]

@@ -40,35 +40,48 @@ def _run_tradeoff(ctx: Context, args: argparse.Namespace) -> Any:
     executor = _executor(ctx)
     if executor is not None:
         options["executor"] = executor
-    on_point = None
-    if ctx.settings.live and not args.no_live:
-        from IPython.display import display
-
-        from workbench.widgets.views.figures import LiveFigure
-        from workbench.widgets.views.plots import tradeoff_figure_for
-
-        live = LiveFigure(title=f"Trade-off on {dataset.name}: {args.technique}")
-        display(live.widget)
-        points: list = []
-
-        def on_point(point: Any) -> None:
-            points.append(point)
-            live.request(lambda: tradeoff_figure_for(points, args.technique))
-
+    live = _LiveSweep(f"Trade-off on {dataset.name}: {args.technique}", args.technique)
+    show = ctx.settings.live and not args.no_live
     result = wb.tradeoff(
         dataset,
         args.technique,
         audit=not args.no_audit,
         seed=ctx.settings.seed,
         progress=ctx.settings.progress,
-        on_point=on_point,
+        on_point=live.on_point if show else None,
         **options,
     )
-    if on_point is not None:
-        live.request(lambda: tradeoff_figure_for(list(result.points), args.technique))
-        live.flush()
+    if show:
+        live.finish(result)
     ctx.session.results["tradeoff"] = result
     return result
+
+
+class _LiveSweep:
+    """The live figure of a sweep run from a magic: shown under the cell with the first point, redrawn per point."""
+
+    def __init__(self, title: str, technique: str) -> None:
+        self.title, self.technique = title, technique
+        self.points: list = []
+        self.live: Any = None
+
+    def on_point(self, point: Any) -> None:
+        from workbench.widgets.views.plots import tradeoff_figure_for
+
+        if self.live is None:  # shown only once the sweep is under way (not for a request the core refuses)
+            from IPython.display import display
+
+            from workbench.widgets.views.figures import LiveFigure
+
+            self.live = LiveFigure(title=self.title)
+            display(self.live.widget)
+        self.points.append(point)
+        points = list(self.points)
+        self.live.request(lambda: tradeoff_figure_for(points, self.technique))
+
+    def finish(self, result: Any) -> None:
+        if self.live is not None:
+            self.live.flush()
 
 
 TRADEOFF = Command(

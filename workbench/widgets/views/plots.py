@@ -16,6 +16,10 @@ import plotly.graph_objects as go
 __all__ = ["class_size_figure", "risk_figure", "roc_figure", "tradeoff_figure_for", "training_figure"]
 
 
+# leakage of a k-anonymity sweep, in the order viz.k_figure prefers them
+_K_LEAKAGE = ("expected_reidentification", "reidentification_rate", "prosecutor_risk")
+
+
 def training_figure(history: Sequence[Mapping[str, Any]]) -> go.Figure:
     """Accuracy, loss and ε spent per epoch for the epochs finished so far (an empty figure before the first).
 
@@ -57,9 +61,10 @@ def tradeoff_figure_for(points: Sequence[Any], technique: str) -> go.Figure:
     if technique == "dp" or frame["parameter"].iloc[0] == "epsilon":
         fig = viz.tradeoff_figure(frame, metric=utility)
         leakage, x = "epsilon", "epsilon"
-    elif "reidentification_rate" in frame and frame["reidentification_rate"].notna().any():
-        fig = viz.k_figure(frame, utility=utility)
-        leakage, x = "reidentification_rate", "value"
+    elif any(c in frame and frame[c].notna().any() for c in _K_LEAKAGE):
+        leakage = next(c for c in _K_LEAKAGE if c in frame and frame[c].notna().any())
+        fig = viz.k_figure(frame, utility=utility, leakage=leakage)
+        x = "value"
     else:
         fig = _parameter_figure(frame, utility)
         leakage, x = None, "value"
