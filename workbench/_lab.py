@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import sys
 from dataclasses import dataclass
@@ -179,6 +180,8 @@ def run(args: argparse.Namespace) -> int:
     if directory.exists() and not directory.is_dir():
         raise InvalidParameterError(f"The --dir option must name a folder; {directory} is a file.")
     argv = lab_argv(args)
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and "--allow-root" not in argv:
+        argv.append("--allow-root")  # containers and CI machines often run as root; Jupyter refuses otherwise
     copied = copy_tutorials(directory)
     where = directory.resolve() / TUTORIALS_FOLDER
     print(
