@@ -11,7 +11,7 @@ import torch
 
 import workbench as wb
 from workbench.audit import AuditResult, estimate_cost
-from workbench.audit._figure import roc_figure
+from workbench.viz import roc_figure
 from workbench.errors import EmptyDataError, InvalidParameterError, UnknownNameError, UnsupportedModelError
 
 
@@ -58,7 +58,7 @@ def test_result_shapes_and_exports(overfit_model, noisy_data):
     assert payload["epsilon_bound"]["tp"] + payload["epsilon_bound"]["fn"] == 50
     assert "AUC" in res._repr_html_() and "threshold" in repr(res)
     assert len(res.to_frame()) == len(fpr)
-    fig = roc_figure([res, res])
+    fig = roc_figure(res, res)
     assert fig.layout.xaxis.type == "log" and fig.layout.yaxis.type == "log" and len(fig.data) == 3
 
 
