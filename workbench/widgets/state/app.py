@@ -32,7 +32,7 @@ class DashboardState(HasTraits):
 
     data = Instance(DataState)
     risk = Instance(RiskState, args=())
-    anonymise = Instance(AnonymiseState, args=())
+    anonymise = Instance(AnonymiseState, kw={"auto": False})  # computes once its tab is shown
     train = Instance(TrainState, args=())
     audit = Instance(AuditState, args=())
     tradeoff = Instance(TradeoffState, args=())

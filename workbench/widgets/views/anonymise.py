@@ -74,6 +74,8 @@ class AnonymiseView(widgets.VBox):
             self._result_changed(None)
 
     def activate(self) -> None:
+        """The tab is shown: from now on the preview follows every change."""
+        self.state.auto = True
         if self.state.result is None and self.state.dataset is not None and not self.state.busy:
             self.state.refresh()
 
