@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 import threading
 import time
@@ -41,6 +42,34 @@ class LoopOutcome:
     steps: int
     stopped: bool
     engine: str
+
+
+def stream_seed(config: Any, noise_multiplier: float | None, sample_rate: float, n_rows: int) -> int:
+    """Seed of the generator that draws a run's Poisson batches and DP noise.
+
+    A private run's stream depends on the seed *and* on what it trains: two runs on the same data that differ only
+    in their noise multiplier (or learning rate, model, ...) but share a seed would otherwise draw the same noise
+    ``z``, and ``(σ2·o1 − σ1·o2)/(σ2 − σ1)`` would cancel it, so adding up their ε would under-report the loss.
+    Identical settings still give identical runs (same seed, same numbers). Non-private runs use the seed as is.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as C
+    >>> c = C(seed=0, model_name="mlp", hidden=(64,), epochs=1, learning_rate=0.01, max_grad_norm=1.0,
+    ...       optimizer="adam", batch_size=256)
+    >>> stream_seed(c, 1.1, 0.01, 1000) == stream_seed(c, 1.1, 0.01, 1000) != stream_seed(c, 2.0, 0.01, 1000)
+    True
+    >>> stream_seed(c, None, 0.01, 1000)
+    0
+    """
+    if noise_multiplier is None:
+        return int(config.seed)
+    key = repr(
+        (int(config.seed), float(noise_multiplier), float(sample_rate), int(n_rows), config.model_name,
+         tuple(config.hidden), int(config.epochs), float(config.learning_rate), float(config.max_grad_norm),
+         config.optimizer, int(config.batch_size))
+    )  # fmt: skip
+    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "little") >> 1
 
 
 def evaluate(model: nn.Module, X: torch.Tensor, y: torch.Tensor) -> dict[str, float]:

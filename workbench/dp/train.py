@@ -16,7 +16,7 @@ import pandas as pd
 import torch
 from torch import nn
 
-from workbench.dp._loop import Plan, evaluate, run_loop
+from workbench.dp._loop import Plan, evaluate, run_loop, stream_seed
 from workbench.dp.accounting import EpsilonCurve, calibrate_noise, compute_epsilon, default_delta
 from workbench.dp.config import TrainConfig
 from workbench.dp.encoding import fit_encoder
@@ -267,7 +267,7 @@ def _fit(members, non_members, test, target, config, callbacks, stop, progress) 
     delta = _delta(config, n)
     sigma, calibration_s = _noise(config, sample_rate, steps_per_epoch * config.epochs, delta)
     plan = Plan(sample_rate, steps_per_epoch, config.epochs, sigma, config.max_grad_norm, config.learning_rate,
-                config.optimizer, config.seed)  # fmt: skip
+                config.optimizer, stream_seed(config, sigma, sample_rate, n))  # fmt: skip
     net = build_model(config.model, encoder.n_features, encoder.n_classes, hidden=config.hidden, seed=config.seed)
 
     on_step, on_epoch = _split_callbacks(callbacks)

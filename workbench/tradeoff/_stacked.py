@@ -198,7 +198,7 @@ def train_stacked(
 
 
 def _loop(nets, X, y, X_test, y_test, configs, sigmas, rate, per_epoch, schedules, stop):
-    from workbench.dp._loop import evaluate
+    from workbench.dp._loop import evaluate, stream_seed
 
     k, first = len(configs), configs[0]
     stack = _StackedLinear(nets)
@@ -208,7 +208,9 @@ def _loop(nets, X, y, X_test, y_test, configs, sigmas, rate, per_epoch, schedule
     noise_scale = [s * first.max_grad_norm / expected_batch for s in sigmas]
     n_params = sum(p[0].numel() for p in stack.params)
     x_sq = X.square().sum(1)  # squared row norms, for the clipping of the first layer
-    gens = [torch.Generator().manual_seed(c.seed) for c in configs]  # each model its own batches and noise
+    # each model its own batches and noise, from the stream workbench.train would use for it
+    seeds = [stream_seed(c, s, rate, len(y)) for c, s in zip(configs, sigmas, strict=True)]
+    gens = [torch.Generator().manual_seed(s) for s in seeds]
     histories: list[list[dict[str, Any]]] = [[] for _ in range(k)]
     steps, stopped = 0, False
     probe = build_probe(nets[0])
