@@ -182,6 +182,7 @@ def _categorical(train: pd.Series, real: pd.Series, labels: pd.Series, generalis
     )
     mapped = {normalise(u): (keys[c] if c >= 0 else None) for u, c in zip(uniques, choice, strict=True)}
     categories = [k for k in keys if k not in ("*", "?")]
+    train, real = train.astype(object), real.astype(object)  # arrow-backed strings refuse None in where()
     train_values = train.map(normalise).where(train.notna(), None)
     train_values = train_values.where(~train_values.isin(["*", "?"]), None)  # fully generalised: missing
     test_values = real.map(lambda v: mapped.get(normalise(v)))
