@@ -11,8 +11,8 @@ import torch
 
 import workbench as wb
 from workbench.audit import AuditResult, estimate_cost
-from workbench.viz import roc_figure
 from workbench.errors import EmptyDataError, InvalidParameterError, UnknownNameError, UnsupportedModelError
+from workbench.viz import roc_figure
 
 
 def _audit(model, data, **kw):
