@@ -47,17 +47,19 @@ class LoopOutcome:
 def stream_seed(config: Any, noise_multiplier: float | None, sample_rate: float, n_rows: int) -> int:
     """Seed of the generator that draws a run's Poisson batches and DP noise.
 
-    A private run's stream depends on the seed *and* on what it trains: two runs on the same data that differ only
-    in their noise multiplier (or learning rate, model, ...) but share a seed would otherwise draw the same noise
+    A private run's stream depends on the seed *and* on the requested settings: two runs on the same data that
+    differ only in their target ε (or learning rate, model, ...) but share a seed would otherwise draw the same noise
     ``z``, and ``(σ2·o1 − σ1·o2)/(σ2 − σ1)`` would cancel it, so adding up their ε would under-report the loss.
-    Identical settings still give identical runs (same seed, same numbers). Non-private runs use the seed as is.
+    The key holds what the user asked for (not the calibrated σ, whose last digits may depend on cached accountant
+    values), so identical settings give identical runs. Non-private runs use the seed as is.
 
     Examples
     --------
     >>> from types import SimpleNamespace as C
-    >>> c = C(seed=0, model_name="mlp", hidden=(64,), epochs=1, learning_rate=0.01, max_grad_norm=1.0,
-    ...       optimizer="adam", batch_size=256)
-    >>> stream_seed(c, 1.1, 0.01, 1000) == stream_seed(c, 1.1, 0.01, 1000) != stream_seed(c, 2.0, 0.01, 1000)
+    >>> c = C(seed=0, epsilon=1.0, delta=None, noise_multiplier=None, accountant="prv", model_name="mlp",
+    ...       hidden=(64,), epochs=1, learning_rate=0.01, max_grad_norm=1.0, optimizer="adam", batch_size=256)
+    >>> other = C(**{**vars(c), "epsilon": 2.0})
+    >>> stream_seed(c, 1.1, 0.01, 1000) == stream_seed(c, 1.1, 0.01, 1000) != stream_seed(other, 0.7, 0.01, 1000)
     True
     >>> stream_seed(c, None, 0.01, 1000)
     0
@@ -65,11 +67,17 @@ def stream_seed(config: Any, noise_multiplier: float | None, sample_rate: float,
     if noise_multiplier is None:
         return int(config.seed)
     key = repr(
-        (int(config.seed), float(noise_multiplier), float(sample_rate), int(n_rows), config.model_name,
-         tuple(config.hidden), int(config.epochs), float(config.learning_rate), float(config.max_grad_norm),
-         config.optimizer, int(config.batch_size))
+        (int(config.seed), _number(config.epsilon), _number(config.delta), _number(config.noise_multiplier),
+         str(config.accountant),
+         float(sample_rate), int(n_rows), config.model_name, tuple(config.hidden), int(config.epochs),
+         float(config.learning_rate), float(config.max_grad_norm), config.optimizer, int(config.batch_size))
     )  # fmt: skip
     return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "little") >> 1
+
+
+def _number(value: Any) -> float | None:
+    """A plain float (or None), so numpy scalars and Python floats give the same key."""
+    return None if value is None else float(value)
 
 
 def evaluate(model: nn.Module, X: torch.Tensor, y: torch.Tensor) -> dict[str, float]:

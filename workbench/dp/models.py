@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import threading
 from collections.abc import Sequence
 
 import torch
@@ -52,6 +53,9 @@ def mlp(n_features: int, n_classes: int, hidden: Sequence[int] = (64, 64)) -> nn
 MODELS = {"logreg": logistic_regression, "mlp": mlp}
 
 
+_GLOBAL_RNG_LOCK = threading.Lock()
+
+
 def build_model(
     model: str | nn.Module, n_features: int, n_classes: int, *, hidden: Sequence[int] = (64, 64), seed: int = 0
 ) -> nn.Module:
@@ -66,7 +70,9 @@ def build_model(
     >>> m(torch.zeros(2, 5)).shape
     torch.Size([2, 3])
     """
-    with torch.random.fork_rng(devices=[]):
+    # layers initialise from torch's global generator: seed it under a lock, or models built at the same time in
+    # threads (a thread-pool sweep, the dashboard) would interleave their draws and lose "same seed, same numbers"
+    with _GLOBAL_RNG_LOCK, torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         if isinstance(model, nn.Module):
             check_module(model)
