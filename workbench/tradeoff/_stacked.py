@@ -13,11 +13,10 @@ anything else trains one by one with :func:`workbench.train`.
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 import math
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -164,7 +163,7 @@ def train_stacked(
     schedules = [dp_train._EpsilonSchedule(c.accountant, s, rate, delta, per_epoch, c.epochs) for c, s in
                  zip(configs, sigmas, strict=True)]  # fmt: skip
     try:
-        with _torch_threads(first.threads or 1):  # workbench.dp's default for small models: one thread
+        with dp_train._threads(first.threads or 1):  # workbench.dp's default for small models: one thread
             stack, histories, steps, stopped = _loop(nets, X, y, X_test, y_test, configs, sigmas, rate, per_epoch,
                                                      schedules, stop)  # fmt: skip
     finally:
@@ -261,16 +260,6 @@ def _loop(nets, X, y, X_test, y_test, configs, sigmas, rate, per_epoch, schedule
         if stopped:
             break
     return stack, histories, steps, stopped
-
-
-@contextlib.contextmanager
-def _torch_threads(threads: int) -> Iterator[None]:
-    before = torch.get_num_threads()
-    torch.set_num_threads(threads)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def build_probe(net: nn.Module) -> nn.Module:
