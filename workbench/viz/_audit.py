@@ -9,7 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from workbench.errors import InvalidParameterError
-from workbench.viz._style import color, new_figure
+from workbench.viz._style import color, new_figure, reference_line
 
 __all__ = ["roc_figure"]
 
@@ -57,16 +57,7 @@ def roc_figure(*sources: Any) -> go.Figure:
     fig.update_xaxes(type="log", range=[math.log10(_FLOOR), 0])
     fig.update_yaxes(type="log", range=[math.log10(_FLOOR), 0])
     chance = np.logspace(math.log10(_FLOOR), 0, 50)
-    fig.add_trace(
-        go.Scatter(
-            x=chance,
-            y=chance,
-            mode="lines",
-            name="chance (TPR = FPR)",
-            line={"dash": "dot", "color": "#555555"},
-            hoverinfo="skip",
-        )
-    )
+    fig.add_trace(reference_line(chance, chance, "chance (TPR = FPR)"))
     n = 0
     for i, source in enumerate(sources):
         for name, fpr, tpr in _curves(source, i):

@@ -8,7 +8,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-__all__ = ["MARKERS", "PALETTE", "as_frame", "color", "new_figure", "statement_text"]
+__all__ = ["MARKERS", "PALETTE", "as_frame", "color", "new_figure", "reference_line", "statement_text"]
 
 # Okabe & Ito (2008), distinguishable with every common colour-vision deficiency
 PALETTE: tuple[str, ...] = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
@@ -34,6 +34,11 @@ def new_figure(title: str, x_title: str, y_title: str, *, height: int = 420) -> 
         hoverlabel={"align": "left"},
     )
     return fig
+
+
+def reference_line(x: Any, y: Any, name: str) -> go.Scatter:
+    """A dotted grey guide line (chance, the claimed-ε diagonal, a DP bound) that hover skips."""
+    return go.Scatter(x=x, y=y, mode="lines", name=name, line={"dash": "dot", "color": "#555555"}, hoverinfo="skip")
 
 
 def _fmt(value: Any) -> str:

@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 
 from workbench.datasets._roles import check_columns
 from workbench.errors import InvalidParameterError
-from workbench.viz._style import MARKERS, as_frame, color, label_of, new_figure, statement_text
+from workbench.viz._style import MARKERS, as_frame, color, label_of, new_figure, reference_line, statement_text
 
 __all__ = ["k_figure", "leakage_figure", "tradeoff_figure", "utility_vs_leakage_figure"]
 
@@ -135,28 +135,10 @@ def leakage_figure(*results: Any, metric: str = "epsilon_lower_bound") -> go.Fig
     eps = eps[np.isfinite(eps)] if len(eps) else np.array([1.0])
     grid = np.logspace(np.log10(max(eps.min(), 1e-3) / 1.5), np.log10(eps.max() * 1.5), 60) if len(eps) else []
     if metric == "epsilon_lower_bound":
-        fig.add_trace(
-            go.Scatter(
-                x=grid,
-                y=grid,
-                mode="lines",
-                name="claimed ε (upper bound)",
-                line={"dash": "dot", "color": "#555555"},
-                hoverinfo="skip",
-            )
-        )
+        fig.add_trace(reference_line(grid, grid, "claimed ε (upper bound)"))
     elif metric == "mia_advantage":
         bound = (np.exp(grid) - 1) / (np.exp(grid) + 1)
-        fig.add_trace(
-            go.Scatter(
-                x=grid,
-                y=bound,
-                mode="lines",
-                name="highest advantage ε-DP allows",
-                line={"dash": "dot", "color": "#555555"},
-                hoverinfo="skip",
-            )
-        )
+        fig.add_trace(reference_line(grid, bound, "highest advantage ε-DP allows"))
     for i, result in enumerate(results):
         frame = as_frame(result)
         check_columns(frame, ["epsilon", metric], "leakage_figure")
