@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from workbench.dp import PrivacyStatement, compute_epsilon
+from workbench.dp import PrivacyStatement, compute_epsilon, prv_eps_error
 from workbench.errors import InvalidParameterError
 
 
@@ -67,3 +67,15 @@ def test_from_dict_refuses_other_shapes():
 
 def test_html_repr_shows_the_paragraph():
     assert "Privacy statement" in _statement()._repr_html_()
+
+
+def test_prv_statement_records_its_error_allowance_and_recomputes_with_it():
+    sigma, q, steps, delta = 0.6, 1 / 128, 1280, 1e-6
+    eps_error = prv_eps_error(sigma, q, steps, delta)
+    s = _statement(accountant="prv", epsilon=compute_epsilon("prv", sigma, q, steps, delta), noise_multiplier=sigma,
+                   sample_rate=q, steps=steps, eps_error=eps_error)  # fmt: skip
+    assert eps_error > 0.01  # large epsilon: coarser than Opacus's default
+    again = PrivacyStatement.from_json(s.to_json())
+    assert again == s and again.eps_error == eps_error and again.recompute() == s.epsilon
+    older = {k: v for k, v in s.to_dict().items() if k != "eps_error"}  # JSON written before the field existed
+    assert PrivacyStatement.from_dict(older).recompute() == s.epsilon  # the same rule gives the same allowance

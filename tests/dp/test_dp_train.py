@@ -29,10 +29,12 @@ FAST = {"public_schema": True, "ledger": False}
 
 
 def _independent_epsilon(statement):
-    """Opacus's accountant, driven step by step from the statement's own parameters."""
+    """Opacus's accountant, driven step by step from the statement's own parameters (PRV: up to rounding)."""
     acc = {"rdp": RDPAccountant, "prv": PRVAccountant}[statement.accountant]()
     for _ in range(statement.steps):
         acc.step(noise_multiplier=statement.noise_multiplier, sample_rate=statement.sample_rate)
+    if statement.accountant == "prv":
+        return acc.get_epsilon(delta=statement.delta, eps_error=statement.eps_error)
     return acc.get_epsilon(delta=statement.delta)
 
 
@@ -52,7 +54,7 @@ def test_statement_is_rederived_by_an_independent_accountant(small_adult, accoun
     assert s.steps == 2 * math.ceil(n / 128)
     assert s.delta < 1 / n
     assert s.epsilon <= 1.5
-    assert s.epsilon == pytest.approx(_independent_epsilon(s), rel=1e-9)
+    assert s.epsilon == pytest.approx(_independent_epsilon(s), rel=1e-6)
     assert run.history["epsilon"].iloc[-1] == s.epsilon
     assert run.history["epsilon"].is_monotonic_increasing
 
@@ -123,7 +125,7 @@ def test_stop_returns_a_partial_result_covering_exactly_the_steps_taken(small_ad
     run = wb.train(small_adult, epsilon=2.0, epochs=3, batch_size=64, stop=stop, callbacks=[cb], **FAST)
     assert run.stopped and run.statement.steps == 7 and cb.steps == list(range(1, 8))
     s = run.statement
-    assert s.epsilon == pytest.approx(_independent_epsilon(s), rel=1e-9)
+    assert s.epsilon == pytest.approx(_independent_epsilon(s), rel=1e-6)
     assert s.epsilon < 2.0 * 0.5
     assert len(run.history) == 1 and bool(run.history["partial"].iloc[0])
     assert run.history["epsilon"].iloc[-1] == s.epsilon
@@ -151,7 +153,7 @@ def test_infinite_epsilon_means_no_dp(small_adult):
 def test_explicit_noise_multiplier_reports_its_epsilon(small_adult):
     run = wb.train(small_adult, noise_multiplier=1.3, epochs=1, batch_size=128, accountant="rdp", **FAST)
     assert run.statement.noise_multiplier == 1.3 and run.statement.target_epsilon is None
-    assert run.statement.epsilon == pytest.approx(_independent_epsilon(run.statement), rel=1e-9)
+    assert run.statement.epsilon == pytest.approx(_independent_epsilon(run.statement), rel=1e-6)
 
 
 def test_gdp_accountant_warns_that_it_is_an_approximation(small_adult):

@@ -1,6 +1,13 @@
 """Differentially private training (DP-SGD with Opacus's accountants), privacy statements and a budget ledger."""
 
-from workbench.dp.accounting import ACCOUNTANTS, calibrate_noise, compose_epsilon, compute_epsilon, default_delta
+from workbench.dp.accounting import (
+    ACCOUNTANTS,
+    calibrate_noise,
+    compose_epsilon,
+    compute_epsilon,
+    default_delta,
+    prv_eps_error,
+)
 from workbench.dp.config import TrainConfig
 from workbench.dp.encoding import TabularEncoder, fit_encoder
 from workbench.dp.ledger import LedgerEntry, PrivacyLedger, default_ledger
@@ -26,6 +33,7 @@ __all__ = [
     "default_delta",
     "default_ledger",
     "fit_encoder",
+    "prv_eps_error",
     "split_audit",
     "train",
     "train_on_frames",

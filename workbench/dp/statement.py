@@ -45,6 +45,9 @@ class PrivacyStatement:
         Rows trained on (the unit of privacy is one row).
     caveats : tuple of str
         What is not covered by the guarantee (e.g. statistics taken from the data for encoding).
+    eps_error : float or None
+        PRV only: the accountant's error allowance; ``epsilon`` is its upper bound, the estimate plus ``eps_error``
+        (Opacus: ``PRVAccountant.get_epsilon(delta, eps_error=eps_error)``). None for other accountants.
 
     Examples
     --------
@@ -69,6 +72,7 @@ class PrivacyStatement:
     sampling: str = "poisson"
     target_epsilon: float | None = None
     caveats: tuple[str, ...] = field(default=())
+    eps_error: float | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "caveats", tuple(self.caveats))
@@ -102,7 +106,9 @@ class PrivacyStatement:
             return math.inf
         from workbench.dp.accounting import compute_epsilon
 
-        return compute_epsilon(self.accountant, self.noise_multiplier, self.sample_rate, self.steps, self.delta)
+        return compute_epsilon(
+            self.accountant, self.noise_multiplier, self.sample_rate, self.steps, self.delta, eps_error=self.eps_error
+        )
 
     # -- words ------------------------------------------------------------------------------------------------
     def plain_language(self) -> str:

@@ -17,7 +17,7 @@ import torch
 from torch import nn
 
 from workbench.dp._loop import Plan, evaluate, run_loop, stream_seed
-from workbench.dp.accounting import EpsilonCurve, calibrate_noise, compute_epsilon, default_delta
+from workbench.dp.accounting import EpsilonCurve, calibrate_noise, compute_epsilon, default_delta, prv_eps_error
 from workbench.dp.config import TrainConfig
 from workbench.dp.encoding import fit_encoder
 from workbench.dp.models import build_model
@@ -351,11 +351,12 @@ def _statement(config, encoder, n, sample_rate, sigma, steps, delta) -> PrivacyS
     caveats += ("noise from torch's pseudo-random generator, not a cryptographically secure one",)
     if sigma is None:
         return PrivacyStatement.non_private(dataset_size=n, steps=steps, sample_rate=sample_rate)
-    epsilon = compute_epsilon(config.accountant, sigma, sample_rate, steps, delta)
+    eps_error = prv_eps_error(sigma, sample_rate, steps, delta) if config.accountant == "prv" and steps else None
+    epsilon = compute_epsilon(config.accountant, sigma, sample_rate, steps, delta, eps_error=eps_error)
     return PrivacyStatement(
         epsilon=epsilon, delta=delta, accountant=config.accountant, noise_multiplier=sigma, sample_rate=sample_rate,
         steps=steps, max_grad_norm=config.max_grad_norm, dataset_size=n, sampling="poisson",
-        target_epsilon=config.epsilon, caveats=caveats,
+        target_epsilon=config.epsilon, caveats=caveats, eps_error=eps_error,
     )  # fmt: skip
 
 

@@ -1,0 +1,167 @@
+"""Opacus's PRV accountant for one DP-SGD run, fast enough to calibrate noise in milliseconds.
+
+The algorithm is Opacus's ``PRVAccountant.get_epsilon`` (Gopi et al. 2021) for ``T`` steps of the
+Poisson-subsampled Gaussian mechanism: discretise the privacy loss random variable (PRV) of one step on a grid of
+mesh ``eps_error / sqrt(T log(12 / delta_error) / 2)``, truncated to a safe domain and shifted so that its mean is
+the continuous one; compose it ``T`` times by FFT; read epsilon off the composed distribution and add ``eps_error``,
+giving an upper bound. Three implementation changes make it 10-50 times faster; none of them can move epsilon by
+more than rounding (a test compares with Opacus at 1e-6):
+
+* the FFT runs on the grid padded with zeros to a length with small prime factors; Opacus transforms the grid's own
+  length, often with a large prime factor. The padding only removes wrap-around of the circular convolution;
+* the domain's half-width comes from Opacus's rule (``compute_safe_domain_size``) evaluated at its integer RDP orders
+  only, vectorised: never narrower than Opacus's, and the grid points themselves (multiples of the mesh) are the same;
+* the continuous mean is integrated in the mechanism's output space (a smooth Gaussian expectation, trapezoid rule,
+  exponentially accurate) instead of by adaptive quadrature over the PRV's distribution function.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from workbench.dp._rdp import rdp_epsilons, rdp_per_step
+
+__all__ = ["StepPRV", "discretise", "epsilon_bounds", "safe_domain_size"]
+
+# Opacus's RDPAccountant.DEFAULT_ALPHAS that are integers (its fractional ones need slow series)
+_SAFE_DOMAIN_ORDERS = (*range(2, 11), *range(12, 64))
+
+
+@dataclass(frozen=True)
+class StepPRV:
+    """One step's PRV, discretised and Fourier-transformed, ready to be composed any number of times."""
+
+    spectrum: np.ndarray  # rfft of the padded pmf
+    length: int  # padded grid length (even)
+    t_min: float  # first point of the padded grid, mean shift included
+    dt: float  # mesh
+    shift: float  # mean shift (continuous minus discrete mean), composed along with the PRV
+    eps_error: float
+    delta_error: float
+
+
+def safe_domain_size(noise_multiplier: float, sample_rate: float, steps: int, eps_error: float, delta_error: float):
+    """Half-width of the discretisation domain: Opacus's ``compute_safe_domain_size`` at its integer RDP orders,
+    and at its fractional orders below 2 when order 2 is the best integer one (very large epsilons)."""
+    orders = np.asarray(_SAFE_DOMAIN_ORDERS, dtype=float)
+    rdp = rdp_per_step(noise_multiplier, sample_rate, _SAFE_DOMAIN_ORDERS)
+    targets = (steps, delta_error / 4), (1, delta_error / (8 * steps))  # the whole run; any single step
+    if any(np.nanargmin(rdp_epsilons(rdp * t, orders, d)) == 0 for t, d in targets):
+        from opacus.accountants.analysis.rdp import compute_rdp
+
+        low = [1 + x / 10 for x in range(1, 10)]
+        orders = np.concatenate([low, orders])
+        rdp = np.concatenate([compute_rdp(q=sample_rate, noise_multiplier=noise_multiplier, steps=1, orders=low), rdp])
+    largest = max(float(np.nanmin(rdp_epsilons(rdp * t, orders, d))) for t, d in targets)
+    return max(largest, eps_error) + 3
+
+
+def _survival(t: np.ndarray, q: float, sigma: float) -> np.ndarray:
+    """1 - cdf of one step's PRV at sorted points ``t``: Opacus's ``PoissonSubsampledGaussianPRV.cdf`` formula
+    (Gopi et al. 2021, proposition B4) without the subtraction from 1, which loses the upper tail to rounding."""
+    from scipy.special import erfc
+
+    out = np.ones_like(t)
+    first = int(np.searchsorted(t, math.log1p(-q), side="right")) if q < 1 else 0  # the PRV is > log(1 - q)
+    z = np.exp(t[first:])  # z = log((e^t + q - 1) / q), in place
+    z += q - 1
+    z /= q
+    np.log(z, out=z)
+    z *= sigma / math.sqrt(2)
+    offset = 1 / (2 * math.sqrt(2) * sigma)
+    upper = erfc(z + offset)
+    z -= offset
+    erfc(z, out=z)
+    z *= q / 2
+    upper *= (1 - q) / 2
+    np.add(z, upper, out=out[first:])
+    return out
+
+
+def _continuous_mean(q: float, sigma: float) -> float:
+    """Mean of one step's privacy loss: E log(1 - q + q exp((2o - 1) / (2 sigma^2))) for o from the mechanism's
+    output mixture (1 - q) N(0, sigma^2) + q N(1, sigma^2); trapezoid rule, whose error is far below rounding here
+    (the integrand is analytic in a strip of half-width pi sigma^2 and Gaussian-tailed)."""
+    h = min(sigma, sigma**2) / 4
+    o = np.arange(-14 * sigma, 1 + 14 * sigma + h, h)
+    loss = math.log(q) + (2 * o - 1) / (2 * sigma**2)
+    if q < 1:
+        loss = np.logaddexp(math.log1p(-q), loss)
+    weight = (1 - q) * np.exp(-(o**2) / (2 * sigma**2)) + q * np.exp(-((o - 1) ** 2) / (2 * sigma**2))
+    return float(np.sum(loss * weight) * h / (sigma * math.sqrt(2 * math.pi)))
+
+
+def _fft_length(n: int) -> int:
+    """The smallest even length >= n whose prime factors are 2, 3 and 5 (fast FFTs)."""
+    from scipy.fft import next_fast_len
+
+    length = next_fast_len(n, real=True)
+    while length % 2:
+        length = next_fast_len(length + 1, real=True)
+    return length
+
+
+def discretise(noise_multiplier: float, sample_rate: float, delta: float, domain_steps: int, eps_error: float):
+    """One step's PRV on the grid Opacus's ``PRVAccountant`` builds for ``domain_steps`` steps.
+
+    Returns a :class:`StepPRV` that :func:`epsilon_bounds` composes for any ``steps <= domain_steps`` (a domain safe
+    for more compositions is safe for fewer, and a finer mesh only lowers the discretisation error).
+    """
+    from scipy.fft import rfft
+
+    q, sigma = sample_rate, noise_multiplier
+    delta_error = delta / 1000
+    size = safe_domain_size(sigma, q, domain_steps, eps_error, delta_error)
+    mesh = eps_error / math.sqrt(domain_steps * math.log(12 / delta_error) / 2)
+    # Opacus's Domain.create_aligned(-size, size, mesh): points at multiples of the mesh, an even count
+    low, high = math.floor(-size / mesh), math.ceil(size / mesh)
+    if (high - low + 1) % 2:
+        high += 1
+    n = high - low + 1
+    t_min, dt = low * mesh, ((high - low) * mesh) / (n - 1)
+    # truncated PRV: cdf differences over the cells around each point, renormalised to the domain's mass
+    edges = np.arange(n + 1) - 0.5
+    edges *= dt
+    edges += t_min
+    survival = _survival(edges, q, sigma)
+    at_min, at_max = _survival(np.array([t_min, t_min + (n - 1) * dt]), q, sigma)
+    survival[0], survival[-1] = at_min, at_max  # outside the domain: truncated
+    pmf = -np.diff(survival)
+    pmf /= at_min - at_max
+    shift = _continuous_mean(q, sigma) - float(np.dot(t_min + np.arange(n) * dt, pmf))
+    if abs(shift) >= dt / 2:
+        raise RuntimeError("Discrete mean differs significantly from continuous mean.")  # as Opacus checks
+    length = _fft_length(n)
+    pad = (length - n) // 2
+    padded = np.zeros(length)
+    padded[pad : pad + n] = pmf
+    return StepPRV(rfft(padded), length, t_min - pad * dt + shift, dt, shift, eps_error, delta_error)
+
+
+def _power(spectrum: np.ndarray, exponent: int) -> np.ndarray:
+    """``spectrum ** exponent`` by repeated squaring (a few complex products instead of a complex log and exp)."""
+    result, base = None, spectrum
+    while exponent:
+        if exponent & 1:
+            result = base if result is None else result * base
+        exponent >>= 1
+        if exponent:
+            base = base * base
+    return result
+
+
+def epsilon_bounds(step: StepPRV, steps: int, delta: float) -> tuple[float, float, float]:
+    """(lower bound, estimate, upper bound) of epsilon after ``steps`` compositions: Opacus's
+    ``DiscretePRV.compute_epsilon`` on the composed PRV. The upper bound is what ``PRVAccountant`` reports."""
+    from opacus.accountants.analysis.prv import DiscretePRV, Domain
+    from scipy.fft import irfft
+
+    pmf = irfft(_power(step.spectrum, steps), n=step.length)
+    pmf = np.roll(pmf, steps - 1 + (step.length // 2 if steps % 2 == 0 else 0))
+    t_min = step.t_min + step.shift * (steps - 1)  # the grid of the sum of `steps` copies, wrapped as Opacus does
+    domain = Domain(t_min=t_min, t_max=t_min + (step.length - 1) * step.dt, size=step.length)
+    low, estimate, high = DiscretePRV(pmf=pmf, domain=domain).compute_epsilon(delta, step.delta_error, step.eps_error)
+    return float(low), float(estimate), float(high)
