@@ -154,10 +154,8 @@ class _DiskCache:
     def path() -> Path | None:
         if os.environ.get("WORKBENCH_ACCOUNTING_CACHE", "1") == "0":
             return None
-        import opacus
-
         root = Path(os.environ.get("WORKBENCH_CACHE", Path.home() / ".cache" / "privacy-workbench"))
-        return root / f"accounting-opacus-{opacus.__version__}.json"
+        return root / f"accounting-{_versions()}.json"
 
     def _load(self) -> dict[str, float]:
         if self._data is None:
@@ -202,6 +200,16 @@ class _DiskCache:
                 os.replace(tmp.name, path)
             except OSError:
                 pass
+
+
+@functools.lru_cache(maxsize=1)
+def _versions() -> str:
+    """Whose code computed the cached answers: Opacus's (RDP, GDP, multi-run PRV) and ours (one-run PRV)."""
+    from importlib.metadata import version
+
+    from workbench._version import __version__
+
+    return f"opacus-{version('opacus')}-workbench-{__version__}"
 
 
 _DISK = _DiskCache()
