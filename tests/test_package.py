@@ -47,3 +47,18 @@ def test_console_script_version_and_help(capsys):
 def test_console_script_is_installed():
     done = subprocess.run(["privacy-workbench", "--version"], capture_output=True, text=True)
     assert done.returncode == 0 and "privacy-workbench" in done.stdout
+
+
+def test_warnings_name_the_callers_line_whichever_path_led_to_them():
+    import warnings
+
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"score": rng.integers(18, 90, 300), "y": rng.integers(0, 2, 300)})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        workbench.anonymise(frame, k=5, quasi_identifiers=["score"])  # a callable sub-package, hierarchy from quantiles
+    leaks = [w for w in caught if issubclass(w.category, workbench.errors.PrivacyLeakWarning)]
+    assert leaks and all(w.filename == __file__ for w in leaks), [(w.filename, w.lineno) for w in caught]

@@ -18,9 +18,8 @@ def make_module_callable(module_name: str, function: Callable[..., Any]) -> None
 
     class CallableModule(types.ModuleType):
         __signature__ = inspect.signature(function)
-
-        def __call__(self, *args: Any, **kwargs: Any) -> Any:
-            return function(*args, **kwargs)
+        # the function itself, not a wrapper: no extra frame, so its warnings point at the caller's line
+        __call__ = staticmethod(function)
 
     module = sys.modules[module_name]
     module.__class__ = CallableModule

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import sys
+import warnings
 from collections.abc import Iterator
+from pathlib import Path
 
 __all__ = [
     "BudgetExceededError",
@@ -22,6 +25,7 @@ __all__ = [
     "UnsupportedModelError",
     "WorkbenchError",
     "translate_errors",
+    "warn_user",
 ]
 
 
@@ -86,6 +90,28 @@ class BudgetWarning(UserWarning):
 
 class RecalibrationWarning(UserWarning):
     """Noise was calibrated although budget was already spent on the same data."""
+
+
+_PACKAGE_DIR = str(Path(__file__).resolve().parent)
+
+
+def warn_user(message: str, category: type[Warning]) -> None:
+    """Warn at the first frame outside the workbench package, so the warning names the user's line whichever path
+    (a callable sub-package, the tradeoff engine, a magic) led to it.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warn_user("careful", PrivacyLeakWarning)
+    >>> caught[0].category.__name__, caught[0].filename.endswith("errors.py")
+    ('PrivacyLeakWarning', False)
+    """
+    level, frame = 1, sys._getframe(1)
+    while frame is not None and str(Path(frame.f_code.co_filename).resolve()).startswith(_PACKAGE_DIR):
+        level, frame = level + 1, frame.f_back
+    warnings.warn(message, category, stacklevel=level + 1)
 
 
 def _one_line(exc: BaseException) -> str:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import itertools
 import math
-import warnings
 from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from workbench.anonymise.hierarchy import Hierarchy
-from workbench.errors import InvalidParameterError, PrivacyLeakWarning
+from workbench.errors import InvalidParameterError, PrivacyLeakWarning, warn_user
 from workbench.risk._matching import SUPPRESSED
 
 __all__ = [
@@ -193,11 +192,10 @@ def auto_hierarchy(series: pd.Series, *, bands: int = 8, warn: bool = True) -> H
     numeric = pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype)
     if numeric and len(distinct) > 10:
         if warn:
-            warnings.warn(
+            warn_user(
                 f"The hierarchy for {series.name!r} uses quantiles of the private data as band edges; "
                 "pass hierarchies={...} built from public knowledge to avoid this.",
                 PrivacyLeakWarning,
-                stacklevel=3,
             )
         return _quantile_hierarchy(series, distinct, bands)
     if len(distinct) > 12:

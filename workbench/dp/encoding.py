@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -11,7 +10,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from workbench.errors import InvalidParameterError, PrivacyLeakWarning, RoleError, UnknownColumnError
+from workbench.errors import InvalidParameterError, PrivacyLeakWarning, RoleError, UnknownColumnError, warn_user
 
 __all__ = ["TabularEncoder", "fit_encoder"]
 
@@ -222,14 +221,13 @@ def fit_encoder(
         else:
             numeric.append(_fit_numeric(name, series, bounds.get(name), public_schema, leaks))
     if warn and leaks:
-        warnings.warn(
+        warn_user(
             "Statistics of the private training rows are used outside the DP guarantee ("
             + "; ".join(leaks[:3])
             + (f"; and {len(leaks) - 3} more" if len(leaks) > 3 else "")
             + "). Pass bounds={column: (low, high)} for numeric columns, or public_schema=True if these come "
             "from a public schema.",
             PrivacyLeakWarning,
-            stacklevel=3,
         )
     return TabularEncoder(target, classes, tuple(numeric), tuple(categorical), tuple(leaks))
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 import math
 import threading
 import time
-import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
 from workbench.dp.statement import PrivacyStatement
-from workbench.errors import BudgetExceededError, BudgetWarning, InvalidParameterError
+from workbench.errors import BudgetExceededError, BudgetWarning, InvalidParameterError, warn_user
 
 __all__ = ["LedgerEntry", "PrivacyLedger", "default_ledger"]
 
@@ -100,11 +99,10 @@ class PrivacyLedger:
             self._entries.append(entry)
         spent = self.spent(dataset_fingerprint)
         if self._budget is not None and spent > self._budget:
-            warnings.warn(
+            warn_user(
                 f"Privacy budget exceeded on dataset {dataset_name or dataset_fingerprint[:12]!r}: ε spent = "
                 f"{spent:.3g} > budget {self._budget:g}.",
                 BudgetWarning,
-                stacklevel=2,
             )
         return entry
 

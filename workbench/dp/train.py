@@ -7,7 +7,6 @@ import math
 import os
 import threading
 import time
-import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -23,7 +22,14 @@ from workbench.dp.encoding import fit_encoder
 from workbench.dp.models import build_model
 from workbench.dp.result import TrainResult
 from workbench.dp.statement import PrivacyStatement
-from workbench.errors import EmptyDataError, InvalidParameterError, PrivacyLeakWarning, RecalibrationWarning, RoleError
+from workbench.errors import (
+    EmptyDataError,
+    InvalidParameterError,
+    PrivacyLeakWarning,
+    RecalibrationWarning,
+    RoleError,
+    warn_user,
+)
 
 __all__ = ["split_audit", "train", "train_on_frames"]
 
@@ -320,11 +326,10 @@ def _delta(config: TrainConfig, n: int) -> float:
     if config.delta is None:
         return default_delta(n)
     if config.private and config.delta >= 1.0 / n:
-        warnings.warn(
+        warn_user(
             f"delta={config.delta:g} is not below 1/n = {1 / n:.2g}: a mechanism that publishes one random row "
             "in full meets it. Use delta < 1/n (default 1/(10 n)).",
             PrivacyLeakWarning,
-            stacklevel=4,
         )
     return float(config.delta)
 
@@ -332,11 +337,10 @@ def _delta(config: TrainConfig, n: int) -> float:
 def _noise(config: TrainConfig, sample_rate: float, steps: int, delta: float) -> tuple[float | None, float]:
     started = time.perf_counter()
     if config.accountant == "gdp" and config.private:
-        warnings.warn(
+        warn_user(
             "The GDP accountant is a central-limit approximation that can under-estimate epsilon; use 'prv' or "
             "'rdp' for a guarantee.",
             PrivacyLeakWarning,
-            stacklevel=4,
         )
     if config.noise_multiplier is not None:
         return float(config.noise_multiplier), 0.0
@@ -408,12 +412,11 @@ def _warn_if_spent(ledger: Any, ds: Any, config: TrainConfig) -> None:
         return
     spent = ledger.spent(ds.fingerprint)
     if spent > 0:
-        warnings.warn(
+        warn_user(
             f"ε = {spent:.3g} of the budget {ledger.budget:g} is already spent on dataset {ds.name!r}; this run's "
             f"noise is calibrated to its own ε and adds to it (remaining {ledger.remaining(ds.fingerprint):.3g}). "
             "Check ledger.can_spend(...) or lower epsilon.",
             RecalibrationWarning,
-            stacklevel=3,
         )
 
 

@@ -110,15 +110,14 @@ def dp_points(
     dataset: Any, epsilons: list[float], options: Mapping[str, Any], seeds: list[int], stop: Any
 ) -> list[dict]:
     """Several ε at once: the models are trained together in one vectorised DP-SGD loop, then each is audited."""
-    import warnings
-
+    from workbench.errors import warn_user
     from workbench.tradeoff._stacked import train_stacked
 
     try:
         runs = train_stacked(dataset, epsilons, options, seeds, stop)
     except (AttributeError, TypeError) as exc:  # workbench.dp's internals changed: train one by one instead
         message = f"Training the ε grid together failed ({exc}); training one model at a time."
-        warnings.warn(message, RuntimeWarning, stacklevel=2)
+        warn_user(message, RuntimeWarning)
         return [dp_point(dataset, e, options, s, stop) for e, s in zip(epsilons, seeds, strict=True)]
     return [_dp_outcome(run, options, s, stop) for run, s in zip(runs, seeds, strict=True)]
 

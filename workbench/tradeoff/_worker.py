@@ -132,4 +132,4 @@ def reemit_warnings(point: TradeoffPoint, seen: set[tuple[str, str]]) -> None:
             category = getattr(builtins, category_name, None)
             if not (isinstance(category, type) and issubclass(category, Warning)):
                 category = UserWarning
-        warnings.warn(message, category, stacklevel=4)
+        errors.warn_user(message, category)
