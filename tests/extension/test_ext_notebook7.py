@@ -1,6 +1,6 @@
 """The extension in Notebook 7 (no Launcher there): it activates, and its tutorial command opens a notebook page.
 
-Runs where the ``notebook`` package (Notebook 7) is installed; it is not a dependency of privacy-workbench.
+The ``test`` extra installs the ``notebook`` package (Notebook 7); it is not a runtime dependency of privacy-workbench.
 """
 
 from __future__ import annotations
