@@ -8,7 +8,7 @@ import math
 import pytest
 from opacus.accountants import RDPAccountant
 
-from workbench.dp import PrivacyLedger, PrivacyStatement, compute_epsilon
+from workbench.dp import PrivacyLedger, PrivacyStatement, compose_epsilon, compute_epsilon
 from workbench.errors import BudgetExceededError, BudgetWarning, InvalidParameterError
 
 
@@ -32,7 +32,7 @@ def test_one_run_is_its_own_epsilon_and_datasets_are_separate():
 
 
 def test_dp_sgd_runs_compose_through_the_accountant_tighter_than_the_sum():
-    ledger = PrivacyLedger()
+    ledger = PrivacyLedger(accountant="rdp")
     runs = [_dp(), _dp(sigma=0.9, q=0.02, steps=100)]
     for s in runs:
         ledger.record(s, dataset_fingerprint="a")
@@ -43,6 +43,17 @@ def test_dp_sgd_runs_compose_through_the_accountant_tighter_than_the_sum():
     assert ledger.spent("a") == pytest.approx(min(sequential, tight))
     assert ledger.spent("a") < sequential
     assert ledger.spent_delta("a") == pytest.approx(2e-6)
+
+
+def test_the_default_ledger_composes_with_prv_tighter_than_rdp():
+    runs = [_dp(accountant="prv"), _dp(sigma=0.9, q=0.02, steps=100, accountant="prv")]
+    prv, rdp = PrivacyLedger(), PrivacyLedger(accountant="rdp")
+    for s in runs:
+        prv.record(s, dataset_fingerprint="a")
+        rdp.record(s, dataset_fingerprint="a")
+    history = [(s.noise_multiplier, s.sample_rate, s.steps) for s in runs]
+    assert prv.accountant == "prv"
+    assert prv.spent("a") == compose_epsilon("prv", history, 2e-6) < rdp.spent("a") < sum(s.epsilon for s in runs)
 
 
 def test_runs_that_are_not_dp_sgd_add_up_sequentially():
@@ -63,7 +74,7 @@ def test_a_non_private_run_spends_infinity():
 
 def test_record_warns_past_the_budget_and_spend_refuses_before_recording():
     s = _dp()
-    ledger = PrivacyLedger(budget=s.epsilon * 1.1)  # two runs compose to 1.13 epsilon here
+    ledger = PrivacyLedger(budget=s.epsilon * 1.1, accountant="rdp")  # two runs compose to 1.13 epsilon here
     ledger.spend(s, dataset_fingerprint="a")
     assert not ledger.can_spend(s, dataset_fingerprint="a")
     with pytest.raises(BudgetExceededError, match="over the budget") as info:

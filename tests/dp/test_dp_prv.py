@@ -43,7 +43,7 @@ def test_prv_equals_opacus_prv_accountant_up_to_rounding(sigma, q, steps, delta,
     low, estimate, upper = _prv.epsilon_bounds(step, steps, delta)
     assert low < estimate < estimate + eps_error <= upper  # upper: ε at delta - delta_error, + eps_error
     assert upper == pytest.approx(_opacus(sigma, q, steps, delta, eps_error), rel=1e-6)
-    assert step.length % 2 == 0 and max(_prime_factors(step.length)) <= 5  # a fast FFT length
+    assert step.grid.length % 2 == 0 and max(_prime_factors(step.grid.length)) <= 5  # a fast FFT length
 
 
 @pytest.mark.parametrize(("sigma", "q", "steps", "delta", "eps_error"), SETTINGS)
@@ -52,7 +52,7 @@ def test_safe_domain_is_never_narrower_than_opacus_and_the_mean_matches(sigma, q
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         theirs = compute_safe_domain_size([prv], [steps], eps_error, delta / 1000)
-    ours = _prv.safe_domain_size(sigma, q, steps, eps_error, delta / 1000)
+    ours = _prv.safe_domain_size([(sigma, q, steps)], eps_error, delta / 1000)
     assert theirs * (1 - 1e-12) <= ours <= 1.05 * theirs  # integer orders only: at most a little wider
     mesh = eps_error / math.sqrt(steps * math.log(12 / (delta / 1000)) / 2)
     domain = Domain.create_aligned(-theirs, theirs, mesh)
@@ -60,6 +60,28 @@ def test_safe_domain_is_never_narrower_than_opacus_and_the_mean_matches(sigma, q
         warnings.simplefilter("ignore")  # log(1 - q) at q = 1
         quad_mean = TruncatedPrivacyRandomVariable(prv, domain.t_min, domain.t_max).mean()
     assert _prv._continuous_mean(q, sigma) == pytest.approx(quad_mean, abs=1e-9)
+
+
+HISTORIES = [
+    [(2.19, 1 / 128, 1280), (0.57, 1 / 128, 1280)],
+    [(1.0, 0.01, 500), (1.0, 0.01, 500)],
+    [(1.2, 0.02, 300), (0.9, 0.05, 100), (3.0, 0.3, 10)],
+]
+
+
+@pytest.mark.parametrize("history", HISTORIES)
+def test_composition_of_several_runs_equals_opacus(history):
+    delta, eps_error = 1e-6, 0.01
+    acc = PRVAccountant()
+    acc.history = list(history)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = acc.get_epsilon(delta=delta, eps_error=eps_error)
+        theirs = compute_safe_domain_size(
+            [PoissonSubsampledGaussianPRV(q, s) for s, q, _ in history], [t for *_, t in history], eps_error, 1e-9
+        )
+    assert _prv.compose(history, delta, eps_error)[2] == pytest.approx(expected, rel=1e-6)
+    assert theirs * (1 - 1e-12) <= _prv.safe_domain_size(history, eps_error, 1e-9) <= 1.05 * theirs
 
 
 def test_integer_order_rdp_equals_opacus():

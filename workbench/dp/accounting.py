@@ -18,7 +18,6 @@ import threading
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -108,8 +107,14 @@ def compute_epsilon(
     return _compose_cached(accountant, ((sigma, rate, steps),), float(delta))
 
 
-def compose_epsilon(accountant: str, history: Sequence[tuple[float, float, int]], delta: float) -> float:
+def compose_epsilon(
+    accountant: str, history: Sequence[tuple[float, float, int]], delta: float, *, eps_error: float | None = None
+) -> float:
     """Epsilon of the composition of several DP-SGD runs, each ``(noise_multiplier, sample_rate, steps)``.
+
+    PRV composes the runs on one grid (Opacus's algorithm, :func:`workbench.dp._prv.compose`) with the error
+    allowance ``eps_error`` (default: :func:`prv_eps_error`'s rule on the whole history); RDP adds the runs' RDP at
+    Opacus's orders, each run's computed once per session.
 
     Examples
     --------
@@ -125,7 +130,10 @@ def compose_epsilon(accountant: str, history: Sequence[tuple[float, float, int]]
     if any(s <= 0 for s, _, _ in history):
         return math.inf
     if len(history) == 1:
-        return compute_epsilon(accountant, *history[0], delta)
+        return compute_epsilon(accountant, *history[0], delta, eps_error=eps_error)
+    if accountant == "prv":
+        eps_error = _eps_error_rule(_fast_history_epsilon(history, delta)) if eps_error is None else eps_error
+        return _prv_history_cached(history, float(delta), float(eps_error))
     return _compose_cached(accountant, history, float(delta))
 
 
@@ -139,6 +147,33 @@ def _compose_cached(accountant: str, history: tuple, delta: float) -> float:
 def _prv_cached(sigma: float, rate: float, steps: int, delta: float, eps_error: float) -> float:
     key = json.dumps(["prv-fft", [sigma, rate, steps], delta, eps_error])
     return _DISK.get_or_compute(key, lambda: _prv_epsilon(sigma, rate, delta, steps, steps, eps_error))
+
+
+@functools.lru_cache(maxsize=1024)
+def _prv_history_cached(history: tuple, delta: float, eps_error: float) -> float:
+    from workbench.dp import _prv
+
+    key = json.dumps(["prv-fft", [list(h) for h in history], delta, eps_error])
+    return _DISK.get_or_compute(key, lambda: _prv.compose(history, delta, eps_error)[2])
+
+
+@functools.lru_cache(maxsize=256)
+def _opacus_rdp(noise_multiplier: float, sample_rate: float) -> np.ndarray:
+    """Opacus's RDP of one step at ``RDPAccountant.DEFAULT_ALPHAS`` (its fractional orders take milliseconds)."""
+    from opacus.accountants import RDPAccountant
+    from opacus.accountants.analysis.rdp import compute_rdp
+
+    return compute_rdp(q=sample_rate, noise_multiplier=noise_multiplier, steps=1, orders=RDPAccountant.DEFAULT_ALPHAS)
+
+
+def _rdp_history_epsilon(history: tuple, delta: float) -> float:
+    """``RDPAccountant.get_epsilon`` for ``history``, the same arithmetic (compute_rdp of t steps is t times one)."""
+    from opacus.accountants import RDPAccountant
+    from opacus.accountants.analysis.rdp import get_privacy_spent
+
+    rdp = sum(_opacus_rdp(sigma, q) * steps for sigma, q, steps in history)
+    eps, _ = get_privacy_spent(orders=RDPAccountant.DEFAULT_ALPHAS, rdp=rdp, delta=delta)
+    return float(eps)
 
 
 class _DiskCache:
@@ -216,14 +251,14 @@ _DISK = _DiskCache()
 
 
 def _compose(accountant: str, history: tuple, delta: float) -> float:
-    from opacus.accountants import GaussianAccountant, PRVAccountant, RDPAccountant
+    from opacus.accountants import GaussianAccountant
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "optimal order is the largest alpha", "GDP is experimental" (we warn)
-        acc = {"prv": PRVAccountant, "rdp": RDPAccountant, "gdp": GaussianAccountant}[accountant]()
+        if accountant == "rdp":
+            return _rdp_history_epsilon(history, delta)
+        acc = GaussianAccountant()
         acc.history = list(history)
-        if accountant != "gdp":
-            return float(acc.get_epsilon(delta=delta))
         if len(history) > 1:  # Opacus's GaussianAccountant reads only its last entry; mu-GDP composes by sqrt(sum mu^2)
             return _gdp_epsilon(history, delta)
         try:
@@ -258,7 +293,6 @@ class EpsilonCurve:
     def __init__(self, accountant: str, noise_multiplier: float, sample_rate: float, delta: float, final_steps: int):
         self.accountant = check_accountant(accountant)
         self.sigma, self.rate, self.delta, self.final = float(noise_multiplier), float(sample_rate), delta, final_steps
-        self._state: Any = None
 
     def __call__(self, steps: int) -> float:
         if steps <= 0:
@@ -272,14 +306,7 @@ class EpsilonCurve:
             return self._prv(steps)
 
     def _rdp(self, steps: int) -> float:
-        from opacus.accountants import RDPAccountant
-        from opacus.accountants.analysis.rdp import compute_rdp, get_privacy_spent
-
-        orders = RDPAccountant.DEFAULT_ALPHAS
-        if self._state is None:
-            self._state = compute_rdp(q=self.rate, noise_multiplier=self.sigma, steps=1, orders=orders)
-        eps, _ = get_privacy_spent(orders=orders, rdp=self._state * steps, delta=self.delta)
-        return float(eps)
+        return _rdp_history_epsilon(((self.sigma, self.rate, steps),), self.delta)
 
     def _prv(self, steps: int) -> float:
         eps_error = prv_eps_error(self.sigma, self.rate, self.final, self.delta)
@@ -310,8 +337,11 @@ def prv_eps_error(noise_multiplier: float, sample_rate: float, steps: int, delta
     >>> round(prv_eps_error(8.0, 1 / 128, 1280, 1e-6), 4)  # ε ≈ 0.1; RDP says 0.14
     0.0036
     """
-    rdp = _fast_epsilon(noise_multiplier, sample_rate, steps, delta, wide=True)
-    finest, coarsest = (rdp * r for r in _PRV_RELATIVE_ERROR)
+    return _eps_error_rule(_fast_epsilon(noise_multiplier, sample_rate, steps, delta, wide=True))
+
+
+def _eps_error_rule(rdp_epsilon: float) -> float:
+    finest, coarsest = (rdp_epsilon * r for r in _PRV_RELATIVE_ERROR)
     return max(_PRV_MIN_EPS_ERROR, min(coarsest, max(_PRV_EPS_ERROR, finest)))
 
 
@@ -357,8 +387,12 @@ def _fast_epsilon(noise_multiplier: float, sample_rate: float, steps: int, delta
 
     Equal to Opacus's ``compute_rdp`` and ``get_privacy_spent`` at these orders (a test checks it).
     """
+    return _fast_history_epsilon(((noise_multiplier, sample_rate, steps),), delta, wide)
+
+
+def _fast_history_epsilon(history: Sequence[tuple[float, float, int]], delta: float, wide: bool = True) -> float:
     orders = _WIDE_ORDERS if wide else _FAST_ORDERS
-    rdp = rdp_per_step(noise_multiplier, sample_rate, orders) * steps
+    rdp = sum(rdp_per_step(sigma, q, orders) * steps for sigma, q, steps in history)
     eps = rdp_epsilons(rdp, np.asarray(orders, dtype=float), delta)
     return math.inf if np.isnan(eps).all() else float(np.nanmin(eps))
 
