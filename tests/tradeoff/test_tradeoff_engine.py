@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import math
+import os
 import threading
 
 import pandas as pd
@@ -78,6 +79,45 @@ def test_local_processes_dask_and_threads_give_the_same_numbers(diabetes, timed_
     assert processes.executor == "processes" and dask.executor == "dask"
     for other in (processes, dask, threads):
         pd.testing.assert_series_equal(other.results["accuracy"], serial["accuracy"])
+
+
+def test_a_starting_pool_leaves_the_first_point_to_this_process(diabetes, timed_technique):
+    from workbench.tradeoff import shutdown_pool
+
+    shutdown_pool()
+    delays = {"technique_options": {"delays": {"2.0": 0.5, "4.0": 0.5}}}
+    cold = wb.tradeoff(diabetes, timed_technique, epsilons=[1, 2, 4], executor=2, seed=3, **delays)
+    pids = [p.details["pid"] for p in cold.points]
+    assert pids[0] == os.getpid() and os.getpid() not in pids[1:]  # computed here while the workers started
+    assert cold.completion_order[0] == 0 and not cold.stopped
+    warm = wb.tradeoff(diabetes, timed_technique, epsilons=[1, 2, 4], executor=2, seed=3, **delays)
+    assert os.getpid() not in [p.details["pid"] for p in warm.points]  # a warm pool takes every point
+    pd.testing.assert_frame_equal(warm.results.drop(columns="seconds"), cold.results.drop(columns="seconds"))
+
+
+def test_stop_while_the_pool_starts_cancels_the_rest_and_leaves_the_pool_usable(diabetes, timed_technique):
+    from workbench.tradeoff import shutdown_pool
+
+    shutdown_pool()
+    stop = threading.Event()
+    result = wb.tradeoff(
+        diabetes,
+        timed_technique,
+        epsilons=[1, 2, 4, 8],
+        executor=2,
+        technique_options={"delays": {"2.0": 60.0, "4.0": 60.0, "8.0": 60.0}},
+        on_point=lambda p: stop.set(),
+        stop=stop,
+    )
+    assert result.stopped and [p.value for p in result.points] == [1.0]
+    assert result.seconds < 30  # the 60-second points were stopped, not waited for
+    stream = iter_tradeoff(diabetes, timed_technique, epsilons=[1, 2], executor=2)  # the warm pool, free again
+    assert [p.value for p in stream] in ([1.0, 2.0], [2.0, 1.0])
+    shutdown_pool()
+    stream = iter_tradeoff(diabetes, timed_technique, epsilons=[1, 2, 4], executor=2)
+    assert next(stream).value == 1.0
+    stream.close()  # leaving the loop while the pool starts: the pool is released, the next sweep uses it
+    assert len(wb.tradeoff(diabetes, timed_technique, epsilons=[1, 2], executor=2).points) == 2
 
 
 def test_stop_reaches_points_running_on_dask(diabetes, timed_technique, dask_client):

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+import torch
 
 import workbench as wb
 from workbench.dp import PrivacyLedger
@@ -55,14 +56,24 @@ def test_every_dp_point_goes_into_the_callers_ledger_and_the_total_is_honest(dp_
 def test_dp_sweep_gives_the_same_numbers_on_every_executor_however_points_are_grouped(small_adult, dask_client):
     import concurrent.futures as cf
 
+    from workbench.tradeoff import shutdown_pool
+    from workbench.tradeoff._executors import cpu_count
+
     columns = ["epsilon", "accuracy", "auc", "mia_auc"]
-    kwargs = {"epsilons": [0.5, 1.0, 2.0, None], "epochs": 1, "ledger": PrivacyLedger(), "public_schema": True}
-    serial = wb.tradeoff(small_adult, "dp", executor="serial", **kwargs)  # groups [0.5], [1, 2], [None]
-    # two processes / two Dask workers: the same groups; three threads: every point on its own
-    for executor in ("processes", dask_client, cf.ThreadPoolExecutor(3)):
+    kwargs = {"epsilons": [0.5, 1.0, 2.0, 4.0, None], "epochs": 1, "ledger": PrivacyLedger(), "public_schema": True}
+    serial = wb.tradeoff(small_adult, "dp", executor="serial", **kwargs)  # 2 cores: [0.5], [1], [2, 4], [None]
+    # a starting pool (the first point computed here meanwhile), the same pool warm, two Dask workers, three threads:
+    # the same groups everywhere, since they follow this machine's cores
+    shutdown_pool()
+    threads = torch.get_num_threads()
+    for executor in ("processes", "processes", dask_client, cf.ThreadPoolExecutor(3)):
         other = wb.tradeoff(small_adult, "dp", executor=executor, **kwargs)
         np.testing.assert_array_equal(other.results[columns].to_numpy(), serial.results[columns].to_numpy())
-    assert serial.points[1].details["computed_with"] == [1.0, 2.0]
+    assert torch.get_num_threads() == threads  # the first point's torch threads were set for it only
+    assert "computed_with" not in serial.points[0].details  # the first point is computed alone: it arrives first
+    if cpu_count() < 3:
+        together = [2.0, 4.0] if cpu_count() == 2 else [1.0, 2.0, 4.0]
+        assert serial.points[3].details["computed_with"] == together
 
 
 def test_a_workers_privacy_warning_reaches_the_caller_once(small_adult):

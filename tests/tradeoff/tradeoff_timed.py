@@ -5,6 +5,7 @@ It is a real module (not defined in a test) so local processes and Dask workers 
 
 from __future__ import annotations
 
+import os
 import time
 
 import numpy as np
@@ -26,6 +27,7 @@ def timed_point(dataset, value, options, seed, stop):
         "utility": {"accuracy": estimate},
         "leakage": {"mia_advantage": 1.0 / (1.0 + value)},
         "statement": {"epsilon": value, "mechanism": "gaussian"},
+        "details": {"pid": os.getpid()},  # which process computed it
     }
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import atexit
 import concurrent.futures as cf
+import functools
 import multiprocessing
 import os
 import threading
@@ -19,14 +20,14 @@ from workbench.tradeoff._worker import USE_WORKER_STOP, init_worker
 __all__ = ["EXECUTOR_NAMES", "Runner", "cpu_count", "open_runner", "shutdown_pool"]
 
 EXECUTOR_NAMES = ("processes", "serial")
-# modules a fresh worker needs; the fork server imports them once, every worker process inherits them
+# modules a fresh worker needs; the fork server imports them once, every worker process inherits them (not Opacus:
+# a second or more to import, and the built-in models and PRV/RDP accounting never use it)
 _PRELOAD = [
     "numpy",
     "pandas",
     "scipy.stats",
     "scipy.fft",
     "torch",
-    "opacus",
     "workbench.dp",
     "workbench.audit",
     "workbench.tradeoff._builtin",
@@ -122,6 +123,7 @@ class _ProcessPool:
         self.executor = cf.ProcessPoolExecutor(
             max_workers=workers, mp_context=context, initializer=init_worker, initargs=(self.threads, self.stop_event)
         )
+        self.started = False  # True once tasks were handed to its workers (the fork server has started)
 
     @property
     def usable(self) -> bool:
@@ -184,7 +186,12 @@ atexit.register(shutdown_pool)
 
 
 class ProcessRunner(Runner):
-    """The default: local worker processes over the cores, torch threads split between them, kept warm."""
+    """The default: local worker processes over the cores, torch threads split between them, kept warm.
+
+    A pool that has not started yet takes seconds to come up (its fork server imports torch), and handing it the
+    first task blocks until then: such a pool gets its tasks from a starter thread, so the calling process can work
+    meanwhile (``starting``; the sweep computes its first task itself).
+    """
 
     name = "processes"
 
@@ -194,16 +201,70 @@ class ProcessRunner(Runner):
         self.workers, self.threads = self.pool.workers, self.pool.threads
         self.parallelism = self.workers
         self.stop_arg = USE_WORKER_STOP
+        self.starting = not self.pool.started
+        self._handed: dict[cf.Future, cf.Future] = {}  # the sweep's future -> the pool's, once handed over
+        self._queue: list[tuple[cf.Future, Callable, tuple]] = []
+        self._lock = threading.Lock()
+        self._closing = False
+        self._starter: threading.Thread | None = None
+
+    def submit(self, fn: Callable, *args: Any) -> cf.Future:
+        if not self.starting:
+            return self.executor.submit(fn, *args)
+        future: cf.Future = cf.Future()
+        with self._lock:
+            self._queue.append((future, fn, args))
+            if self._starter is None:
+                self._starter = threading.Thread(target=self._hand_over, name="workbench-pool-start", daemon=True)
+                self._starter.start()
+        return future
+
+    def _hand_over(self) -> None:
+        """Starter thread: give the queued tasks to the pool in order (the first call waits for it to start)."""
+        while True:
+            with self._lock:
+                if not self._queue:
+                    self._starter = None
+                    return
+                future, fn, args = self._queue.pop(0)
+            if self._closing or not future.set_running_or_notify_cancel():
+                continue
+            try:
+                handed = self.executor.submit(fn, *args)
+            except BaseException as exc:  # a broken pool: the sweep gets the error with this task
+                future.set_exception(exc)
+                continue
+            self.pool.started = True
+            with self._lock:
+                self._handed[future] = handed
+            handed.add_done_callback(functools.partial(_copy_outcome, future))
 
     def signal_stop(self) -> None:
         self.pool.stop_event.set()
 
     def close(self, pending: Iterable[cf.Future]) -> None:
         pending = list(pending)
+        self._closing = True
+        starter = self._starter
+        if starter is not None:
+            starter.join()  # at most until the pool has started; tasks still queued are dropped
         super().close(pending)
-        running = [f for f in pending if not f.cancelled()]
+        handed = [self._handed.get(f, f) for f in pending]
+        for future in handed:
+            future.cancel()
+        running = [f for f in handed if not f.cancelled()]
         cf.wait(running)  # points already running see the stop event and return at their next step
         _release_pool(self.pool, self._warm)
+
+
+def _copy_outcome(target: cf.Future, source: cf.Future) -> None:
+    """Give ``target`` (already marked running) the result or error of ``source``."""
+    if source.cancelled():
+        target.set_exception(cf.CancelledError())
+    elif source.exception() is not None:
+        target.set_exception(source.exception())
+    else:
+        target.set_result(source.result())
 
 
 class DaskStop:

@@ -56,22 +56,19 @@ class SweepPlan:
     info: Mapping[str, Any] = field(default_factory=dict)
 
     def tasks(self, parallelism: int = 1) -> list[PointTask]:
-        """One task per grid value, except values the technique computes together: split into ``parallelism``
-        near-equal groups, the smaller ones first so points arrive early (one core: the first value alone)."""
+        """One task per grid value, except values the technique computes together: the first of them alone (it
+        arrives first), the rest split into ``parallelism`` near-equal groups, the smaller ones first."""
         t = self.technique
         together = []
         if t.compute_group is not None and t.groupable is not None:
             together = [i for i, v in enumerate(self.grid) if t.groupable(v, self.options)]
-        groups: list[list[int]] = []
-        if parallelism <= 1 and len(together) > 1:
-            groups += [together[:1], together[1:]]
-        elif len(together) > parallelism:
-            sizes = [len(together) // parallelism + (r >= parallelism - len(together) % parallelism)
-                     for r in range(parallelism)]  # fmt: skip
-            for size in sizes:
-                groups.append(together[sum(len(g) for g in groups) :][:size])
-        else:
-            groups += [[i] for i in together]
+        groups: list[list[int]] = [together[:1]] if together else []
+        rest = together[1:]
+        parts = max(1, min(parallelism, len(rest)))
+        sizes = [len(rest) // parts + (r >= parts - len(rest) % parts) for r in range(parts)]
+        for size in sizes:
+            if size:
+                groups.append(rest[sum(len(g) for g in groups[1:]) :][:size])
         groups += [[i] for i in range(len(self.grid)) if i not in together]
         return [
             PointTask(
@@ -159,38 +156,61 @@ def _stream(
     # grouping follows this machine's cores, not the executor: the same groups, hence bit-for-bit the same numbers,
     # on every executor (a model's numbers may differ in the last bits from one grouping to another)
     tasks = plan.tasks(cpu_count())
+    # a pool that is still starting (seconds: its workers import torch) leaves this process idle: it computes the
+    # first task (the smallest) itself meanwhile, so the first point arrives early
+    local = tasks[:1] if getattr(runner, "starting", False) else []
     state["executor"] = runner.name
     pending: set = set()
-    seen_warnings: set[tuple[str, str]] = set()
+    deliver = _Delivery(plan, ledger, state, stop)
     bar = tqdm(total=len(plan.grid), desc=f"{plan.technique.name} sweep", unit="point", disable=not progress)
     try:
         data = runner.put_dataset(plan.ref)
-        technique = plan.technique
         index_of = {}
-        for task in tasks:
-            group = technique.compute_group if len(task.values) > 1 or _grouped(technique, task, plan) else None
-            future = runner.submit(run_point, technique.compute, task, data, runner.threads, runner.stop_arg, group)
+        for task in tasks[len(local) :]:
+            future = runner.submit(run_point, plan.technique.compute, task, data, runner.threads, runner.stop_arg,
+                                   _group(plan, task))  # fmt: skip
             index_of[future] = task.indices[0]
             pending.add(future)
+        for task in local:  # torch threads: set for the training only, by workbench.dp, in this thread
+            points = run_point(plan.technique.compute, task, data, None, stop, _group(plan, task))
+            bar.update(len(points))
+            yield from deliver(points)
         while pending and not stop.is_set():
             done, pending = runner.wait(pending, _POLL_SECONDS)
             for future in sorted(done, key=index_of.__getitem__):
                 points = future.result()  # a point's error ends the sweep with that error
                 bar.update(len(points))
-                for point in points:
-                    if point is None or stop.is_set():
-                        continue
-                    if technique.spends_budget:  # a non-private run is recorded too: the ledger counts it as ε = ∞
-                        record_point(ledger, point)
-                    state["order"].append(point.index)
-                    reemit_warnings(point, seen_warnings)
-                    yield point
+                yield from deliver(points)
     finally:
         state["stopped"] = bool(pending) or (stop.is_set() and len(state["order"]) < len(plan.grid))
         if pending:
             runner.signal_stop()
         runner.close(pending)
         bar.close()
+
+
+class _Delivery:
+    """Hands finished points to the sweep's caller: records DP points in the ledger, re-emits worker warnings."""
+
+    def __init__(self, plan: SweepPlan, ledger: Any, state: dict[str, Any], stop: threading.Event) -> None:
+        self.plan, self.ledger, self.state, self.stop = plan, ledger, state, stop
+        self.seen_warnings: set[tuple[str, str]] = set()
+
+    def __call__(self, points: list[TradeoffPoint | None]) -> Iterator[TradeoffPoint]:
+        for point in points:
+            if point is None or self.stop.is_set():
+                continue
+            if self.plan.technique.spends_budget:  # a non-private run is recorded too: the ledger counts it as ε = ∞
+                record_point(self.ledger, point)
+            self.state["order"].append(point.index)
+            reemit_warnings(point, self.seen_warnings)
+            yield point
+
+
+def _group(plan: SweepPlan, task: PointTask) -> Callable | None:
+    """The technique's function for several values at once, if this task uses it (else None: one by one)."""
+    technique = plan.technique
+    return technique.compute_group if len(task.values) > 1 or _grouped(technique, task, plan) else None
 
 
 def _grouped(technique: Technique, task: PointTask, plan: SweepPlan) -> bool:
