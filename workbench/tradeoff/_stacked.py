@@ -22,7 +22,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 __all__ = ["can_stack", "train_stacked"]
@@ -60,7 +59,12 @@ def _configs(dataset: Any, epsilons: Sequence[float], options: Mapping[str, Any]
 
 
 class _StackedLinear:
-    """The layers of K copies of a Sequential of Linear / ReLU layers, as stacked tensors."""
+    """The layers of K copies of a Sequential of Linear / ReLU layers, as stacked tensors.
+
+    Every parameter ``[K, ...]`` is a view into one flat buffer (parameter by parameter, model by model), and so is
+    every gradient: noise and Adam then take one operation each instead of one per parameter. No autograd: the
+    backward pass is written out (as in ``workbench.dp``'s ``SequentialClipper``).
+    """
 
     def __init__(self, nets: Sequence[nn.Sequential]) -> None:
         self.kinds: list[str] = []
@@ -68,44 +72,81 @@ class _StackedLinear:
             if not isinstance(layer, (nn.Linear, nn.ReLU)):  # pragma: no cover - can_stack() admits built-ins only
                 raise TypeError(f"cannot stack a {type(layer).__name__} layer")
             self.kinds.append("linear" if isinstance(layer, nn.Linear) else "relu")
-        # in net.parameters() order (weight, bias of each Linear), one slice per model
-        self.params = [
-            torch.stack([p.detach() for p in ps]).requires_grad_(True)
-            for ps in zip(*(list(net.parameters()) for net in nets), strict=True)
-        ]
         self.k = len(nets)
+        # in net.parameters() order (weight, bias of each Linear), one slice per model
+        per_net = [[p.detach() for p in net.parameters()] for net in nets]
+        self.flat = torch.cat([torch.stack(ps).reshape(-1) for ps in zip(*per_net, strict=True)])
+        self.grad_flat = torch.zeros_like(self.flat)
+        self.params = self._views(self.flat, per_net[0])
+        self.grads = self._views(self.grad_flat, per_net[0])
+        # position in the flat buffers of each model's noise draw (model k's parameters in net.parameters() order)
+        sizes = [p.numel() for p in per_net[0]]
+        n_params, starts = sum(sizes), np.cumsum([0, *sizes[:-1]])
+        order = [np.arange(self.k)[:, None] * n_params + start + np.arange(size) for start, size in zip(starts, sizes,
+                 strict=True)]  # fmt: skip
+        self.noise_order = torch.from_numpy(np.concatenate([o.reshape(-1) for o in order]))
+        self.n_params = n_params
+
+    def _views(self, flat: torch.Tensor, shapes_of: Sequence[torch.Tensor]) -> list[torch.Tensor]:
+        views, offset = [], 0
+        for p in shapes_of:
+            size = self.k * p.numel()
+            views.append(flat[offset : offset + size].view(self.k, *p.shape))
+            offset += size
+        return views
 
     def clipped_grads(
         self, x: torch.Tensor, y: torch.Tensor, mask: torch.Tensor, max_norm: float, scale_by: float, x_sq: torch.Tensor
-    ) -> tuple[list[torch.Tensor], torch.Tensor]:
-        """Per model, ``scale_by`` times the sum over its batch of per-example gradients clipped to ``max_norm``.
+    ) -> torch.Tensor:
+        """Per model, ``scale_by`` times the sum over its batch of per-example gradients clipped to ``max_norm``,
+        written into ``grads``; returns the per-example losses (padding rows: 0).
 
         ``x`` is ``[K, B, d]`` (each model's batch, padded), ``mask`` ``[K, B]`` marks real rows, ``x_sq`` their
-        squared norms. Returns the gradients and the per-example losses (padding rows: 0).
+        squared norms.
         """
         h = x
-        inputs, outputs, p = [], [], 0
+        saved: list[tuple[str, torch.Tensor, torch.Tensor | None]] = []  # (kind, input or output, weight)
+        p = 0
         for kind in self.kinds:
             if kind == "relu":
-                h = torch.relu(h)
+                h = torch.relu_(h)  # in place: the backward needs only the output
+                saved.append(("relu", h, None))
                 continue
             weight, bias = self.params[p], self.params[p + 1]
             p += 2
-            inputs.append(h)
+            saved.append(("linear", h, weight))
             h = torch.baddbmm(bias.unsqueeze(1), h, weight.transpose(1, 2))
-            outputs.append(h)
-        losses = F.cross_entropy(h.reshape(-1, h.shape[-1]), y.reshape(-1), reduction="none").view(self.k, -1) * mask
-        deltas = torch.autograd.grad(losses.sum(), outputs)  # padding rows have zero deltas: they add nothing
+        log_p = torch.log_softmax(h, 2)
+        losses = -log_p.gather(2, y.unsqueeze(2)).squeeze(2) * mask
+        d = log_p.exp_()  # d loss / d logits = softmax - one-hot (the gradient cross-entropy's backward gives)
+        d.scatter_add_(2, y.unsqueeze(2), torch.full_like(y, -1, dtype=d.dtype).unsqueeze(2))
+        d.mul_(mask.unsqueeze(2))
+        inputs, deltas = [], []
+        for kind, a, weight in reversed(saved):
+            if kind == "relu":
+                d = torch.ops.aten.threshold_backward(d, a, 0)  # what autograd does for ReLU
+                continue
+            inputs.append(a)
+            deltas.append(d)
+            if a is not x:
+                d = d.bmm(weight)
+        inputs.reverse()
+        deltas.reverse()
         sq = torch.zeros(self.k, y.shape[1], dtype=h.dtype)
         for j, (a, d) in enumerate(zip(inputs, deltas, strict=True)):
-            a2 = x_sq if j == 0 else a.detach().pow(2).sum(2)
+            a2 = x_sq if j == 0 else a.pow(2).sum(2)
             sq = sq + d.pow(2).sum(2) * (a2 + 1.0)
         scale = (max_norm / (sq.sqrt() + 1e-6)).clamp(max=1.0) * scale_by
-        grads = []
-        for a, d in zip(inputs, deltas, strict=True):
+        for j, (a, d) in enumerate(zip(inputs, deltas, strict=True)):
             scaled = d * scale.unsqueeze(2)
-            grads += [torch.bmm(scaled.transpose(1, 2), a.detach()), scaled.sum(1)]
-        return grads, losses.detach()
+            torch.bmm(scaled.transpose(1, 2), a, out=self.grads[2 * j])
+            torch.sum(scaled, 1, out=self.grads[2 * j + 1])
+        return losses
+
+    def add_noise(self, noise: torch.Tensor, scale: torch.Tensor) -> None:
+        """Add ``noise`` (``[K, n_params]``, each model's draw in parameter order) times ``scale`` to the gradients;
+        ``scale`` holds each model's factor at every position of the flat buffer."""
+        self.grad_flat.add_(noise.view(-1).index_select(0, self.noise_order).mul_(scale))
 
     def load_into(self, net: nn.Sequential, i: int) -> nn.Sequential:
         with torch.no_grad():
@@ -115,22 +156,21 @@ class _StackedLinear:
 
 
 class _StackedAdam:
-    """Adam as in ``workbench.dp`` (the same element-wise update), on stacked parameters."""
+    """Adam as in ``workbench.dp`` (the same element-wise update), on the flat buffer of every stacked parameter."""
 
-    def __init__(self, params: list[torch.Tensor], lr: float) -> None:
-        self.params, self.lr, self.t = params, lr, 0
-        self.m = [torch.zeros_like(p) for p in params]
-        self.v = [torch.zeros_like(p) for p in params]
+    def __init__(self, flat: torch.Tensor, lr: float) -> None:
+        self.flat, self.lr, self.t = flat, lr, 0
+        self.m = torch.zeros_like(flat)
+        self.v = torch.zeros_like(flat)
 
     @torch.no_grad()
-    def step(self, grads: list[torch.Tensor]) -> None:
+    def step(self, grad: torch.Tensor) -> None:
         self.t += 1
         b1, b2, eps = 0.9, 0.999, 1e-8
         c1, c2 = 1 - b1**self.t, 1 - b2**self.t
-        for p, g, m, v in zip(self.params, grads, self.m, self.v, strict=True):
-            m.mul_(b1).add_(g, alpha=1 - b1)
-            v.mul_(b2).addcmul_(g, g, value=1 - b2)
-            p.addcdiv_(m, v.div(c2).sqrt_().add_(eps), value=-self.lr / c1)
+        self.m.mul_(b1).add_(grad, alpha=1 - b1)
+        self.v.mul_(b2).addcmul_(grad, grad, value=1 - b2)
+        self.flat.addcdiv_(self.m, self.v.div(c2).sqrt_().add_(eps), value=-self.lr / c1)
 
 
 def train_stacked(
@@ -197,15 +237,15 @@ def train_stacked(
 
 
 def _loop(nets, X, y, X_test, y_test, configs, sigmas, rate, per_epoch, schedules, stop):
-    from workbench.dp._loop import evaluate, stream_seed
+    from workbench.dp._loop import stream_seed
 
     k, first = len(configs), configs[0]
     stack = _StackedLinear(nets)
-    optimizer = _StackedAdam(stack.params, first.learning_rate)
+    optimizer = _StackedAdam(stack.flat, first.learning_rate)
     expected_batch = rate * len(y)
     # as in workbench.dp: (sum of clipped gradients + σ C z) / E[B], the 1/E[B] folded into both terms
-    noise_scale = [s * first.max_grad_norm / expected_batch for s in sigmas]
-    n_params = sum(p[0].numel() for p in stack.params)
+    noise_scale = torch.tensor([s * first.max_grad_norm / expected_batch for s in sigmas], dtype=X.dtype)
+    noise_scale = noise_scale.repeat_interleave(stack.n_params)[stack.noise_order]
     x_sq = X.square().sum(1)  # squared row norms, for the clipping of the first layer
     # each model its own batches and noise, from the stream workbench.train would use for it
     seeds = [stream_seed(c, s, rate, len(y)) for c, s in zip(configs, sigmas, strict=True)]
@@ -213,53 +253,69 @@ def _loop(nets, X, y, X_test, y_test, configs, sigmas, rate, per_epoch, schedule
     histories: list[list[dict[str, Any]]] = [[] for _ in range(k)]
     steps, stopped = 0, False
     probe = build_probe(nets[0])
-    for epoch in range(1, first.epochs + 1):
-        started, losses = time.perf_counter(), []
-        for _ in range(per_epoch):
-            if stop is not None and stop.is_set():
-                stopped = True
+    with torch.no_grad():
+        for epoch in range(1, first.epochs + 1):
+            started = time.perf_counter()
+            sums, sizes, stopped = _epoch(stack, optimizer, gens, X, y, x_sq, rate, per_epoch, noise_scale, first,
+                                          expected_batch, stop)  # fmt: skip
+            steps += len(sizes)
+            if stopped and not sizes:
                 break
-            # per model, as its own run would: its Poisson batch, then its noise draw
-            indexes = [torch.nonzero(torch.rand(len(y), generator=g) < rate).squeeze(1) for g in gens]
-            noise = torch.stack([torch.randn(n_params, generator=g) for g in gens])
-            sizes = [len(i) for i in indexes]
-            width = max(sizes)
-            if width > 0:
-                padded = torch.stack([torch.nn.functional.pad(i, (0, width - len(i))) for i in indexes])
-                mask = (torch.arange(width).unsqueeze(0) < torch.tensor(sizes).unsqueeze(1)).to(X.dtype)
-                grads, batch_losses = stack.clipped_grads(
-                    X[padded], y[padded], mask, first.max_grad_norm, 1.0 / expected_batch, x_sq[padded] * mask
-                )
-                counts = torch.tensor(sizes, dtype=X.dtype)
-                losses.append(torch.where(counts > 0, batch_losses.sum(1) / counts.clamp(min=1), math.nan))
-            else:  # empty Poisson batches still take a noise-only step, as the accounting counts them
-                grads = [torch.zeros_like(p) for p in stack.params]
-                losses.append(torch.full((k,), math.nan))
-            with torch.no_grad():
-                noise.mul_(torch.tensor(noise_scale, dtype=noise.dtype).unsqueeze(1))
-                offset = 0
-                for p, g in zip(stack.params, grads, strict=True):
-                    size = p[0].numel()
-                    g.add_(noise[:, offset : offset + size].view(p.shape))
-                    offset += size
-            optimizer.step(grads)
-            steps += 1
-        if stopped and not losses:
-            break
-        seconds = time.perf_counter() - started
-        table = torch.stack(losses).numpy() if losses else np.empty((0, k))
-        for i in range(k):
-            model = stack.load_into(probe, i).eval()
-            metrics = evaluate(model, X_test, y_test)
-            finite = table[:, i][~np.isnan(table[:, i])]
-            histories[i].append({
-                "epoch": epoch, "steps": steps, "loss": float(finite.mean()) if len(finite) else math.nan,
-                "test_loss": metrics["loss"], "accuracy": metrics["accuracy"], "auc": metrics["auc"],
-                "epsilon": schedules[i](steps), "seconds": seconds, "partial": stopped,
-            })  # fmt: skip
-        if stopped:
-            break
+            _record_epoch(histories, stack, probe, sums, sizes, X_test, y_test, schedules, epoch, steps, started,
+                          stopped)  # fmt: skip
+            if stopped:
+                break
     return stack, histories, steps, stopped
+
+
+def _epoch(stack, optimizer, gens, X, y, x_sq, rate, per_epoch, noise_scale, first, expected_batch, stop):
+    """One epoch of DP-SGD steps for every model; per step, each model's loss sum and batch size."""
+    sums: list[torch.Tensor] = []
+    sizes: list[list[int]] = []
+    for _ in range(per_epoch):
+        if stop is not None and stop.is_set():
+            return sums, sizes, True
+        # per model, as its own run would: its Poisson batch, then its noise draw
+        indexes = [torch.nonzero(torch.rand(len(y), generator=g) < rate).squeeze(1) for g in gens]
+        noise = torch.stack([torch.randn(stack.n_params, generator=g) for g in gens])
+        counts = [len(i) for i in indexes]
+        width = max(counts)
+        if width > 0:
+            rows = torch.nn.utils.rnn.pad_sequence(indexes, batch_first=True).view(-1)
+            mask = (torch.arange(width).unsqueeze(0) < torch.tensor(counts).unsqueeze(1)).to(X.dtype)
+            shape = (len(gens), width)
+            losses = stack.clipped_grads(X.index_select(0, rows).view(*shape, -1), y.index_select(0, rows).view(shape),
+                                         mask, first.max_grad_norm, 1.0 / expected_batch,
+                                         x_sq.index_select(0, rows).view(shape) * mask)  # fmt: skip
+            sums.append(losses.sum(1))
+        else:  # empty Poisson batches still take a noise-only step, as the accounting counts them
+            stack.grad_flat.zero_()
+            sums.append(torch.zeros(len(gens), dtype=X.dtype))
+        stack.add_noise(noise, noise_scale)
+        optimizer.step(stack.grad_flat)
+        sizes.append(counts)
+    return sums, sizes, False
+
+
+def _record_epoch(histories, stack, probe, sums, sizes, X_test, y_test, schedules, epoch, steps, started, stopped):
+    """Each model's history row for the epoch: mean training loss, test metrics, ε spent so far."""
+    from workbench.dp._loop import evaluate
+
+    seconds = time.perf_counter() - started
+    if sums:
+        counts = torch.tensor(sizes, dtype=sums[0].dtype)
+        table = torch.where(counts > 0, torch.stack(sums) / counts.clamp(min=1), math.nan).numpy()
+    else:
+        table = np.empty((0, len(histories)))
+    for i, history in enumerate(histories):
+        model = stack.load_into(probe, i).eval()
+        metrics = evaluate(model, X_test, y_test)
+        finite = table[:, i][~np.isnan(table[:, i])]
+        history.append({
+            "epoch": epoch, "steps": steps, "loss": float(finite.mean()) if len(finite) else math.nan,
+            "test_loss": metrics["loss"], "accuracy": metrics["accuracy"], "auc": metrics["auc"],
+            "epsilon": schedules[i](steps), "seconds": seconds, "partial": stopped,
+        })  # fmt: skip
 
 
 def build_probe(net: nn.Module) -> nn.Module:
