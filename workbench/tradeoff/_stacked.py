@@ -86,6 +86,13 @@ class _StackedLinear:
                  strict=True)]  # fmt: skip
         self.noise_order = torch.from_numpy(np.concatenate([o.reshape(-1) for o in order]))
         self.n_params = n_params
+        # per Linear: (bias [K, 1, out], weight transposed, weight), views that follow the in-place updates
+        self._layers: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None] = []
+        linear = iter(zip(self.params[0::2], self.params[1::2], strict=True))
+        for kind in self.kinds:
+            weight, bias = next(linear) if kind == "linear" else (None, None)
+            self._layers.append(None if weight is None else (bias.unsqueeze(1), weight.transpose(1, 2), weight))
+        self._minus_one = torch.tensor(-1.0, dtype=self.flat.dtype)
 
     def _views(self, flat: torch.Tensor, shapes_of: Sequence[torch.Tensor]) -> list[torch.Tensor]:
         views, offset = [], 0
@@ -96,31 +103,33 @@ class _StackedLinear:
         return views
 
     def clipped_grads(
-        self, x: torch.Tensor, y: torch.Tensor, mask: torch.Tensor, max_norm: float, scale_by: float, x_sq: torch.Tensor
-    ) -> torch.Tensor:
+        self, x: torch.Tensor, y: torch.Tensor, mask: torch.Tensor | None, max_norm: float, scale_by: float,
+        x_sq1: torch.Tensor,
+    ) -> torch.Tensor:  # fmt: skip
         """Per model, ``scale_by`` times the sum over its batch of per-example gradients clipped to ``max_norm``,
         written into ``grads``; returns the per-example losses (padding rows: 0).
 
-        ``x`` is ``[K, B, d]`` (each model's batch, padded), ``mask`` ``[K, B]`` marks real rows, ``x_sq`` their
-        squared norms.
+        ``x`` is ``[K, B, d]`` (each model's batch, padded), ``mask`` ``[K, B]`` marks real rows (None: no padding),
+        ``x_sq1`` their squared norms plus one (the bias).
         """
         h = x
         saved: list[tuple[str, torch.Tensor, torch.Tensor | None]] = []  # (kind, input or output, weight)
-        p = 0
-        for kind in self.kinds:
+        for kind, layer in zip(self.kinds, self._layers, strict=True):
             if kind == "relu":
                 h = torch.relu_(h)  # in place: the backward needs only the output
                 saved.append(("relu", h, None))
                 continue
-            weight, bias = self.params[p], self.params[p + 1]
-            p += 2
+            bias, weight_t, weight = layer
             saved.append(("linear", h, weight))
-            h = torch.baddbmm(bias.unsqueeze(1), h, weight.transpose(1, 2))
+            h = torch.baddbmm(bias, h, weight_t)
         log_p = torch.log_softmax(h, 2)
-        losses = -log_p.gather(2, y.unsqueeze(2)).squeeze(2) * mask
+        target = y.unsqueeze(2)
+        losses = log_p.gather(2, target).squeeze_(2).neg_()
         d = log_p.exp_()  # d loss / d logits = softmax - one-hot (the gradient cross-entropy's backward gives)
-        d.scatter_add_(2, y.unsqueeze(2), torch.full_like(y, -1, dtype=d.dtype).unsqueeze(2))
-        d.mul_(mask.unsqueeze(2))
+        d.scatter_add_(2, target, self._minus_one.expand(target.shape))
+        if mask is not None:  # padding rows: no loss, no gradient
+            losses.mul_(mask)
+            d.mul_(mask.unsqueeze(2))
         inputs, deltas = [], []
         for kind, a, weight in reversed(saved):
             if kind == "relu":
@@ -132,13 +141,13 @@ class _StackedLinear:
                 d = d.bmm(weight)
         inputs.reverse()
         deltas.reverse()
-        sq = torch.zeros(self.k, y.shape[1], dtype=h.dtype)
+        # squared norm of each example's gradient: |delta|^2 (|a|^2 + 1) summed over the layers (ghost clipping)
+        sq = deltas[0].pow(2).sum(2).mul_(x_sq1)
+        for a, d in zip(inputs[1:], deltas[1:], strict=True):
+            sq.add_(d.pow(2).sum(2).mul_(a.pow(2).sum(2).add_(1.0)))
+        scale = torch.clamp_(max_norm / sq.sqrt_().add_(1e-6), max=1.0).mul_(scale_by).unsqueeze_(2)
         for j, (a, d) in enumerate(zip(inputs, deltas, strict=True)):
-            a2 = x_sq if j == 0 else a.pow(2).sum(2)
-            sq = sq + d.pow(2).sum(2) * (a2 + 1.0)
-        scale = (max_norm / (sq.sqrt() + 1e-6)).clamp(max=1.0) * scale_by
-        for j, (a, d) in enumerate(zip(inputs, deltas, strict=True)):
-            scaled = d * scale.unsqueeze(2)
+            scaled = d * scale
             torch.bmm(scaled.transpose(1, 2), a, out=self.grads[2 * j])
             torch.sum(scaled, 1, out=self.grads[2 * j + 1])
         return losses
@@ -246,7 +255,7 @@ def _loop(nets, X, y, X_test, y_test, configs, sigmas, rate, per_epoch, schedule
     # as in workbench.dp: (sum of clipped gradients + σ C z) / E[B], the 1/E[B] folded into both terms
     noise_scale = torch.tensor([s * first.max_grad_norm / expected_batch for s in sigmas], dtype=X.dtype)
     noise_scale = noise_scale.repeat_interleave(stack.n_params)[stack.noise_order]
-    x_sq = X.square().sum(1)  # squared row norms, for the clipping of the first layer
+    x_sq1 = X.square().sum(1).add_(1.0)  # squared row norms plus one (bias), for the first layer's clipping
     # each model its own batches and noise, from the stream workbench.train would use for it
     seeds = [stream_seed(c, s, rate, len(y)) for c, s in zip(configs, sigmas, strict=True)]
     gens = [torch.Generator().manual_seed(s) for s in seeds]
@@ -256,7 +265,7 @@ def _loop(nets, X, y, X_test, y_test, configs, sigmas, rate, per_epoch, schedule
     with torch.no_grad():
         for epoch in range(1, first.epochs + 1):
             started = time.perf_counter()
-            sums, sizes, stopped = _epoch(stack, optimizer, gens, X, y, x_sq, rate, per_epoch, noise_scale, first,
+            sums, sizes, stopped = _epoch(stack, optimizer, gens, X, y, x_sq1, rate, per_epoch, noise_scale, first,
                                           expected_batch, stop)  # fmt: skip
             steps += len(sizes)
             if stopped and not sizes:
@@ -268,7 +277,7 @@ def _loop(nets, X, y, X_test, y_test, configs, sigmas, rate, per_epoch, schedule
     return stack, histories, steps, stopped
 
 
-def _epoch(stack, optimizer, gens, X, y, x_sq, rate, per_epoch, noise_scale, first, expected_batch, stop):
+def _epoch(stack, optimizer, gens, X, y, x_sq1, rate, per_epoch, noise_scale, first, expected_batch, stop):
     """One epoch of DP-SGD steps for every model; per step, each model's loss sum and batch size."""
     sums: list[torch.Tensor] = []
     sizes: list[list[int]] = []
@@ -281,12 +290,14 @@ def _epoch(stack, optimizer, gens, X, y, x_sq, rate, per_epoch, noise_scale, fir
         counts = [len(i) for i in indexes]
         width = max(counts)
         if width > 0:
-            rows = torch.nn.utils.rnn.pad_sequence(indexes, batch_first=True).view(-1)
-            mask = (torch.arange(width).unsqueeze(0) < torch.tensor(counts).unsqueeze(1)).to(X.dtype)
+            rows = torch.nn.utils.rnn.pad_sequence(indexes, batch_first=True).view(-1)  # padded with row 0
+            mask = None
+            if min(counts) < width:
+                mask = (torch.arange(width).unsqueeze(0) < torch.tensor(counts).unsqueeze(1)).to(X.dtype)
             shape = (len(gens), width)
             losses = stack.clipped_grads(X.index_select(0, rows).view(*shape, -1), y.index_select(0, rows).view(shape),
                                          mask, first.max_grad_norm, 1.0 / expected_batch,
-                                         x_sq.index_select(0, rows).view(shape) * mask)  # fmt: skip
+                                         x_sq1.index_select(0, rows).view(shape))  # fmt: skip
             sums.append(losses.sum(1))
         else:  # empty Poisson batches still take a noise-only step, as the accounting counts them
             stack.grad_flat.zero_()
