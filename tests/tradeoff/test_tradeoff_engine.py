@@ -6,6 +6,8 @@ import concurrent.futures as cf
 import math
 import os
 import threading
+import time
+import warnings
 
 import pandas as pd
 import pytest
@@ -118,6 +120,31 @@ def test_stop_while_the_pool_starts_cancels_the_rest_and_leaves_the_pool_usable(
     assert next(stream).value == 1.0
     stream.close()  # leaving the loop while the pool starts: the pool is released, the next sweep uses it
     assert len(wb.tradeoff(diabetes, timed_technique, epsilons=[1, 2], executor=2).points) == 2
+
+
+def test_points_computed_in_threads_record_their_own_warnings_only(diabetes, timed_technique):
+    def bystander():  # another thread of the user's process, warning while the points run
+        time.sleep(0.2)
+        warnings.warn("not from the sweep", UserWarning, stacklevel=1)
+
+    show = warnings.showwarning
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        other = threading.Thread(target=bystander)
+        other.start()
+        result = wb.tradeoff(
+            diabetes,
+            timed_technique,
+            epsilons=[1, 2, 3],
+            executor=cf.ThreadPoolExecutor(3),
+            technique_options={"warn": True, "delays": {"1.0": 0.5, "2.0": 0.5, "3.0": 0.5}},
+        )
+        other.join()
+    for point in result.points:
+        assert point.details["warnings"] == [["UserWarning", f"timed point {point.value:g} warned"]]
+    messages = sorted(str(w.message) for w in seen)
+    assert messages == ["not from the sweep", *(f"timed point {v} warned" for v in (1, 2, 3))]
+    assert warnings.showwarning is show  # what was there is put back
 
 
 def test_stop_reaches_points_running_on_dask(diabetes, timed_technique, dask_client):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import time
+import warnings
 
 import numpy as np
 
@@ -18,6 +19,8 @@ def timed_point(dataset, value, options, seed, stop):
         if stop is not None and stop.is_set():
             return {"stopped": True}
         time.sleep(0.01)
+    if options.get("warn"):
+        warnings.warn(f"timed point {value:g} warned", UserWarning, stacklevel=2)
     rng = np.random.default_rng(seed)
     y = (dataset.train[dataset.target].astype(str) == dataset.train[dataset.target].astype(str).iloc[0]).to_numpy()
     estimate = float(y.mean() + rng.normal(scale=0.1 / value))

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
+import threading
 import time
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple
 
 from workbench.tradeoff._dataset_ref import DatasetRef
@@ -74,14 +76,13 @@ def run_point(
         return [None] * len(values)
     dataset = ref.resolve()
     start = time.perf_counter()
-    with warnings.catch_warnings(record=True) as caught:  # warnings travel back with the point (see re-emit)
-        warnings.simplefilter("always")
+    with _record_warnings() as caught:  # warnings travel back with the point (see re-emit)
         if group is not None:
             outs = [dict(o) for o in group(dataset, list(values), options, list(seeds), stop)]
         else:
             outs = [dict(compute(dataset, v, options, s, stop)) for v, s in zip(values, seeds, strict=True)]
     seconds = time.perf_counter() - start
-    caught_list = [[w.category.__name__, str(w.message)] for w in caught]
+    caught_list = [list(w) for w in caught]
     points = []
     for index, value, seed, out in zip(indices, values, seeds, outs, strict=True):
         if out.pop("stopped", False):
@@ -115,6 +116,56 @@ def run_point(
             )
         )
     return points
+
+
+class _ThreadWarnings:
+    """Which thread records warnings into which list; one dispatcher installed while any thread records."""
+
+    lock = threading.Lock()
+    local = threading.local()
+    recording = 0
+    saved: tuple[Any, Any] | None = None  # the filters and showwarning the first recorder found
+
+    @classmethod
+    def show(cls, message: Any, category: type, filename: str, lineno: int, file: Any = None, line: Any = None) -> None:
+        log = getattr(cls.local, "log", None)
+        if log is not None:
+            log.append((category.__name__, str(message)))
+            return
+        saved = cls.saved
+        show = saved[1] if saved is not None else warnings._showwarning_orig  # type: ignore[attr-defined]
+        show(message, category, filename, lineno, file, line)
+
+
+@contextlib.contextmanager
+def _record_warnings() -> Iterator[list[tuple[str, str]]]:
+    """Record every warning raised in this thread (category name, message); other threads' warnings are shown.
+
+    ``warnings.catch_warnings`` swaps process-wide state: two threads computing points at once (a thread pool; the
+    calling process computing the first point while its user works in another thread) would take each other's
+    warnings, and the last one out could leave the other's recorder in place. Here the first recorder installs one
+    dispatcher (and the "always" filter, so repeats are recorded too) and the last one out puts back what it found.
+    """
+    log: list[tuple[str, str]] = []
+    with _ThreadWarnings.lock:
+        if _ThreadWarnings.recording == 0:
+            _ThreadWarnings.saved = (warnings.filters, warnings.showwarning)
+            warnings.filters = list(warnings.filters)
+            warnings.simplefilter("always")
+            warnings.showwarning = _ThreadWarnings.show
+        _ThreadWarnings.recording += 1
+    outer = getattr(_ThreadWarnings.local, "log", None)
+    _ThreadWarnings.local.log = log
+    try:
+        yield log
+    finally:
+        _ThreadWarnings.local.log = outer
+        with _ThreadWarnings.lock:
+            _ThreadWarnings.recording -= 1
+            if _ThreadWarnings.recording == 0 and _ThreadWarnings.saved is not None:
+                warnings.filters, warnings.showwarning = _ThreadWarnings.saved
+                warnings._filters_mutated()  # type: ignore[attr-defined]
+                _ThreadWarnings.saved = None
 
 
 def reemit_warnings(point: TradeoffPoint, seen: set[tuple[str, str]]) -> None:
