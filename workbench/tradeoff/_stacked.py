@@ -281,11 +281,13 @@ def _epoch(stack, optimizer, gens, X, y, x_sq1, rate, per_epoch, noise_scale, fi
     """One epoch of DP-SGD steps for every model; per step, each model's loss sum and batch size."""
     sums: list[torch.Tensor] = []
     sizes: list[list[int]] = []
+    threshold = np.float32(rate)
     for _ in range(per_epoch):
         if stop is not None and stop.is_set():
             return sums, sizes, True
         # per model, as its own run would: its Poisson batch, then its noise draw
-        indexes = [torch.nonzero(torch.rand(len(y), generator=g) < rate).squeeze(1) for g in gens]
+        # (rows where the uniform draw is below the rate, as torch compares: in float32; numpy finds them 5x faster)
+        indexes = [torch.from_numpy(np.flatnonzero(torch.rand(len(y), generator=g).numpy() < threshold)) for g in gens]
         noise = torch.stack([torch.randn(stack.n_params, generator=g) for g in gens])
         counts = [len(i) for i in indexes]
         width = max(counts)
