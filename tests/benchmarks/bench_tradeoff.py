@@ -76,6 +76,7 @@ def run_benchmark(epsilons: list[float] = EPSILONS, repeat: int = 3) -> dict:
         "speedup_best": best,
         "runs": {"ours": [round(s, 1) for s, _ in ours_runs], "baseline": [round(s, 1) for s, _ in base_runs]},
         "first_point_seconds": statistics.median(o["first_point"] for _, o in ours_runs),
+        "first_points": [round(o["first_point"], 2) for _, o in ours_runs],
         "ours": ours,
         "baseline_accuracy": base,
         "accuracy_gap_points": {e: 100 * (ours["accuracy"][e] - base[e]) for e in base},
@@ -87,7 +88,8 @@ def report(out: dict) -> str:
         f"end to end: workbench {out['ours_seconds']:.1f} s vs plain Opacus {out['baseline_seconds']:.1f} s "
         f"-> {out['speedup']:.2f}x faster by medians, {out['speedup_best']:.2f}x best-of-{len(out['runs']['ours'])} "
         f"(target >= 5x); runs {out['runs']}",
-        f"first point after {out['first_point_seconds']:.2f} s of tradeoff() (target <= 5 s); "
+        f"first point after {out['first_point_seconds']:.2f} s of tradeoff() (target <= 5 s; runs "
+        f"{out['first_points']}); "
         f"workbench import + Adult load {out['ours']['setup_seconds']:.2f} s; executor {out['ours']['executor']}",
         "epsilon  workbench  opacus  gap (points, target |gap| <= 0.5)",
     ]

@@ -50,6 +50,7 @@ class Runner:
     stop_arg: Any = None
     threads: int | None = None
     parallelism: int = 1  # points that run at the same time
+    starting: bool = False  # True while its workers are still starting (the caller may compute a task meanwhile)
 
     def __init__(self, executor: cf.Executor) -> None:
         self.executor = executor

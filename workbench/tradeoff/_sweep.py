@@ -158,7 +158,7 @@ def _stream(
     tasks = plan.tasks(cpu_count())
     # a pool that is still starting (seconds: its workers import torch) leaves this process idle: it computes the
     # first task (the smallest) itself meanwhile, so the first point arrives early
-    local = tasks[:1] if getattr(runner, "starting", False) else []
+    local = tasks[:1] if runner.starting else []
     state["executor"] = runner.name
     pending: set = set()
     deliver = _Delivery(plan, ledger, state, stop)
@@ -339,7 +339,8 @@ def tradeoff(
         Run a loss-threshold membership-inference attack on every trained model.
     executor : None, "processes", "serial", int, dask.distributed.Client or concurrent.futures.Executor
         Where points run: ``None``/``"processes"`` local processes over all cores (torch threads split so
-        they do not fight), ``"serial"`` this process, an int a pool of that many processes.
+        they do not fight; while the pool starts, this process computes the first point), ``"serial"`` this
+        process, an int a pool of that many processes.
     seed : int, default=0
         Each point's seed is derived from it and the point's value (``result.results["seed"]``), so no two points
         share batches or noise: same seed, same numbers, whichever executor.
