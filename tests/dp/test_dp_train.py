@@ -305,3 +305,14 @@ def test_dropout_models_are_deterministic_and_leave_the_global_generator_alone(s
     assert torch.equal(torch.rand(1), expected)
     b = wb.train(small_adult, model=model, epsilon=4.0, epochs=1, batch_size=128, **FAST)
     assert a.engine == "ghost" and a.metrics == b.metrics
+
+
+def test_auc_ranks_equal_scipy_rankdata_with_ties():
+    from scipy.stats import rankdata
+
+    from workbench.dp._loop import _average_ranks
+
+    rng = np.random.default_rng(0)
+    for _ in range(100):
+        values = rng.integers(0, 20, rng.integers(1, 300)).astype(float) / 7  # many ties
+        assert np.array_equal(_average_ranks(values), rankdata(values))

@@ -95,8 +95,6 @@ def evaluate(model: nn.Module, X: torch.Tensor, y: torch.Tensor) -> dict[str, fl
 
 def _auc(labels: np.ndarray, proba: np.ndarray) -> float:
     """ROC AUC from ranks (Mann-Whitney U); one-vs-rest macro average for more than two classes."""
-    from scipy.stats import rankdata
-
     present = np.unique(labels)
     if len(present) < 2:
         return math.nan
@@ -104,10 +102,29 @@ def _auc(labels: np.ndarray, proba: np.ndarray) -> float:
     aucs = []
     for c in classes:
         positive = labels == c
-        ranks = rankdata(proba[:, c])
+        ranks = _average_ranks(proba[:, c])
         n_pos, n_neg = positive.sum(), (~positive).sum()
         aucs.append((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
     return float(np.mean(aucs))
+
+
+def _average_ranks(values: np.ndarray) -> np.ndarray:
+    """1-based ranks, ties sharing their mean rank: ``scipy.stats.rankdata``, without importing ``scipy.stats``
+    (over half a second in a fresh process).
+
+    Examples
+    --------
+    >>> _average_ranks(np.array([0.3, 0.1, 0.3, 0.2]))
+    array([3.5, 1. , 3.5, 2. ])
+    """
+    order = np.argsort(values, kind="mergesort")
+    ordered = values[order]
+    first = np.concatenate([[True], ordered[1:] != ordered[:-1]])  # where each run of ties starts
+    starts = np.flatnonzero(first)
+    ends = np.append(starts[1:], len(values))
+    ranks = np.empty(len(values))
+    ranks[order] = ((starts + ends + 1) / 2)[np.cumsum(first) - 1]
+    return ranks
 
 
 class _Optimizer:
