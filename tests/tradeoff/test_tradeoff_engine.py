@@ -221,3 +221,27 @@ def test_registry_lists_builtins_and_rejects_duplicates(timed_technique):
         register_technique("timed", timed_point, parameter="epsilon")
     with pytest.raises(InvalidParameterError, match="'epsilon' or 'k'"):
         register_technique("other", timed_point, parameter="delta")
+
+
+def test_a_recorder_started_after_another_catch_warnings_still_records_its_own():
+    from workbench.tradeoff._worker import _record_warnings
+
+    release, entered = threading.Event(), threading.Event()
+
+    def earlier_point():  # a point still computing in another thread (a previous sweep, the dashboard)
+        with _record_warnings():
+            entered.set()
+            release.wait(10)
+
+    other = threading.Thread(target=earlier_point)
+    other.start()
+    entered.wait(10)
+    try:
+        with warnings.catch_warnings(record=True):  # entered while that point records: replaces its dispatcher
+            warnings.simplefilter("always")
+            with _record_warnings() as log:
+                warnings.warn("from this point", UserWarning, stacklevel=1)
+        assert log == [("UserWarning", "from this point")]
+    finally:
+        release.set()
+        other.join()

@@ -145,11 +145,14 @@ def _record_warnings() -> Iterator[list[tuple[str, str]]]:
     calling process computing the first point while its user works in another thread) would take each other's
     warnings, and the last one out could leave the other's recorder in place. Here the first recorder installs one
     dispatcher (and the "always" filter, so repeats are recorded too) and the last one out puts back what it found.
+    A ``catch_warnings`` entered meanwhile (by the user, or a test) replaces the dispatcher; the next recorder puts
+    it back, so points started after it still record their own warnings.
     """
     log: list[tuple[str, str]] = []
     with _ThreadWarnings.lock:
         if _ThreadWarnings.recording == 0:
             _ThreadWarnings.saved = (warnings.filters, warnings.showwarning)
+        if warnings.showwarning is not _ThreadWarnings.show:  # first recorder, or a catch_warnings replaced it since
             warnings.filters = list(warnings.filters)
             warnings.simplefilter("always")
             warnings.showwarning = _ThreadWarnings.show
