@@ -24,6 +24,7 @@ __all__ = [
     "UnknownNameError",
     "UnsupportedModelError",
     "WorkbenchError",
+    "WorkerError",
     "translate_errors",
     "warn_user",
 ]
@@ -77,6 +78,10 @@ class UnsupportedModelError(WorkbenchError, ValueError):
 
 class NotComputedError(WorkbenchError, AttributeError):
     """A result was asked for before the computation that produces it ran."""
+
+
+class WorkerError(WorkbenchError, RuntimeError):
+    """A worker process ended abruptly, or could not start (a script without a ``__main__`` guard)."""
 
 
 # -- warnings ----------------------------------------------------------------------------------------------------

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import concurrent.futures as cf
-import contextlib
 import dataclasses
 import multiprocessing
-import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -14,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from workbench._processes import defined_in_main, main_hidden
 from workbench.audit._target import AuditTarget, logit_confidence, model_logits
 
 __all__ = ["ReferenceSignals", "signals", "train_references"]
@@ -76,34 +75,6 @@ def _worker(train: Any, test: Any, target: str, config: Any, frames: tuple[Any, 
     return _fit_one(train, test, target, config, frames, _WORKER_STOP)
 
 
-@contextlib.contextmanager
-def _main_not_reimported() -> Any:
-    """Start worker processes without re-running the user's ``__main__`` script in them.
-
-    multiprocessing's spawn and forkserver children import the parent's main script (as ``__mp_main__``) unless it
-    is guarded by ``if __name__ == "__main__"``; an unguarded script would train its own model again in every worker
-    and then fail. Our workers only need workbench modules, so while they start (synchronously, in ``submit``) the
-    main module's file and spec are hidden. Models whose class lives in ``__main__`` are trained in-process instead.
-    """
-    main = sys.modules.get("__main__")
-    saved = {k: v for k, v in vars(main).items() if k in ("__file__", "__spec__")} if main is not None else {}
-    try:
-        if "__file__" in saved:
-            del main.__file__
-        if saved.get("__spec__") is not None:
-            main.__spec__ = None
-        yield
-    finally:
-        for key, value in saved.items():
-            setattr(main, key, value)
-
-
-def _needs_main(config: Any) -> bool:
-    """True when the model class is defined in the user's ``__main__`` (workers could not unpickle it)."""
-    model = getattr(config, "model", None)
-    return not isinstance(model, str) and type(model).__module__ == "__main__"
-
-
 def _config_for(config: Any, seed: int, *, one_thread: bool) -> Any:
     """The target's training settings with a new seed and no rows kept aside (the reference uses all it gets)."""
     changes: dict[str, Any] = {"seed": seed}
@@ -147,7 +118,7 @@ def train_references(
     run = target.run
     trains, population = split_reference_frame(target, rows, n_reference, seed)
     frames = (target.member_frame, target.non_member_frame, population)
-    if multiprocessing.current_process().daemon or _needs_main(run.config):
+    if multiprocessing.current_process().daemon or defined_in_main(getattr(run.config, "model", None)):
         n_jobs = 1  # inside a pool worker already (no grandchildren), or a model class only __main__ knows
     configs = [_config_for(run.config, seed * 1000 + 101 + k, one_thread=n_jobs > 1) for k in range(n_reference)]
     done: dict[int, ReferenceSignals] = {}
@@ -173,7 +144,7 @@ def train_references(
     with cf.ProcessPoolExecutor(
         max_workers=n_jobs, mp_context=context, initializer=_init_worker, initargs=(shared_stop,)
     ) as pool:
-        with _main_not_reimported():
+        with main_hidden():
             index = {
                 pool.submit(_worker, trains[k], population, run.target, configs[k], frames): k
                 for k in range(n_reference)

@@ -14,7 +14,8 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from workbench.errors import InvalidParameterError
+from workbench._processes import main_hidden, main_importable
+from workbench.errors import InvalidParameterError, WorkerError, warn_user
 from workbench.tradeoff._worker import USE_WORKER_STOP, init_worker
 
 __all__ = ["EXECUTOR_NAMES", "Runner", "cpu_count", "open_runner", "shutdown_pool"]
@@ -113,10 +114,13 @@ class SerialRunner(Runner):
 
 
 class _ProcessPool:
-    """Worker processes (forked from a server that imported torch once) and the event that stops their points."""
+    """Worker processes (forked from a server that imported torch once) and the event that stops their points.
 
-    def __init__(self, workers: int) -> None:
-        self.workers = workers
+    Its workers import the user's main script only when ``with_main`` (the sweep uses an object defined there).
+    """
+
+    def __init__(self, workers: int, with_main: bool) -> None:
+        self.workers, self.with_main = workers, with_main
         self.threads = max(1, cpu_count() // workers)
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(_PRELOAD)
@@ -125,6 +129,13 @@ class _ProcessPool:
             max_workers=workers, mp_context=context, initializer=init_worker, initargs=(self.threads, self.stop_event)
         )
         self.started = False  # True once tasks were handed to its workers (the fork server has started)
+
+    def submit(self, fn: Callable, *args: Any) -> cf.Future:
+        """Hand a task to the pool (the worker processes start here, the first ones with the fork server)."""
+        if self.with_main:
+            return self.executor.submit(fn, *args)
+        with main_hidden():
+            return self.executor.submit(fn, *args)
 
     @property
     def usable(self) -> bool:
@@ -139,16 +150,16 @@ _WARM_LOCK = threading.Lock()
 _WARM: dict[str, Any] = {"pool": None, "busy": False}
 
 
-def _lease_pool(workers: int) -> tuple[_ProcessPool, bool]:
-    """The warm pool if it is free and of this size, else a new one (kept warm if there is none)."""
+def _lease_pool(workers: int, with_main: bool) -> tuple[_ProcessPool, bool]:
+    """The warm pool if it is free and of this kind, else a new one (kept warm if there is none)."""
     with _WARM_LOCK:
         pool = _WARM["pool"]
         if pool is not None and not pool.usable and not _WARM["busy"]:
             _WARM["pool"] = pool = None
-        if pool is not None and not _WARM["busy"] and pool.workers == workers:
+        if pool is not None and not _WARM["busy"] and (pool.workers, pool.with_main) == (workers, with_main):
             _WARM["busy"] = True
             return pool, True
-        fresh = _ProcessPool(workers)
+        fresh = _ProcessPool(workers, with_main)
         if pool is None:
             _WARM.update(pool=fresh, busy=True)
             return fresh, True
@@ -196,8 +207,8 @@ class ProcessRunner(Runner):
 
     name = "processes"
 
-    def __init__(self, n_tasks: int, workers: int | None = None) -> None:
-        self.pool, self._warm = _lease_pool(max(1, workers or cpu_count()))
+    def __init__(self, n_tasks: int, workers: int | None = None, *, with_main: bool = False) -> None:
+        self.pool, self._warm = _lease_pool(max(1, workers or cpu_count()), with_main)
         super().__init__(self.pool.executor)
         self.workers, self.threads = self.pool.workers, self.pool.threads
         self.parallelism = self.workers
@@ -211,7 +222,7 @@ class ProcessRunner(Runner):
 
     def submit(self, fn: Callable, *args: Any) -> cf.Future:
         if not self.starting:
-            return self.executor.submit(fn, *args)
+            return self.pool.submit(fn, *args)
         future: cf.Future = cf.Future()
         with self._lock:
             self._queue.append((future, fn, args))
@@ -231,7 +242,7 @@ class ProcessRunner(Runner):
             if self._closing or not future.set_running_or_notify_cancel():
                 continue
             try:
-                handed = self.executor.submit(fn, *args)
+                handed = self.pool.submit(fn, *args)
             except BaseException as exc:  # a broken pool: the sweep gets the error with this task
                 future.set_exception(exc)
                 continue
@@ -323,17 +334,42 @@ class DaskRunner(Runner):
         self._event.set()
 
 
+def _refuse_while_main_is_imported() -> None:
+    """Fail at once, with the fix, in a child process that is importing an unguarded main script.
+
+    multiprocessing marks a starting child as ``_inheriting`` while it imports the parent's script (the flag its
+    own "bootstrapping phase" error is based on).
+    """
+    if getattr(multiprocessing.current_process(), "_inheriting", False):
+        raise WorkerError(
+            "A worker process re-ran your script and reached tradeoff() again: put the script's code under "
+            '`if __name__ == "__main__":` (workers import the script to load the model or technique defined in it).'
+        )
+
+
 def _is_dask_client(executor: Any) -> bool:
     module = type(executor).__module__ or ""
     return module.startswith("distributed") and hasattr(executor, "get_executor")
 
 
-def open_runner(executor: Any, n_tasks: int, stop: threading.Event) -> Runner:
-    """The runner for ``executor``: None/"processes", "serial", an int, a Dask Client or a futures Executor."""
-    if executor is None or executor == "processes":
-        return ProcessRunner(n_tasks)
-    if isinstance(executor, int) and not isinstance(executor, bool) and executor >= 1:
-        return ProcessRunner(n_tasks, workers=executor)
+def open_runner(executor: Any, n_tasks: int, stop: threading.Event, *, needs_main: bool = False) -> Runner:
+    """The runner for ``executor``: None/"processes", "serial", an int, a Dask Client or a futures Executor.
+
+    ``needs_main``: the tasks refer to an object defined in the user's ``__main__``; local worker processes then
+    import the main script, and where they cannot (a notebook, ``python -c``) the points run here instead.
+    """
+    workers = executor if isinstance(executor, int) and not isinstance(executor, bool) and executor >= 1 else None
+    if executor is None or executor == "processes" or workers is not None:
+        if needs_main and not main_importable():
+            warn_user(
+                "The technique or model of this sweep is defined in this notebook or session, where worker processes "
+                "cannot load it: its points run here, one after another. Define it in a .py module to run them in "
+                "parallel, or pass executor='serial'.",
+                UserWarning,
+            )
+            return SerialRunner(stop)
+        _refuse_while_main_is_imported()
+        return ProcessRunner(n_tasks, workers=workers, with_main=needs_main)
     if executor == "serial":
         return SerialRunner(stop)
     if _is_dask_client(executor):

@@ -6,12 +6,14 @@ import math
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any
 
+from workbench._processes import defined_in_main
 from workbench._validation import InstanceOf, Interval, OneOf, Optional, validate_params
 from workbench.datasets import Dataset, load_dataset
-from workbench.errors import InvalidParameterError
+from workbench.errors import InvalidParameterError, WorkerError
 from workbench.tradeoff._budget import record_point
 from workbench.tradeoff._dataset_ref import DatasetRef, dataset_info
 from workbench.tradeoff._executors import cpu_count, open_runner
@@ -152,7 +154,9 @@ def _stream(
     from tqdm.auto import tqdm
 
     stop = stop if stop is not None else threading.Event()
-    runner = open_runner(executor, len(plan.grid), stop)
+    technique = plan.technique
+    needs_main = defined_in_main(technique.compute, technique.compute_group, plan.options)
+    runner = open_runner(executor, len(plan.grid), stop, needs_main=needs_main)
     # grouping follows this machine's cores, not the executor: the same groups, hence bit-for-bit the same numbers,
     # on every executor (a model's numbers may differ in the last bits from one grouping to another)
     tasks = plan.tasks(cpu_count())
@@ -178,7 +182,10 @@ def _stream(
         while pending and not stop.is_set():
             done, pending = runner.wait(pending, _POLL_SECONDS)
             for future in sorted(done, key=index_of.__getitem__):
-                points = future.result()  # a point's error ends the sweep with that error
+                try:
+                    points = future.result()  # a point's error ends the sweep with that error
+                except BrokenProcessPool as exc:
+                    raise WorkerError(_BROKEN_POOL) from exc
                 bar.update(len(points))
                 yield from deliver(points)
     finally:
@@ -187,6 +194,12 @@ def _stream(
             runner.signal_stop()
         runner.close(pending)
         bar.close()
+
+
+_BROKEN_POOL = (
+    "A worker process of the sweep ended abruptly: out of memory, killed, or a script that defines its own model or "
+    'technique without `if __name__ == "__main__":` around its code. executor="serial" runs the points in this process.'
+)
 
 
 class _Delivery:
