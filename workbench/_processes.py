@@ -9,6 +9,7 @@ workbench code need none of it: :func:`main_hidden` starts them without it. Work
 
 from __future__ import annotations
 
+import multiprocessing.spawn
 import os
 import sys
 import threading
@@ -18,45 +19,52 @@ from typing import Any
 
 __all__ = ["defined_in_main", "main_hidden", "main_importable"]
 
-_LOCK = threading.Lock()
-_HIDDEN: dict[str, Any] = {"depth": 0, "saved": {}}
+_MAIN_KEYS = ("init_main_from_path", "init_main_from_name")
+_LOCAL = threading.local()
+_INSTALL_LOCK = threading.Lock()
 
 
 @contextmanager
 def main_hidden() -> Iterator[None]:
     """Start worker processes inside this block: they will not import the user's main script.
 
-    The main module's ``__file__`` and ``__spec__`` are set aside while the block runs (multiprocessing reads them
-    when it starts a process) and put back when the last of several overlapping blocks ends.
+    multiprocessing asks ``multiprocessing.spawn.get_preparation_data`` what a new process must set up; in this
+    thread, inside the block, the answer leaves out the main script. Other threads, and ``__main__`` itself, are
+    untouched.
 
     Examples
     --------
-    >>> import sys
+    >>> import multiprocessing.spawn
     >>> from workbench._processes import main_hidden
-    >>> before = getattr(sys.modules["__main__"], "__file__", None)
     >>> with main_hidden():
-    ...     hidden = getattr(sys.modules["__main__"], "__file__", None)
-    >>> hidden is None, getattr(sys.modules["__main__"], "__file__", None) == before
-    (True, True)
+    ...     data = multiprocessing.spawn.get_preparation_data("worker")
+    >>> "init_main_from_path" in data or "init_main_from_name" in data
+    False
     """
-    main = sys.modules.get("__main__")
-    with _LOCK:
-        if _HIDDEN["depth"] == 0 and main is not None:
-            _HIDDEN["saved"] = {k: v for k, v in vars(main).items() if k in ("__file__", "__spec__")}
-            if "__file__" in _HIDDEN["saved"]:
-                del main.__file__
-            if _HIDDEN["saved"].get("__spec__") is not None:
-                main.__spec__ = None
-        _HIDDEN["depth"] += 1
+    _install_filter()
+    _LOCAL.depth = getattr(_LOCAL, "depth", 0) + 1
     try:
         yield
     finally:
-        with _LOCK:
-            _HIDDEN["depth"] -= 1
-            if _HIDDEN["depth"] == 0 and main is not None:
-                for key, value in _HIDDEN["saved"].items():
-                    setattr(main, key, value)
-                _HIDDEN["saved"] = {}
+        _LOCAL.depth -= 1
+
+
+def _install_filter() -> None:
+    """Wrap multiprocessing's ``get_preparation_data`` once; the wrapper changes nothing outside :func:`main_hidden`."""
+    with _INSTALL_LOCK:
+        original = multiprocessing.spawn.get_preparation_data
+        if getattr(original, "_workbench_filter", False):
+            return
+
+        def get_preparation_data(name: str) -> dict[str, Any]:
+            data = original(name)
+            if getattr(_LOCAL, "depth", 0):
+                for key in _MAIN_KEYS:
+                    data.pop(key, None)
+            return data
+
+        get_preparation_data._workbench_filter = True  # type: ignore[attr-defined]
+        multiprocessing.spawn.get_preparation_data = get_preparation_data
 
 
 def main_importable() -> bool:

@@ -4,9 +4,11 @@ guard, read from standard input, and with a technique defined in the script itse
 from __future__ import annotations
 
 import json
+import multiprocessing.spawn
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 import pytest
@@ -95,18 +97,27 @@ def test_a_technique_defined_in_a_session_runs_here_with_a_warning(folder):
     assert "defined in this notebook or session" in done.stderr
 
 
-def test_main_hidden_blocks_may_overlap_and_put_everything_back(monkeypatch):
+def test_main_hidden_leaves_out_the_script_in_this_thread_only(monkeypatch, tmp_path):
+    script = tmp_path / "script.py"
+    script.write_text("")
     main = sys.modules["__main__"]
-    spec = object()
-    monkeypatch.setattr(main, "__spec__", spec, raising=False)
-    monkeypatch.setattr(main, "__file__", "/somewhere/script.py", raising=False)
-    outer = main_hidden()
-    outer.__enter__()
+    monkeypatch.setattr(main, "__spec__", None, raising=False)
+    monkeypatch.setattr(main, "__file__", str(script), raising=False)
+
+    def main_path() -> str | None:
+        return multiprocessing.spawn.get_preparation_data("worker").get("init_main_from_path")
+
+    assert main_path() == str(script)
+    seen_elsewhere = []
     with main_hidden():
-        assert main.__spec__ is None and not hasattr(main, "__file__")
-    assert main.__spec__ is None and not hasattr(main, "__file__")  # the outer block still runs
-    outer.__exit__(None, None, None)
-    assert main.__spec__ is spec and main.__file__ == "/somewhere/script.py"
+        with main_hidden():  # blocks may nest
+            assert main_path() is None
+        assert main_path() is None and main.__file__ == str(script)  # __main__ itself is untouched
+        other = threading.Thread(target=lambda: seen_elsewhere.append(main_path()))
+        other.start()
+        other.join()
+    assert seen_elsewhere == [str(script)]
+    assert main_path() == str(script)
 
 
 def test_main_importable_needs_a_file_or_a_module_name(monkeypatch, tmp_path):
