@@ -165,3 +165,15 @@ def test_gdp_fallback_solves_opacus_equation_and_composes():
     assert math.isfinite(compute_epsilon("gdp", 0.3, 0.1, 1000, 1e-6))
     halves = compose_epsilon("gdp", [(1.0, 0.01, 500), (1.0, 0.01, 500)], 1e-6)
     assert halves == pytest.approx(compute_epsilon("gdp", 1.0, 0.01, 1000, 1e-6), rel=1e-9)
+
+
+@pytest.mark.parametrize("accountant", ["prv", "rdp"])
+def test_epsilon_is_floored_at_zero_where_the_accountant_reads_off_a_negative_value(accountant):
+    sigma, q, steps, delta = 0.7, 256 / 32561, 1280, 0.5  # delta far above 1/n: the read-off falls below 0
+    opacus = {"prv": PRVAccountant, "rdp": RDPAccountant}[accountant]()
+    opacus.history = [(sigma, q, steps)]
+    kwargs = {"eps_error": accounting.prv_eps_error(sigma, q, steps, delta)} if accountant == "prv" else {}
+    assert opacus.get_epsilon(delta, **kwargs) < 0
+    assert compute_epsilon(accountant, sigma, q, steps, delta) == 0.0
+    assert compose_epsilon(accountant, [(sigma, q, steps // 2), (sigma, q, steps // 2)], delta) == 0.0
+    assert accounting.EpsilonCurve(accountant, sigma, q, delta, steps)(steps // 2) == 0.0

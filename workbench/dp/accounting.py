@@ -103,8 +103,8 @@ def compute_epsilon(
         return math.inf
     if accountant == "prv":
         eps_error = prv_eps_error(sigma, rate, steps, delta) if eps_error is None else float(eps_error)
-        return _prv_cached(sigma, rate, steps, float(delta), eps_error)
-    return _compose_cached(accountant, ((sigma, rate, steps),), float(delta))
+        return _not_negative(_prv_cached(sigma, rate, steps, float(delta), eps_error))
+    return _not_negative(_compose_cached(accountant, ((sigma, rate, steps),), float(delta)))
 
 
 def compose_epsilon(
@@ -133,8 +133,17 @@ def compose_epsilon(
         return compute_epsilon(accountant, *history[0], delta, eps_error=eps_error)
     if accountant == "prv":
         eps_error = _eps_error_rule(_fast_history_epsilon(history, delta)) if eps_error is None else eps_error
-        return _prv_history_cached(history, float(delta), float(eps_error))
-    return _compose_cached(accountant, history, float(delta))
+        return _not_negative(_prv_history_cached(history, float(delta), float(eps_error)))
+    return _not_negative(_compose_cached(accountant, history, float(delta)))
+
+
+def _not_negative(epsilon: float) -> float:
+    """An accountant's epsilon, floored at 0.
+
+    With a large delta (≥ 1/n, already warned about) the accountants' read-off can fall below 0 (Opacus's too);
+    (0, delta)-DP then holds, since delta(epsilon) does not increase with epsilon, and a negative epsilon means nothing.
+    """
+    return max(0.0, epsilon)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -306,11 +315,11 @@ class EpsilonCurve:
             return self._prv(steps)
 
     def _rdp(self, steps: int) -> float:
-        return _rdp_history_epsilon(((self.sigma, self.rate, steps),), self.delta)
+        return _not_negative(_rdp_history_epsilon(((self.sigma, self.rate, steps),), self.delta))
 
     def _prv(self, steps: int) -> float:
         eps_error = prv_eps_error(self.sigma, self.rate, self.final, self.delta)
-        return _prv_epsilon(self.sigma, self.rate, self.delta, self.final, steps, eps_error)
+        return _not_negative(_prv_epsilon(self.sigma, self.rate, self.delta, self.final, steps, eps_error))
 
 
 # Opacus's PRVAccountant.get_epsilon default error allowance, kept between these fractions of the epsilon
