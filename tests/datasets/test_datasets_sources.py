@@ -57,6 +57,16 @@ def test_seeded_stratified_split(people):
     assert abs(a.test["y"].mean() - share) < 0.03
 
 
+def test_rows_without_a_target_load_as_a_stratum_of_their_own(people):
+    labelled = people.assign(y=people["y"].map({0: "no", 1: "yes"}))
+    with_gaps = labelled.assign(y=labelled["y"].where(np.arange(len(people)) % 4 != 0))  # 50 rows without y
+    ds = wb.load_dataset(with_gaps, target="y", seed=3)
+    assert ds.train["y"].isna().sum() == 40 and ds.test["y"].isna().sum() == 10
+    assert with_gaps["y"].isna().sum() == 50  # the caller's frame is untouched
+    complete = wb.load_dataset(labelled, target="y", seed=3)
+    assert list(complete.test.index) == list(wb.load_dataset(people, target="y", seed=3).test.index)
+
+
 def test_csv_and_parquet_sources_round_trip(tmp_path, people):
     csv, parquet = tmp_path / "people.csv", tmp_path / "people.parquet"
     people.to_csv(csv, index=False)

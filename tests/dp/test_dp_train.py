@@ -222,6 +222,16 @@ def test_target_problems_are_role_errors(adult, diabetes):
         wb.train(diabetes, batch_size=16, ledger=False)
 
 
+def test_rows_without_a_target_are_left_out_and_the_statement_counts_the_rest(small_adult):
+    frame = small_adult.frame.assign(income=small_adult.frame["income"].where(small_adult.frame.index % 5 != 0))
+    gaps = wb.load_dataset(frame, target="income", name="adult-3000-gaps")
+    labelled = int(gaps.train["income"].notna().sum())
+    assert labelled < len(gaps.train)
+    run = wb.train(gaps, epsilon=2, epochs=1, ledger=False, public_schema=True)
+    assert run.statement.dataset_size == labelled
+    assert 0.5 < run.metrics["accuracy"] <= 1
+
+
 def test_inputs_are_never_mutated(small_adult, digest):
     before = [digest(f) for f in (small_adult.frame, small_adult.train, small_adult.test)]
     wb.train(small_adult, epsilon=2.0, epochs=1, audit_fraction=0.1, **FAST)

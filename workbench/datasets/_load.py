@@ -256,8 +256,9 @@ def _split(
 
     stratify = None
     if target is not None and not pd.api.types.is_float_dtype(frame[target]):
-        counts = frame[target].value_counts()
+        values = frame[target]
+        counts = values.value_counts(dropna=False)  # rows without a target are a stratum of their own
         if counts.min() >= 2 and len(counts) <= n_test:
-            stratify = frame[target].astype(str).to_numpy()
+            stratify = values.astype(object).where(values.notna(), "<missing>").astype(str).to_numpy()
     train_idx, test_idx = train_test_split(np.arange(n), test_size=n_test, random_state=seed, stratify=stratify)
     return np.sort(train_idx), np.sort(test_idx)

@@ -134,6 +134,11 @@ def plan_sweep(
     if options.get("hidden") is not None:
         options["hidden"] = tuple(int(h) for h in options["hidden"])
     technique = get_technique(technique)
+    unused = [name for name in ("l", "t") if options.get(name) is not None]
+    if technique.parameter == "epsilon" and unused:
+        raise InvalidParameterError(
+            f"{' and '.join(unused)} apply to k-anonymity sweeps; the {technique.name!r} technique does not use them."
+        )
     grid = _grid(technique, epsilons, ks)
     if not isinstance(dataset, Dataset):
         dataset = load_dataset(dataset)
