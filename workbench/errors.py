@@ -81,7 +81,8 @@ class NotComputedError(WorkbenchError, AttributeError):
 
 
 class WorkerError(WorkbenchError, RuntimeError):
-    """A worker process ended abruptly, or could not start (a script without a ``__main__`` guard)."""
+    """A worker process ended abruptly or could not start (a script without a ``__main__`` guard), or a Dask
+    scheduler could not be reached."""
 
 
 # -- warnings ----------------------------------------------------------------------------------------------------

@@ -40,6 +40,17 @@ def test_main_reports_user_mistakes_in_one_line(capsys):
     assert "No results file" in capsys.readouterr().err
 
 
+def test_an_unreachable_dask_scheduler_is_one_line(capsys, monkeypatch):
+    pytest.importorskip("distributed")
+    import workbench.tradeoff._cli as cli
+
+    monkeypatch.setattr(cli, "_CONNECT_SECONDS", 1)
+    argv = ["tradeoff", "--technique", "dp", "--epsilons", "1", "--executor", "tcp://127.0.0.1:1", "--out", "x.parquet"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert "Cannot reach a Dask scheduler at tcp://127.0.0.1:1 within 1 s" in err and "\n" not in err
+
+
 def test_parse_grid():
     assert parse_grid("0.5, 1,2,none") == [0.5, 1.0, 2.0, None]
     assert parse_grid("2,5,10", integer=True, name="--ks") == [2, 5, 10]

@@ -180,7 +180,7 @@ def test_a_failing_point_ends_the_sweep_with_its_one_line_error(diabetes, timed_
         ({"technique": "dp", "epsilons": [1], "model": "cnn"}, UnknownNameError, "'model' parameter"),
         ({"technique": "dp", "epsilons": [1], "executor": "gpu"}, InvalidParameterError, "'executor' parameter"),
         ({"technique": "dp", "epsilons": [1], "colour": "red"}, InvalidParameterError, "unexpected keyword"),
-        ({"technique": "dp", "epsilons": [1], "l": 2}, InvalidParameterError, "l apply to k-anonymity"),
+        ({"technique": "dp", "epsilons": [1], "l": 2}, InvalidParameterError, "l applies to k-anonymity"),
         ({"technique": "pseudonymise+dp", "epsilons": [1], "l": 2, "t": 0.2}, InvalidParameterError, "l and t"),
     ],
 )

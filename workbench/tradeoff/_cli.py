@@ -6,7 +6,7 @@ import argparse
 import math
 import sys
 
-from workbench.errors import InvalidParameterError
+from workbench.errors import InvalidParameterError, WorkerError
 
 __all__ = ["add_arguments", "parse_grid", "run"]
 
@@ -68,6 +68,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
 
 
+_CONNECT_SECONDS = 10
+
+
 def _executor(args: argparse.Namespace):
     text = args.executor
     if text in ("processes", "serial"):
@@ -79,7 +82,13 @@ def _executor(args: argparse.Namespace):
             raise InvalidParameterError(
                 "--executor with a scheduler address needs Dask: pip install 'privacy-workbench[dask]'."
             ) from None
-        return Client(text)
+        try:
+            return Client(text, timeout=_CONNECT_SECONDS)
+        except (OSError, TimeoutError) as exc:
+            raise WorkerError(
+                f"Cannot reach a Dask scheduler at {text} within {_CONNECT_SECONDS} s ({type(exc).__name__}): start "
+                f"one with 'dask scheduler' and workers with 'dask worker <address>', or check the address."
+            ) from None
     raise InvalidParameterError(f"--executor must be 'processes', 'serial' or a Dask scheduler address; got {text!r}.")
 
 

@@ -137,7 +137,8 @@ def plan_sweep(
     unused = [name for name in ("l", "t") if options.get(name) is not None]
     if technique.parameter == "epsilon" and unused:
         raise InvalidParameterError(
-            f"{' and '.join(unused)} apply to k-anonymity sweeps; the {technique.name!r} technique does not use them."
+            f"{' and '.join(unused)} {'apply' if len(unused) > 1 else 'applies'} to k-anonymity sweeps; the "
+            f"{technique.name!r} technique does not use {'them' if len(unused) > 1 else 'it'}."
         )
     grid = _grid(technique, epsilons, ks)
     if not isinstance(dataset, Dataset):
