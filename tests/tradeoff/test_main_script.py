@@ -1,5 +1,5 @@
 """Sweeps started from the user's own script, as real ``python`` processes: with and without the ``__main__``
-guard, read from standard input, and with a technique defined in the script itself."""
+guard, read from standard input, with a technique defined in the script itself, with the user's forking pool."""
 
 from __future__ import annotations
 
@@ -95,6 +95,29 @@ def test_a_technique_defined_in_a_session_runs_here_with_a_warning(folder):
     report = _report(done)
     assert report["executor"] == "serial" and report["pids"] == [report["me"]]
     assert "defined in this notebook or session" in done.stderr
+
+
+FORKING_POOL = """
+import concurrent.futures as cf, json, torch
+import workbench as wb
+from techniques import mean_age
+torch.set_num_threads(2)
+x = torch.randn(1500, 1500)
+(x @ x).sum()  # torch's OpenMP threads have run in this process before it forks
+with cf.ProcessPoolExecutor(2) as pool:  # Linux's default start method: fork
+    result = wb.tradeoff("adult", "dp", epsilons=[1, 2], epochs=1, audit=False, executor=pool)
+print(json.dumps({"executor": result.executor, "epsilons": list(result.results["epsilon"])}))
+"""
+
+
+def test_a_forking_process_pool_of_the_user_does_not_hang_in_torch(folder):
+    (folder / "forking.py").write_text(FORKING_POOL)
+    done = subprocess.run(
+        [sys.executable, "-W", "ignore", "forking.py"], cwd=folder, capture_output=True, text=True, timeout=180
+    )
+    report = _report(done)
+    assert report["executor"] == "ProcessPoolExecutor"
+    assert 0 < report["epsilons"][0] <= 1 < report["epsilons"][1] <= 2
 
 
 def test_main_hidden_leaves_out_the_script_in_this_thread_only(monkeypatch, tmp_path):

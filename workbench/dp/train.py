@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import os
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -100,7 +99,8 @@ def train(
     public_schema : bool, default=False
         Declare the columns' categories and statistics public (suppresses the PrivacyLeakWarning).
     threads : int, optional
-        Torch threads while training (default: 1 for small models, where more only add overhead; up to 4 for large).
+        Torch threads while training (default: 1 for small models, where more only add overhead; for large ones up
+        to 4, never more than ``torch.get_num_threads()``).
     callbacks : list, optional
         Callables called with each epoch's history row (a dict), or objects with ``on_step(info)`` and/or
         ``on_epoch(row)`` methods; ``info`` has step, epoch, batch_size, loss.
@@ -394,10 +394,11 @@ def _threads(threads: int) -> Iterator[None]:
 
 def _default_threads(model: nn.Module) -> int:
     """One thread for small models (more only add synchronisation: measured here for MLP(64, 64), batch 256);
-    up to 4 of the cores for models with many parameters."""
+    up to 4 of this process's torch threads for models with many parameters (a pool worker's share is its ceiling:
+    workers do not oversubscribe the cores, and a forked worker kept to one thread does not hang in OpenMP)."""
     if sum(p.numel() for p in model.parameters()) < 200_000:
         return 1
-    return max(1, min(4, os.cpu_count() or 1))
+    return max(1, min(4, torch.get_num_threads()))
 
 
 def _with_dataset(result: TrainResult, name: str, fingerprint: str) -> TrainResult:

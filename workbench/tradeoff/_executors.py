@@ -84,6 +84,10 @@ class ExecutorRunner(Runner):
         # threads share memory with us: they can watch the user's stop event directly
         if isinstance(executor, cf.ThreadPoolExecutor):
             self.stop_arg = stop
+        # one torch thread per point, as on Dask: processes do not fight, and a worker forked from this process
+        # (the "fork" start method) must not start torch's OpenMP threads, which would hang it
+        if isinstance(executor, cf.ProcessPoolExecutor):
+            self.threads = 1
 
 
 class SerialRunner(Runner):
