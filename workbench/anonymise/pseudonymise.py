@@ -16,6 +16,7 @@ import pandas as pd
 from workbench._validation import InstanceOf, Interval, OneOf, Optional, validate_params
 from workbench.datasets._roles import check_columns
 from workbench.errors import InvalidParameterError, RoleError
+from workbench.release import PlainStatement
 from workbench.risk._matching import normalise
 
 __all__ = ["PREFIX", "PseudonymisationResult", "pseudonymise"]
@@ -42,6 +43,30 @@ class PseudonymisationResult:
     key: bytes | None = field(repr=False)
     generated_key: bool = False
     token_length: int = 0
+
+    @property
+    def technique(self) -> str:
+        """``"pseudonymisation"``: the :class:`~workbench.Release` protocol."""
+        return "pseudonymisation"
+
+    @property
+    def statement(self) -> PlainStatement:
+        """No formal guarantee: pseudonymised data is still personal data (the key links tokens back)."""
+        return PlainStatement(
+            "pseudonymisation",
+            {"method": self.method, "columns": list(self.columns)},
+            guarantee="no formal guarantee: pseudonymous, not anonymous (whoever holds the key can re-identify)",
+            text=f"Columns {', '.join(self.columns) or '(none)'} replaced by method {self.method!r}. {GDPR_NOTE}",
+        )
+
+    @property
+    def metrics(self) -> dict[str, float]:
+        """Rows released and columns replaced."""
+        return {"rows": float(len(self.data)), "columns_replaced": float(len(self.columns))}
+
+    def summary(self) -> dict[str, Any]:
+        """The method and the columns replaced: never the key or the tokens."""
+        return {"method": self.method, "columns": list(self.columns)}
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data, without the key."""

@@ -100,6 +100,19 @@ class TradeoffPoint:
         """Whether the point carries a finite differential-privacy guarantee."""
         return self.epsilon is not None and math.isfinite(self.epsilon)
 
+    def privacy_statement(self) -> Any:
+        """The point's :class:`~workbench.dp.PrivacyStatement`, rebuilt from ``statement`` (DP points only).
+
+        Extra keys such as ``pseudonymised`` are left out; a point without a full DP statement raises
+        :class:`~workbench.errors.InvalidParameterError`.
+        """
+        import dataclasses
+
+        from workbench.dp import PrivacyStatement
+
+        names = {f.name for f in dataclasses.fields(PrivacyStatement)}
+        return PrivacyStatement.from_dict({k: v for k, v in self.statement.items() if k in names})
+
     def to_row(self) -> dict[str, Any]:
         """One flat row: parameters, utility and leakage columns, time, seed and the statement (a dict)."""
         row: dict[str, Any] = {

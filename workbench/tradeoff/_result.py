@@ -14,7 +14,8 @@ from typing import Any
 
 import pandas as pd
 
-from workbench.errors import DataSourceError
+from workbench.errors import DataSourceError, InvalidParameterError
+from workbench.release import NO_GUARANTEE, PlainStatement
 from workbench.tradeoff._pareto import pareto_frontier
 from workbench.tradeoff._point import LEAKAGE_COLUMNS, UTILITY_COLUMNS, TradeoffPoint, _plain
 
@@ -162,6 +163,46 @@ class TradeoffResult:
             "its DP runs), not its own ε, unless you choose on data kept apart from the sweep."
         )
 
+    # -- the Release protocol (workbench.release) --------------------------------------------------------------
+    @property
+    def statement(self) -> PlainStatement:
+        """The sweep's guarantee as a whole: ε of its DP points together (``inf`` without one), and the budget note."""
+        private = self.spends_budget and bool(self.private_points)
+        return PlainStatement(
+            self.technique,
+            {"parameter": self.parameter, "grid": list(self.grid), "points": len(self.points)},
+            guarantee=(
+                f"ε = {self.total_epsilon:.4g}, δ = {self.total_delta:.3g} for the whole sweep"
+                if private
+                else "no differential-privacy guarantee for the sweep as a whole"
+            ),
+            text=self.budget_note,
+            epsilon=self.total_epsilon if private else NO_GUARANTEE,
+            delta=self.total_delta if private else 0.0,
+        )
+
+    @property
+    def metrics(self) -> dict[str, float]:
+        """Points finished, seconds, and the ε spent (0 for sweeps that spend no budget)."""
+        return {
+            "points": float(len(self.points)),
+            "seconds": float(self.seconds),
+            "total_epsilon": float(self.total_epsilon),
+        }
+
+    def summary(self) -> dict[str, Any]:
+        """Headline facts as plain data: technique, parameter, grid, points, ε spent, dataset name."""
+        return {
+            "technique": self.technique,
+            "parameter": self.parameter,
+            "dataset": self.dataset.get("name"),
+            "grid": list(self.grid),
+            "points": len(self.points),
+            "total_epsilon": self.total_epsilon,
+            "stopped": self.stopped,
+            "seconds": self.seconds,
+        }
+
     # -- serialisation -----------------------------------------------------------------------------------------
     def _meta(self) -> dict[str, Any]:
         return _plain(
@@ -222,10 +263,16 @@ class TradeoffResult:
 
     # -- display -----------------------------------------------------------------------------------------------
     def figure(self):
-        """The main figure: utility against ε (DP sweeps) or against k (anonymisation sweeps)."""
+        """The main figure: utility against ε (DP sweeps) or against k (anonymisation sweeps).
+
+        The first of :func:`workbench.viz.figures_for` (the one place that chooses a sweep's figures).
+        """
         from workbench import viz
 
-        return viz.tradeoff_figure(self) if self.parameter == "epsilon" else viz.k_figure(self)
+        figures = viz.figures_for(self)
+        if not figures:
+            raise InvalidParameterError(f"This sweep ({len(self.points)} points) measured nothing to plot yet.")
+        return next(iter(figures.values()))
 
     def __repr__(self) -> str:
         return (

@@ -15,7 +15,7 @@ from workbench._validation import InstanceOf, Interval, OneOf, Optional, validat
 from workbench.datasets import Dataset, load_dataset
 from workbench.errors import InvalidParameterError, WorkerError
 from workbench.tradeoff._budget import record_point
-from workbench.tradeoff._dataset_ref import DatasetRef, dataset_info
+from workbench.tradeoff._dataset_ref import DatasetRef
 from workbench.tradeoff._executors import cpu_count, open_runner
 from workbench.tradeoff._point import TradeoffPoint
 from workbench.tradeoff._registry import Technique, get_technique
@@ -144,7 +144,7 @@ def plan_sweep(
     if not isinstance(dataset, Dataset):
         dataset = load_dataset(dataset)
     ref = DatasetRef.from_dataset(dataset)
-    return SweepPlan(technique, dataset, ref, grid, dict(options), seed, dataset_info(dataset, ref.key))
+    return SweepPlan(technique, dataset, ref, grid, dict(options), seed, dataset.info(ref.key))
 
 
 def _stream(

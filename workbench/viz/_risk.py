@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 from workbench.errors import InvalidParameterError
 from workbench.viz._style import color, new_figure
 
-__all__ = ["class_size_figure", "risk_figure"]
+__all__ = ["anonymisation_figures", "class_size_figure", "risk_figure", "risk_figures"]
 
 
 def _size_counts(source: Any) -> pd.Series:
@@ -102,3 +102,21 @@ def risk_figure(risk: Any) -> go.Figure:
     )
     fig.update_yaxes(tickformat=".0%", range=[0, 1])
     return fig
+
+
+def risk_figures(report: Any) -> dict[str, go.Figure]:
+    """The figures of a risk report: ``{"risk": ..., "class-sizes": ...}``.
+
+    Examples
+    --------
+    >>> import workbench as wb
+    >>> report = wb.assess_risk(wb.load_dataset("diabetes"), quasi_identifiers=["age", "sex"], sensitive=[])
+    >>> list(risk_figures(report))
+    ['risk', 'class-sizes']
+    """
+    return {"risk": risk_figure(report), "class-sizes": class_size_figure(report)}
+
+
+def anonymisation_figures(result: Any) -> dict[str, go.Figure]:
+    """The figures of an anonymised release: the risk of the released table and its class sizes."""
+    return {"risk": risk_figure(result.risk), "class-sizes": class_size_figure(result)}
