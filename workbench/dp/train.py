@@ -30,7 +30,7 @@ from workbench.errors import (
     warn_user,
 )
 
-__all__ = ["split_audit", "train", "train_on_frames"]
+__all__ = ["planned_epsilon", "split_audit", "train", "train_on_frames"]
 
 
 def train(
@@ -109,7 +109,8 @@ def train(
     progress : bool, default=False
         Show a tqdm progress bar.
     ledger : PrivacyLedger or False, optional
-        Where the run is recorded (default: :func:`workbench.dp.default_ledger`); False records nowhere.
+        Where the run is recorded (default: :func:`workbench.dp.default_ledger`); False records nowhere. When it
+        has a budget, a run whose ε could exceed what is left is refused before any work.
 
     Returns
     -------
@@ -123,6 +124,8 @@ def train(
         No target, or a target with one class.
     UnsupportedModelError
         A module with layers DP-SGD cannot train privately.
+    BudgetExceededError
+        The ledger has a budget and this run could exceed it (see ``PrivacyLedger.check_budget``).
 
     Examples
     --------
@@ -149,7 +152,9 @@ def train(
         identifiers = set(ds.identifiers)
         config = config.replace(features=tuple(c for c in ds.train.columns if c != ds.target and c not in identifiers))
     target_ledger = _resolve_ledger(ledger)
-    if target_ledger is not None:
+    if target_ledger is not None:  # refuse before any work when a set budget could be exceeded
+        planned = planned_epsilon(config, len(members))
+        target_ledger.check_budget([planned], dataset_fingerprint=ds.fingerprint, dataset_name=ds.name)
         _warn_if_spent(target_ledger, ds, config)
     result = _fit(members, non_members, ds.test, ds.target, config, callbacks, stop, progress)
     result = _with_dataset(result, ds.name, ds.fingerprint)
@@ -220,6 +225,27 @@ def split_audit(frame: pd.DataFrame, *, target: str, fraction: float, seed: int)
     out = np.sort(order[:n_out])
     keep = np.sort(order[n_out:])
     return frame.iloc[keep], frame.iloc[out]
+
+
+def planned_epsilon(config: TrainConfig, n: int) -> float:
+    """The ε a run of ``config`` on ``n`` rows will state, known before training (``inf`` without DP).
+
+    The target ε when the noise is calibrated to it; the accountant's ε of the given noise multiplier otherwise.
+
+    Examples
+    --------
+    >>> from workbench.dp import TrainConfig
+    >>> planned_epsilon(TrainConfig(epsilon=2.0), 1000), planned_epsilon(TrainConfig(), 1000)
+    (2.0, inf)
+    """
+    if not config.private:
+        return math.inf
+    if config.noise_multiplier is None:
+        return float(config.epsilon)
+    steps_per_epoch = math.ceil(n / config.batch_size)
+    delta = default_delta(n) if config.delta is None else float(config.delta)
+    steps = steps_per_epoch * config.epochs
+    return compute_epsilon(config.accountant, config.noise_multiplier, 1.0 / steps_per_epoch, steps, delta)
 
 
 # -- private steps ------------------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from workbench._processes import defined_in_main
 from workbench._validation import InstanceOf, Interval, OneOf, Optional, validate_params
 from workbench.datasets import Dataset, load_dataset
 from workbench.errors import InvalidParameterError, WorkerError
-from workbench.tradeoff._budget import record_point
+from workbench.tradeoff._budget import record_point, resolve_ledger
 from workbench.tradeoff._dataset_ref import DatasetRef
 from workbench.tradeoff._executors import cpu_count, open_runner
 from workbench.tradeoff._point import TradeoffPoint
@@ -279,8 +279,17 @@ def iter_tradeoff(
         seed=seed,
         **_options(l, t, model, epochs, batch_size, delta, audit, options),
     )
+    _check_budget(plan, ledger)
     state: dict[str, Any] = {"order": []}
     return _stream(plan, executor=executor, stop=stop, progress=progress, ledger=ledger, state=state)
+
+
+def _check_budget(plan: SweepPlan, ledger: Any) -> None:
+    """Refuse, before any work, a sweep whose points could take the dataset past the ledger's budget."""
+    if plan.technique.spends_budget and ledger is not False:
+        resolve_ledger(ledger).check_budget(
+            list(plan.grid), dataset_fingerprint=plan.ref.key, dataset_name=plan.dataset.name
+        )
 
 
 def _options(l, t, model, epochs, batch_size, delta, audit, extra) -> dict[str, Any]:  # noqa: E741
@@ -371,7 +380,8 @@ def tradeoff(
         Show a progress bar.
     ledger : PrivacyLedger or False, optional
         Where DP points are recorded (default: the session ledger, ``workbench.dp.default_ledger()``); False
-        records nowhere.
+        records nowhere. When it has a budget, a sweep whose ε grid could exceed what is left is refused before
+        any work (:class:`~workbench.errors.BudgetExceededError`, see ``PrivacyLedger.check_budget``).
     **options
         Technique options: ``method`` (``"mondrian"``/``"optimal"``), ``max_suppression``, ``accountant``,
         ``max_grad_norm``, ``lr``, ``hidden``, ``audit_fraction``, ``attack``; ``technique_options`` (a dict)
@@ -414,6 +424,7 @@ def tradeoff(
     )
     if on_point is not None and not callable(on_point):
         raise InvalidParameterError(f"The 'on_point' parameter of tradeoff must be callable; got {on_point!r}.")
+    _check_budget(plan, ledger)
     state: dict[str, Any] = {"order": []}
     points = []
     for point in _stream(plan, executor=executor, stop=stop, progress=progress, ledger=ledger, state=state):
