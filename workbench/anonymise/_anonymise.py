@@ -25,12 +25,33 @@ from workbench.anonymise.models import L_KINDS, ClassChecker, PrivacyModel
 from workbench.anonymise.optimal import METRICS
 from workbench.anonymise.result import AnonymisationResult, AnonymisationStatement
 from workbench.errors import InfeasibleError, InvalidParameterError, RoleError
-from workbench.risk import assess_risk, encode_column, is_ordered
-from workbench.risk._inputs import Columns, resolve_columns
-from workbench.risk._matching import normalise
-from workbench.utility._measures import aecs, discernibility, entropy_loss
+from workbench.generalised import normalise
+from workbench.risk import Columns, assess_risk, encode_column, is_ordered, resolve_columns
+from workbench.utility import aecs, discernibility, entropy_loss
 
 __all__ = ["Draft", "anonymise"]
+
+
+def check_parameters(caller: str, values: Mapping[str, Any]) -> None:
+    """Check anonymisation parameters (``k``, ``l``, ``t``, ``method``, ``max_suppression``, ...) with the very
+    constraints :func:`anonymise` applies, so they mean the same wherever they are given (e.g. in a sweep).
+
+    ``method`` may be any name :func:`available_methods` lists (built-in or added with ``register_method``).
+
+    Examples
+    --------
+    >>> from workbench.anonymise import check_parameters
+    >>> check_parameters("tradeoff", {"l": 1.5, "method": "mondrian"})
+    >>> check_parameters("tradeoff", {"t": 2.0})
+    Traceback (most recent call last):
+    ...
+    workbench.errors.InvalidParameterError: The 't' parameter of tradeoff must be a number in [0, 1]; got 2.0.
+    """
+    constraints = {**_CONSTRAINTS, "method": OneOf(available_methods())}
+    unknown = sorted(set(values) - set(constraints))
+    if unknown:
+        raise InvalidParameterError(f"{caller} got unknown anonymisation parameter(s) {unknown}.")
+    validate_params(caller, {k: constraints[k] for k in values}, dict(values))
 
 
 _CONSTRAINTS = {

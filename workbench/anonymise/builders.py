@@ -11,7 +11,7 @@ import pandas as pd
 
 from workbench.anonymise.hierarchy import Hierarchy
 from workbench.errors import InvalidParameterError, PrivacyLeakWarning, warn_user
-from workbench.risk._matching import SUPPRESSED
+from workbench.generalised import SUPPRESSED
 
 __all__ = [
     "auto_hierarchy",

@@ -19,8 +19,8 @@ from workbench.anonymise.hierarchy import EncodedColumn
 from workbench.anonymise.models import PrivacyModel
 from workbench.anonymise.optimal import compress
 from workbench.errors import InfeasibleError
+from workbench.generalised import SUPPRESSED, normalise
 from workbench.risk import distribution_matrix, l_distinct, l_entropy
-from workbench.risk._matching import SUPPRESSED, normalise
 
 __all__ = ["run_mondrian"]
 

@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 
 from workbench._validation import InstanceOf, Interval, OneOf, Optional, validate_params
-from workbench.datasets._roles import check_columns
+from workbench.columns import check_columns
 from workbench.errors import InvalidParameterError, RoleError
+from workbench.generalised import normalise
 from workbench.release import PlainStatement
-from workbench.risk._matching import normalise
 
 __all__ = ["PREFIX", "PseudonymisationResult", "pseudonymise"]
 

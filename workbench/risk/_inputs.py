@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from workbench.datasets._roles import check_columns
+from workbench.columns import check_columns
 from workbench.errors import EmptyDataError, InvalidParameterError, RoleError
 
 __all__ = ["Columns", "resolve_columns"]
@@ -41,7 +41,15 @@ def resolve_columns(
     """Columns from a :class:`~workbench.Dataset` (its roles), an anonymisation result (its release and columns)
     or a DataFrame (roles guessed by ``infer_roles``).
 
-    Arguments the user passes always win over roles.
+    Arguments the user passes always win over roles; ``function`` names the caller in error messages.
+
+    Examples
+    --------
+    >>> import workbench as wb
+    >>> from workbench.risk import resolve_columns
+    >>> cols = resolve_columns(wb.load_dataset("diabetes"), ["age", "sex"], [], "assess_risk")
+    >>> cols.quasi_identifiers, cols.sensitive
+    (['age', 'sex'], [])
     """
     from workbench.datasets import Dataset
 

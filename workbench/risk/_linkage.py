@@ -11,11 +11,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from workbench.datasets._roles import check_columns
+from workbench.columns import check_columns
 from workbench.errors import InvalidParameterError
+from workbench.generalised import covers
 from workbench.release import PlainStatement
 from workbench.risk._classes import combine_codes, encode_column, equivalence_classes
-from workbench.risk._matching import covers
 
 __all__ = ["LinkageResult", "linkage_attack"]
 

@@ -266,7 +266,7 @@ def assess_risk(
 def _population_risk(
     sample: pd.DataFrame, population: pd.DataFrame, qis: list[str], threshold: float
 ) -> tuple[dict[str, float], float]:
-    from workbench.datasets._roles import check_columns
+    from workbench.columns import check_columns
 
     check_columns(population, qis, "The population table")
     both = pd.concat([sample[qis].astype(object), population[qis].astype(object)], ignore_index=True)

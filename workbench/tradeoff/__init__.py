@@ -5,6 +5,7 @@
 
 from workbench._callable import make_module_callable
 from workbench.tradeoff import _builtin  # noqa: F401 - registers the built-in techniques
+from workbench.tradeoff._configs import DPSweepConfig, KAnonymitySweepConfig
 from workbench.tradeoff._executors import shutdown_pool
 from workbench.tradeoff._pareto import pareto_frontier
 from workbench.tradeoff._point import TradeoffPoint
@@ -15,6 +16,8 @@ from workbench.tradeoff._sweep import DEFAULT_EPSILONS, DEFAULT_KS, iter_tradeof
 __all__ = [
     "DEFAULT_EPSILONS",
     "DEFAULT_KS",
+    "DPSweepConfig",
+    "KAnonymitySweepConfig",
     "Technique",
     "TradeoffPoint",
     "TradeoffResult",

@@ -38,6 +38,10 @@ class Technique:
         one vectorised loop).
     groupable : callable, optional
         ``groupable(value, options) -> bool``: which values ``compute_group`` may take.
+    config : type, optional
+        The technique's frozen options class: ``config.from_options(options, technique=name)`` validates the
+        sweep's options once and the compute functions receive the config instead of a dict (the built-ins use
+        :class:`DPSweepConfig` and :class:`KAnonymitySweepConfig`). Without one, they receive the options as given.
     """
 
     name: str
@@ -46,7 +50,14 @@ class Technique:
     spends_budget: bool = False
     description: str = ""
     compute_group: ComputeFn | None = None
-    groupable: Callable[[float, Mapping[str, Any]], bool] | None = None
+    groupable: Callable[[float, Any], bool] | None = None
+    config: type | None = None
+
+    def options(self, given: Mapping[str, Any]) -> Any:
+        """The technique's options: validated into its ``config``, else the given dict itself."""
+        if self.config is None:
+            return dict(given)
+        return self.config.from_options(given, technique=self.name)
 
 
 _REGISTRY: dict[str, Technique] = {}
@@ -61,7 +72,8 @@ def register_technique(
     description: str = "",
     replace: bool = False,
     compute_group: ComputeFn | None = None,
-    groupable: Callable[[float, Mapping[str, Any]], bool] | None = None,
+    groupable: Callable[[float, Any], bool] | None = None,
+    config: type | None = None,
 ) -> Technique:
     """Add a technique to the registry so ``tradeoff(data, name, ...)`` can sweep it.
 
@@ -81,7 +93,9 @@ def register_technique(
         raise InvalidParameterError(f"A technique named {name!r} is already registered; pass replace=True.")
     if not callable(compute):
         raise InvalidParameterError(f"The 'compute' of technique {name!r} must be callable; got {compute!r}.")
-    technique = Technique(name, parameter, compute, spends_budget, description, compute_group, groupable)
+    if config is not None and not callable(getattr(config, "from_options", None)):
+        raise InvalidParameterError(f"The 'config' of technique {name!r} must have a from_options classmethod.")
+    technique = Technique(name, parameter, compute, spends_budget, description, compute_group, groupable, config)
     _REGISTRY[name] = technique
     return technique
 

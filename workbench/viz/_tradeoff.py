@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-from workbench.datasets._roles import check_columns
+from workbench.columns import check_columns
 from workbench.errors import InvalidParameterError
 from workbench.viz._audit import roc_figure
 from workbench.viz._risk import class_size_figure
