@@ -20,7 +20,7 @@ import tornado.web
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import ensure_async, url_path_join
 
-from workbench import _lab
+from workbench.cli import lab as _lab
 from workbench.errors import InvalidParameterError
 
 #: URL prefix of this extension's endpoints (under the server's base_url)

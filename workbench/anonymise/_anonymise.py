@@ -5,13 +5,13 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from workbench._validation import EventLike, InstanceOf, Interval, OneOf, Optional, validate_params
+from workbench.anonymise._draft import Draft, SensitiveParts
 from workbench.anonymise._registry import available_methods, get_method
 from workbench.anonymise.hierarchy import (
     EncodedColumn,
@@ -21,7 +21,7 @@ from workbench.anonymise.hierarchy import (
     encode,
     validate_hierarchy,
 )
-from workbench.anonymise.models import L_KINDS, ClassChecker, PrivacyModel
+from workbench.anonymise.models import L_KINDS, PrivacyModel
 from workbench.anonymise.optimal import METRICS
 from workbench.anonymise.result import AnonymisationResult, AnonymisationStatement
 from workbench.errors import InfeasibleError, InvalidParameterError, RoleError
@@ -67,20 +67,6 @@ _CONSTRAINTS = {
     "metric": OneOf(METRICS),
     "progress": InstanceOf((bool,), "True or False"),
 }
-
-
-@dataclass
-class Draft:
-    """What an algorithm hands back: which records stay, their released QI values, per-record loss and codes."""
-
-    kept: np.ndarray  # positions of kept records in the input
-    values: dict[str, Any]  # per QI: released values of the kept records (array-like)
-    loss: dict[str, np.ndarray]  # per QI: information loss of each kept record
-    codes: dict[str, np.ndarray]  # per QI: a code per kept record identifying its released value
-    cover: dict[str, np.ndarray]  # per QI: input records whose value the kept record's released value covers
-    transformation: dict[str, Any]
-    optimal: bool | None
-    nodes_evaluated: int | None
 
 
 def anonymise(
@@ -257,13 +243,6 @@ def _prepare_hierarchies(cols: Columns, given: Mapping[str, Any] | None) -> list
     return [encode(cols.frame[c], chosen[c]) for c in cols.quasi_identifiers]
 
 
-@dataclass(frozen=True)
-class SensitiveParts:
-    codes: list[np.ndarray]
-    cards: list[int]
-    ordered: list[bool]
-
-
 def _encode_sensitive(cols: Columns, model: PrivacyModel) -> SensitiveParts:
     if model.l is None and model.t is None:
         return SensitiveParts([], [], [])
@@ -274,10 +253,6 @@ def _encode_sensitive(cols: Columns, model: PrivacyModel) -> SensitiveParts:
         cards.append(len(uniques))
         ordered.append(is_ordered(cols.frame[col]))
     return SensitiveParts(codes, cards, ordered)
-
-
-def make_checker(model: PrivacyModel, parts: SensitiveParts, weights: np.ndarray, sensitive: list[np.ndarray]):
-    return ClassChecker(model, weights, sensitive, parts.cards, parts.ordered)
 
 
 def _finish(

@@ -130,7 +130,7 @@ def load_dataset(
         )
     frame = _tidy(frame)
     if defaults is None:
-        from workbench._role_inference import infer_roles
+        from workbench.roles import infer_roles
 
         defaults = {col: guess.role for col, guess in infer_roles(frame).items()}
     roles = roles_from_arguments(

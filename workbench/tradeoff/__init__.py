@@ -12,6 +12,7 @@ from workbench.tradeoff._point import TradeoffPoint
 from workbench.tradeoff._registry import Technique, available_techniques, get_technique, register_technique
 from workbench.tradeoff._result import TradeoffResult, read_results
 from workbench.tradeoff._sweep import DEFAULT_EPSILONS, DEFAULT_KS, iter_tradeoff, plan_sweep, tradeoff
+from workbench.tradeoff.grid import parse_grid
 
 __all__ = [
     "DEFAULT_EPSILONS",
@@ -25,6 +26,7 @@ __all__ = [
     "get_technique",
     "iter_tradeoff",
     "pareto_frontier",
+    "parse_grid",
     "plan_sweep",
     "read_results",
     "register_technique",

@@ -115,7 +115,8 @@ class DPSweepConfig:
         )
         if isinstance(options.get("model"), str):
             validate_params("tradeoff", {"model": OneOf(tuple(MODELS))}, {"model": options["model"]})
-        given = {k: _num(v) for k, v in options.items() if v is not None}
+        floats = ("delta", "lr", "max_grad_norm", "audit_fraction")
+        given = {k: _num(v) if k in floats else v for k, v in options.items() if v is not None}
         if "hidden" in given and isinstance(given["hidden"], list):
             given["hidden"] = tuple(given["hidden"])
         return cls(train=TrainConfig(**given), **extra)
@@ -167,7 +168,7 @@ class KAnonymitySweepConfig:
         _refuse(options, (*_TRAIN_OPTIONS, "attack"), technique, "DP sweeps")
         options = {k: v for k, v in options.items() if k not in (*_TRAIN_OPTIONS, "attack")}
         _unknown(options, _ANONYMISE_OPTIONS)
-        given = {k: _num(v) if k != "method" else v for k, v in options.items() if v is not None}
+        given = {k: v if k == "method" else _num(v) for k, v in options.items() if v is not None}
         check_parameters("tradeoff", given)
         return cls(**given)
 

@@ -272,7 +272,7 @@ def _named(l, t, model, epochs, batch_size, delta, audit) -> dict[str, Any]:  # 
 
 def _options(technique: str | Technique, named: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
     """The sweep's options as given (None: not given, the technique's default applies)."""
-    extra = dict(extra)
+    extra = {k: v for k, v in extra.items() if v is not None}
     free = extra.pop("technique_options", None) or {}
     if not isinstance(free, Mapping):
         raise InvalidParameterError(f"The 'technique_options' parameter of tradeoff must be a dict; got {free!r}.")

@@ -51,7 +51,7 @@ def tutorials_source() -> Path:
     >>> (tutorials_source() / "01_quickstart.ipynb").is_file()
     True
     """
-    package_dir = Path(__file__).resolve().parent
+    package_dir = Path(__file__).resolve().parent.parent  # workbench/, this module being workbench/cli/lab.py
     for candidate in (package_dir / "tutorials", package_dir.parent / TUTORIALS_FOLDER):
         if (candidate / QUICKSTART).is_file():
             return candidate
