@@ -10,7 +10,19 @@ from typing import Any
 
 from workbench.errors import InvalidParameterError, UnknownNameError
 
-__all__ = ["Constraint", "EventLike", "InstanceOf", "Interval", "OneOf", "Optional", "close_matches", "validate_params"]
+__all__ = [
+    "Constraint",
+    "EventLike",
+    "InstanceOf",
+    "Interval",
+    "OneOf",
+    "Optional",
+    "Secret",
+    "Sha256",
+    "close_matches",
+    "describe_value",
+    "validate_params",
+]
 
 
 class Constraint:
@@ -105,6 +117,30 @@ class EventLike(Constraint):
 
 
 @dataclass(frozen=True)
+class Sha256(Constraint):
+    """A SHA-256 digest: a str of 64 hexadecimal digits."""
+
+    def is_satisfied_by(self, value: Any) -> bool:
+        return isinstance(value, str) and len(value) == 64 and all(c in "0123456789abcdefABCDEF" for c in value)
+
+    def describe(self) -> str:
+        return "a SHA-256 digest (a str of 64 hex digits, e.g. hashlib.sha256(data).hexdigest())"
+
+
+@dataclass(frozen=True)
+class Secret(Constraint):
+    """A secret satisfying ``inner``: messages name its type only, never its value."""
+
+    inner: Constraint
+
+    def is_satisfied_by(self, value: Any) -> bool:
+        return self.inner.is_satisfied_by(value)
+
+    def describe(self) -> str:
+        return self.inner.describe()
+
+
+@dataclass(frozen=True)
 class Optional(Constraint):
     """``None`` or a value satisfying ``inner``."""
 
@@ -138,14 +174,33 @@ def validate_params(function: str | Callable, constraints: Mapping[str, Constrai
         value = values[param]
         if constraint.is_satisfied_by(value):
             continue
-        message = f"The {param!r} parameter of {name} must be {constraint.describe()}; got {value!r}."
+        secret = isinstance(constraint, Secret) or isinstance(getattr(constraint, "inner", None), Secret)
+        shown = f"a {type(value).__name__} (value not shown: it is secret)" if secret else describe_value(value)
+        message = f"The {param!r} parameter of {name} must be {constraint.describe()}; got {shown}."
         inner = constraint.inner if isinstance(constraint, Optional) else constraint
-        if isinstance(inner, OneOf) and isinstance(value, str):
+        if isinstance(inner, OneOf) and isinstance(value, str) and not secret:
             matches = close_matches(value, [str(o) for o in inner.options])
             if matches:
                 message = message[:-1] + f". Did you mean {matches[0]!r}?"
             raise UnknownNameError(message)
         raise InvalidParameterError(message)
+
+
+def describe_value(value: Any, limit: int = 80) -> str:
+    """``repr(value)`` on one line, cut to ``limit`` characters (a huge list or frame never floods a message).
+
+    Examples
+    --------
+    >>> describe_value(list(range(100)))[-12:]
+    '... (a list)'
+    """
+    try:
+        text = " ".join(repr(value).split())
+    except Exception:  # a broken __repr__ must not hide the real message
+        text = ""
+    if not text or len(text) > limit:
+        return (text[: limit - 3] + "... " if text else "") + f"(a {type(value).__name__})"
+    return text
 
 
 def close_matches(word: str, candidates: Iterable[str], n: int = 3) -> list[str]:

@@ -205,6 +205,8 @@ class TradeoffResult:
     def to_parquet(self, path: str | os.PathLike) -> Path:
         """Write the tidy results (statements as JSON text) to Parquet, with the whole sweep in the file metadata.
 
+        An existing file at ``path`` is replaced atomically (temporary file, then ``os.replace``).
+
         :func:`read_results` reads it back as a ``TradeoffResult``; plain ``pandas.read_parquet`` reads the table.
         """
         import pyarrow as pa
@@ -215,10 +217,9 @@ class TradeoffResult:
         table = pa.Table.from_pandas(frame, preserve_index=False)
         payload = json.dumps(self.to_dict()).encode()
         table = table.replace_schema_metadata({**(table.schema.metadata or {}), _META_KEY: payload})
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        pq.write_table(table, path)
-        return path
+        from workbench._files import write_atomic
+
+        return write_atomic(lambda temporary: pq.write_table(table, temporary), path, what="the results")
 
     # -- display -----------------------------------------------------------------------------------------------
     def figure(self):
