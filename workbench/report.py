@@ -348,9 +348,13 @@ def report(*results: Any, path: str | os.PathLike | None = None, title: str = "P
     from workbench._files import write_output
 
     if path is not None and not isinstance(path, (str, os.PathLike)):
-        raise InvalidParameterError(f"The 'path' parameter of report must be a str or a path; got {type(path).__name__}.")
+        raise InvalidParameterError(
+            f"The 'path' parameter of report must be a str or a path; got {type(path).__name__}."
+        )
     data = render_report(*results, title=title).encode("utf-8", errors="replace")  # lone surrogates become '?'
-    return write_output(lambda temporary: temporary.write_bytes(data), path, default=DEFAULT_REPORT_NAME, what="the report")
+    return write_output(
+        lambda temporary: temporary.write_bytes(data), path, default=DEFAULT_REPORT_NAME, what="the report"
+    )
 
 
 make_module_callable(__name__, report)
