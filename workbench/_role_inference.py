@@ -7,6 +7,7 @@ from typing import NamedTuple
 
 import pandas as pd
 
+from workbench._validation import check_table
 from workbench.errors import EmptyDataError, InvalidParameterError
 from workbench.roles import Role
 
@@ -164,4 +165,5 @@ def infer_roles(frame: pd.DataFrame) -> dict[str, RoleGuess]:
         raise InvalidParameterError(f"infer_roles needs a pandas DataFrame; got {type(frame).__name__}.")
     if frame.shape[1] == 0:
         raise EmptyDataError("infer_roles got a table with no columns.")
+    check_table(frame, "infer_roles")
     return {str(col): _guess(str(col), frame[col]) for col in frame.columns}

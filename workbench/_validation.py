@@ -19,7 +19,9 @@ __all__ = [
     "Optional",
     "Secret",
     "Sha256",
+    "check_table",
     "close_matches",
+    "column_names",
     "describe_value",
     "validate_params",
 ]
@@ -184,6 +186,79 @@ def validate_params(function: str | Callable, constraints: Mapping[str, Constrai
                 message = message[:-1] + f". Did you mean {matches[0]!r}?"
             raise UnknownNameError(message)
         raise InvalidParameterError(message)
+
+
+def column_names(value: Any, what: str) -> list | None:
+    """``value`` as a list of column names: a str is one name, None stays None; anything else must be an iterable
+    of names (str or other hashable labels).
+
+    Examples
+    --------
+    >>> column_names("age", "quasi_identifiers"), column_names(("age", "zip"), "quasi_identifiers")
+    (['age'], ['age', 'zip'])
+    >>> column_names(5, "The 'quasi_identifiers' parameter of anonymise")
+    Traceback (most recent call last):
+    ...
+    workbench.errors.InvalidParameterError: The 'quasi_identifiers' parameter of anonymise must be a column name ...
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return [value]
+    problem = None
+    if isinstance(value, (bytes, Mapping)) or not isinstance(value, Iterable):
+        problem = f"got {describe_value(value)} (type {type(value).__name__})"
+    else:
+        items = list(value)
+        bad = [item for item in items if not _hashable(item)]
+        if not bad:
+            return items
+        problem = f"got an item {describe_value(bad[0])} (type {type(bad[0]).__name__})"
+    raise InvalidParameterError(f"{what} must be a column name or a list of column names; {problem}.")
+
+
+def _hashable(value: Any) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
+def check_table(frame: Any, function: str, columns: Iterable | None = None) -> None:
+    """Refuse a table with duplicate column names, or whose ``columns`` (default: all) hold unhashable cells such as
+    lists, dicts or arrays (a Parquet list column), which cannot be grouped, compared or tokenised.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> check_table(pd.DataFrame({"a": [1, 2]}), "infer_roles")
+    >>> check_table(pd.DataFrame([[1, 2]], columns=["a", "a"]), "infer_roles")
+    Traceback (most recent call last):
+    ...
+    workbench.errors.InvalidParameterError: The table given to infer_roles has duplicate column names ['a']; ...
+    """
+    import pandas as pd
+
+    duplicated = frame.columns.duplicated()
+    if duplicated.any():
+        names = sorted({str(c) for c in frame.columns[duplicated]})
+        raise InvalidParameterError(
+            f"The table given to {function} has duplicate column names {names}; rename them first "
+            "(frame.columns = [...])."
+        )
+    for col in frame.columns if columns is None else columns:
+        series = frame[col]
+        if series.dtype != object:
+            continue
+        try:
+            pd.unique(series)
+        except TypeError:
+            kinds = sorted({type(v).__name__ for v in series if not _hashable(v)})
+            raise InvalidParameterError(
+                f"Column {col!r} given to {function} holds {'/'.join(kinds)} values, which cannot be grouped or "
+                f"compared; turn them into text first (frame[{col!r}].astype(str)) or drop the column."
+            ) from None
 
 
 def describe_value(value: Any, limit: int = 80) -> str:

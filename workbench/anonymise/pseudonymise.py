@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from workbench._validation import InstanceOf, Interval, OneOf, Optional, Secret, validate_params
+from workbench._validation import InstanceOf, Interval, OneOf, Optional, Secret, check_table, validate_params
 from workbench.datasets._roles import check_columns
 from workbench.errors import InvalidParameterError, RoleError
 from workbench.risk._matching import normalise
@@ -160,6 +160,7 @@ def _columns(data: object, columns: str | Iterable[str] | None) -> tuple[pd.Data
     if isinstance(data, Dataset):
         frame, identifiers = data.frame, data.identifiers
     elif isinstance(data, pd.DataFrame):
+        check_table(data, "pseudonymise")
         frame = data
         identifiers = None
     else:

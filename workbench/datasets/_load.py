@@ -12,7 +12,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from workbench._validation import InstanceOf, Interval, Optional, Sha256, close_matches, validate_params
+from workbench._validation import (
+    InstanceOf,
+    Interval,
+    Optional,
+    Sha256,
+    check_table,
+    close_matches,
+    validate_params,
+)
 from workbench.datasets._bundled import BUNDLED
 from workbench.datasets._dataset import Dataset, Provenance
 from workbench.datasets._roles import check_roles, roles_from_arguments
@@ -288,9 +296,7 @@ def _tidy(frame: pd.DataFrame) -> pd.DataFrame:
         )
     frame = frame.reset_index(drop=True)
     frame.columns = [str(c) for c in frame.columns]
-    if frame.columns.duplicated().any():
-        dupes = sorted(set(frame.columns[frame.columns.duplicated()]))
-        raise InvalidParameterError(f"The table has duplicate column names {dupes}; rename them first.")
+    check_table(frame, "load_dataset")
     for col in frame.columns:
         series = frame[col]
         if pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series):

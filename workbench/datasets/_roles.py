@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
-from workbench._validation import close_matches
+from workbench._validation import close_matches, column_names
 from workbench.errors import RoleError, UnknownColumnError
 from workbench.roles import Role
 
@@ -14,8 +14,9 @@ __all__ = ["check_columns", "check_roles", "roles_from_arguments"]
 
 
 def check_columns(frame: pd.DataFrame, columns: Iterable[str], what: str) -> list[str]:
-    """Raise :class:`UnknownColumnError` naming every column of ``columns`` missing from ``frame``."""
-    columns = [columns] if isinstance(columns, str) else list(columns)
+    """Raise :class:`UnknownColumnError` naming every column of ``columns`` missing from ``frame``; ``columns``
+    that is not a name or a list of names raises :class:`~workbench.errors.InvalidParameterError`."""
+    columns = column_names(columns, what)
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         hints = []

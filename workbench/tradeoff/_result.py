@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from workbench.errors import DataSourceError
+from workbench.errors import DataSourceError, InvalidParameterError
 from workbench.tradeoff._pareto import pareto_frontier
 from workbench.tradeoff._point import LEAKAGE_COLUMNS, UTILITY_COLUMNS, TradeoffPoint, _plain
 
@@ -258,9 +258,13 @@ def read_results(path: str | os.PathLike) -> TradeoffResult:
     """
     import pyarrow.parquet as pq
 
+    if not isinstance(path, (str, os.PathLike)):
+        raise InvalidParameterError(f"read_results needs a path to a .parquet file; got {type(path).__name__}.")
     path = Path(path)
     if not path.exists():
         raise DataSourceError(f"No results file at {str(path)!r}: write one with 'privacy-workbench tradeoff --out'.")
+    if not path.is_file():
+        raise DataSourceError(f"{str(path)!r} is a folder, not a results file: give the .parquet file inside it.")
     try:
         metadata = pq.read_schema(path).metadata or {}
     except Exception as exc:  # pyarrow raises several types for a non-parquet file
@@ -269,4 +273,16 @@ def read_results(path: str | os.PathLike) -> TradeoffResult:
         raise DataSourceError(
             f"{path.name!r} is a Parquet file but not a workbench sweep; write one with TradeoffResult.to_parquet."
         )
-    return TradeoffResult.from_dict(json.loads(metadata[_META_KEY]))
+    try:
+        data = json.loads(metadata[_META_KEY])
+        if not isinstance(data, Mapping):
+            raise ValueError("the sweep record is not a JSON object")
+        result = TradeoffResult.from_dict(data)
+        result.results  # noqa: B018 - builds the table once, so a point of the wrong shape fails here, not later
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:  # JSONDecodeError is a ValueError
+        reason = " ".join(str(exc).split())[:200] or type(exc).__name__
+        raise DataSourceError(
+            f"{path.name!r} holds a damaged workbench sweep record ({type(exc).__name__}: {reason}); write it again "
+            "with 'privacy-workbench tradeoff --out'."
+        ) from None
+    return result
