@@ -11,6 +11,7 @@ from typing import Any
 from workbench.errors import InvalidParameterError, UnknownNameError
 
 __all__ = [
+    "MAX_MAGNITUDE",
     "Constraint",
     "EventLike",
     "InstanceOf",
@@ -19,6 +20,7 @@ __all__ = [
     "Optional",
     "Secret",
     "Sha256",
+    "check_finite",
     "check_table",
     "close_matches",
     "column_names",
@@ -259,6 +261,46 @@ def check_table(frame: Any, function: str, columns: Iterable | None = None) -> N
                 f"Column {col!r} given to {function} holds {'/'.join(kinds)} values, which cannot be grouped or "
                 f"compared; turn them into text first (frame[{col!r}].astype(str)) or drop the column."
             ) from None
+
+
+#: the largest magnitude a number in a table may have: squares of larger ones overflow float64 (spreads, distances)
+MAX_MAGNITUDE = 1e150
+
+
+def check_finite(frame: Any, columns: Iterable, function: str, hint: str) -> None:
+    """Refuse ±inf, and numbers beyond ±``MAX_MAGNITUDE`` (whose squares overflow), in the float ``columns`` of
+    ``frame``: one line naming every such column with its count, then ``hint`` (what to do). Missing values (NaN)
+    are allowed; they are handled as missing.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"age": [30.0, float("inf"), 40.0], "y": [0, 1, 0]})
+    >>> check_finite(frame, ["age", "y"], "train", "drop those rows")
+    Traceback (most recent call last):
+    ...
+    workbench.errors.InvalidParameterError: train cannot use non-finite or overflowing numbers: column 'age' has 1 \
+infinite value(s); drop those rows.
+    """
+    import numpy as np
+    import pandas as pd
+
+    problems = []
+    for col in columns:
+        series = frame[col]
+        if not pd.api.types.is_float_dtype(series):  # ints cannot be infinite or beyond 1e150; text is categorical
+            continue
+        values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+        infinite = int(np.isinf(values).sum())
+        huge = int((np.abs(values[np.isfinite(values)]) > MAX_MAGNITUDE).sum())
+        parts = [f"{infinite} infinite"] if infinite else []
+        parts += [f"{huge} beyond ±{MAX_MAGNITUDE:g}"] if huge else []
+        if parts:
+            problems.append(f"column {col!r} has {' and '.join(parts)} value(s)")
+    if problems:
+        raise InvalidParameterError(
+            f"{function} cannot use non-finite or overflowing numbers: {'; '.join(problems)}; {hint}."
+        )
 
 
 def describe_value(value: Any, limit: int = 80) -> str:

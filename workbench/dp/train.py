@@ -14,10 +14,11 @@ import pandas as pd
 import torch
 from torch import nn
 
+from workbench._validation import check_finite
 from workbench.dp._loop import Plan, evaluate, run_loop, stream_seed
 from workbench.dp.accounting import EpsilonCurve, calibrate_noise, compute_epsilon, default_delta, prv_eps_error
 from workbench.dp.config import TrainConfig
-from workbench.dp.encoding import fit_encoder
+from workbench.dp.encoding import FINITE_HINT, fit_encoder
 from workbench.dp.models import build_model
 from workbench.dp.result import TrainResult
 from workbench.dp.statement import PrivacyStatement
@@ -148,6 +149,8 @@ def train(
     if config.features is None:  # identifiers are never features; the list is kept for reference models
         identifiers = set(ds.identifiers)
         config = config.replace(features=tuple(c for c in ds.train.columns if c != ds.target and c not in identifiers))
+    unbounded = [c for c in config.features if c in ds.frame.columns and c not in (config.bounds or {})]
+    check_finite(ds.frame, unbounded, "train", FINITE_HINT)  # counted over the whole table, before any work
     target_ledger = _resolve_ledger(ledger)
     if target_ledger is not None:
         _warn_if_spent(target_ledger, ds, config)

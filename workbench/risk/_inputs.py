@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from workbench._validation import check_table, column_names
+from workbench._validation import check_finite, check_table, column_names
 from workbench.datasets._roles import check_columns
 from workbench.errors import EmptyDataError, InvalidParameterError, RoleError
 
@@ -76,6 +76,13 @@ def resolve_columns(
     check_columns(frame, sens, f"The sensitive columns of {function}")
     if need_quasi_identifiers and not qis:
         raise RoleError(f"{function} found no quasi-identifiers; name them, e.g. quasi_identifiers=['age', 'zip'].")
+    check_finite(
+        frame,
+        [*qis, *sens],
+        function,
+        "drop or fix those rows (or replace the values by missing ones) first; class measures and bands need finite "
+        "numbers",
+    )
     both = sorted(set(qis) & set(sens))
     if both:
         raise RoleError(
