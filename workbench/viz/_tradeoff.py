@@ -10,7 +10,16 @@ import plotly.graph_objects as go
 
 from workbench.datasets._roles import check_columns
 from workbench.errors import InvalidParameterError
-from workbench.viz._style import MARKERS, as_frame, color, label_of, new_figure, reference_line, statement_text
+from workbench.viz._style import (
+    MARKERS,
+    as_frame,
+    color,
+    label_of,
+    new_figure,
+    percent_axis,
+    reference_line,
+    statement_text,
+)
 
 __all__ = ["k_figure", "leakage_figure", "tradeoff_figure", "utility_vs_leakage_figure"]
 
@@ -39,7 +48,7 @@ _PERCENT = {
 
 def _axis_format(fig: go.Figure, metric: str, axis: str = "yaxis") -> None:
     if metric in _PERCENT:
-        fig.update_layout({axis: {"tickformat": ".0%"}})
+        fig.update_layout({axis: percent_axis()})
 
 
 def _hover(frame, metrics: list[str]) -> list[str]:
@@ -272,9 +281,9 @@ def k_figure(result: Any, *, utility: str = "accuracy", leakage: str | None = No
             "title": _NAMES.get(leakage, leakage),
             "overlaying": "y",
             "side": "right",
-            "tickformat": ".0%" if leakage in _PERCENT else None,
             "rangemode": "tozero",
             "showgrid": False,
+            **(percent_axis() if leakage in _PERCENT else {}),
         }
     )
     if f"{utility}_original" in frame and frame[f"{utility}_original"].notna().any():
