@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from workbench._validation import close_matches
+from workbench._validation import close_matches, column_names
 from workbench.errors import UnknownColumnError
 
 __all__ = ["check_columns"]
@@ -16,7 +16,8 @@ def check_columns(frame: pd.DataFrame, columns: Iterable[str], what: str) -> lis
     """The columns as a list; raise :class:`UnknownColumnError` naming every one missing from ``frame``.
 
     ``what`` starts the message (e.g. ``"The quasi_identifiers of linkage_attack"``); each missing column comes with
-    the closest existing name.
+    the closest existing name. ``columns`` that is not a name or a list of names raises
+    :class:`~workbench.errors.InvalidParameterError`.
 
     Examples
     --------
@@ -29,7 +30,7 @@ def check_columns(frame: pd.DataFrame, columns: Iterable[str], what: str) -> lis
     ...
     workbench.errors.UnknownColumnError: The target names column(s) not in the table: 'agee' (did you mean 'age'?). ...
     """
-    columns = [columns] if isinstance(columns, str) else list(columns)
+    columns = column_names(columns, what)
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         hints = []

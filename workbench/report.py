@@ -353,7 +353,11 @@ def render_report(*results: Any, title: str = "Privacy report") -> str:
     )
 
 
-def report(*results: Any, path: str | os.PathLike = "report.html", title: str = "Privacy report") -> Path:
+#: the file name ``report`` writes when no path is given (or ``report-1.html``, ... when it is taken)
+DEFAULT_REPORT_NAME = "report.html"
+
+
+def report(*results: Any, path: str | os.PathLike | None = None, title: str = "Privacy report") -> Path:
     """Write one self-contained HTML privacy report (plotly.js inlined; opens offline) and return its path.
 
     Parameters
@@ -361,8 +365,11 @@ def report(*results: Any, path: str | os.PathLike = "report.html", title: str = 
     *results
         Any mix of :class:`~workbench.tradeoff.TradeoffResult`, :class:`~workbench.Dataset` (provenance and roles),
         train results, audit results, anonymisation / pseudonymisation results and risk reports.
-    path : str or path, default="report.html"
-        Where to write the file (folders are created).
+    path : str or path, optional
+        Where to write the file (folders are created). An existing file there is replaced, atomically: the report
+        goes to a temporary file first, so a failure never leaves half a file or loses the old one. Without a path
+        the report goes to ``report.html`` in the working directory, or to ``report-1.html``, ``report-2.html``, ...
+        when that name is taken: a default name never replaces a file. The path written is returned.
     title : str, default="Privacy report"
 
     Returns
@@ -380,11 +387,16 @@ def report(*results: Any, path: str | os.PathLike = "report.html", title: str = 
     >>> out.read_text().startswith("<!DOCTYPE html>")
     True
     """
-    text = render_report(*results, title=title)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
+    from workbench._files import write_output
+
+    if path is not None and not isinstance(path, (str, os.PathLike)):
+        raise InvalidParameterError(
+            f"The 'path' parameter of report must be a str or a path; got {type(path).__name__}."
+        )
+    data = render_report(*results, title=title).encode("utf-8", errors="replace")  # lone surrogates become '?'
+    return write_output(
+        lambda temporary: temporary.write_bytes(data), path, default=DEFAULT_REPORT_NAME, what="the report"
+    )
 
 
 make_module_callable(__name__, report)

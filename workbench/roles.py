@@ -9,6 +9,7 @@ from typing import NamedTuple
 
 import pandas as pd
 
+from workbench._validation import check_table
 from workbench.errors import EmptyDataError, InvalidParameterError
 
 __all__ = ["Role", "RoleGuess", "infer_roles"]
@@ -185,4 +186,5 @@ def infer_roles(frame: pd.DataFrame) -> dict[str, RoleGuess]:
         raise InvalidParameterError(f"infer_roles needs a pandas DataFrame; got {type(frame).__name__}.")
     if frame.shape[1] == 0:
         raise EmptyDataError("infer_roles got a table with no columns.")
+    check_table(frame, "infer_roles")
     return {str(col): _guess(str(col), frame[col]) for col in frame.columns}

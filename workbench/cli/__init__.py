@@ -53,10 +53,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if getattr(args, "_missing", None):
         parser.error(args._missing)
-    from workbench.errors import WorkbenchError
+    from workbench.errors import WorkbenchError, user_errors
 
     try:
-        return int(importlib.import_module(args._module).run(args) or 0)
+        with user_errors():  # a user's OSError / UnicodeError becomes one line; a bug keeps its traceback
+            return int(importlib.import_module(args._module).run(args) or 0)
     except WorkbenchError as exc:
         print(f"privacy-workbench {args.command}: error: {exc}", file=sys.stderr)
         return 2

@@ -13,6 +13,7 @@ import pandas as pd
 import torch
 from torch import nn
 
+from workbench._validation import check_finite
 from workbench.dp._loop import Plan, evaluate, run_loop, stream_seed
 from workbench.dp._stacked import can_train_together, train_stacked
 from workbench.dp._steps import (
@@ -27,6 +28,7 @@ from workbench.dp._steps import (
 )
 from workbench.dp.accounting import compute_epsilon, default_delta
 from workbench.dp.config import TrainConfig
+from workbench.dp.encoding import FINITE_HINT
 from workbench.dp.models import build_model
 from workbench.dp.result import TrainResult
 from workbench.errors import (
@@ -423,11 +425,17 @@ def _check_stop(stop: Any) -> None:
 
 
 def _with_features(config: TrainConfig, ds: Any) -> TrainConfig:
-    """Identifiers are never features; the list is kept in the config (reference models reuse it)."""
-    if config.features is not None:
-        return config
-    identifiers = set(ds.identifiers)
-    return config.replace(features=tuple(c for c in ds.train.columns if c != ds.target and c not in identifiers))
+    """Identifiers are never features; the list is kept in the config (reference models reuse it).
+
+    Non-finite or overflowing values of the features that have no public bounds are refused here, counted over the
+    whole table, before any work.
+    """
+    if config.features is None:
+        identifiers = set(ds.identifiers)
+        config = config.replace(features=tuple(c for c in ds.train.columns if c != ds.target and c not in identifiers))
+    unbounded = [c for c in config.features if c in ds.frame.columns and c not in (config.bounds or {})]
+    check_finite(ds.frame, unbounded, "train", FINITE_HINT)
+    return config
 
 
 def _check_budget(ledger: Any, ds: Any, configs: Sequence[TrainConfig], n: int) -> None:

@@ -246,6 +246,8 @@ class TradeoffResult:
     def to_parquet(self, path: str | os.PathLike) -> Path:
         """Write the tidy results (statements as JSON text) to Parquet, with the whole sweep in the file metadata.
 
+        An existing file at ``path`` is replaced atomically (temporary file, then ``os.replace``).
+
         :func:`read_results` reads it back as a ``TradeoffResult``; plain ``pandas.read_parquet`` reads the table.
         """
         import pyarrow as pa
@@ -256,10 +258,9 @@ class TradeoffResult:
         table = pa.Table.from_pandas(frame, preserve_index=False)
         payload = json.dumps(self.to_dict()).encode()
         table = table.replace_schema_metadata({**(table.schema.metadata or {}), _META_KEY: payload})
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        pq.write_table(table, path)
-        return path
+        from workbench._files import write_atomic
+
+        return write_atomic(lambda temporary: pq.write_table(table, temporary), path, what="the results")
 
     # -- display -----------------------------------------------------------------------------------------------
     def figure(self):
@@ -304,9 +305,13 @@ def read_results(path: str | os.PathLike) -> TradeoffResult:
     """
     import pyarrow.parquet as pq
 
+    if not isinstance(path, (str, os.PathLike)):
+        raise InvalidParameterError(f"read_results needs a path to a .parquet file; got {type(path).__name__}.")
     path = Path(path)
     if not path.exists():
         raise DataSourceError(f"No results file at {str(path)!r}: write one with 'privacy-workbench tradeoff --out'.")
+    if not path.is_file():
+        raise DataSourceError(f"{str(path)!r} is a folder, not a results file: give the .parquet file inside it.")
     try:
         metadata = pq.read_schema(path).metadata or {}
     except Exception as exc:  # pyarrow raises several types for a non-parquet file
@@ -315,4 +320,16 @@ def read_results(path: str | os.PathLike) -> TradeoffResult:
         raise DataSourceError(
             f"{path.name!r} is a Parquet file but not a workbench sweep; write one with TradeoffResult.to_parquet."
         )
-    return TradeoffResult.from_dict(json.loads(metadata[_META_KEY]))
+    try:
+        data = json.loads(metadata[_META_KEY])
+        if not isinstance(data, Mapping):
+            raise ValueError("the sweep record is not a JSON object")
+        result = TradeoffResult.from_dict(data)
+        result.results  # noqa: B018 - builds the table once, so a point of the wrong shape fails here, not later
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:  # JSONDecodeError is a ValueError
+        reason = " ".join(str(exc).split())[:200] or type(exc).__name__
+        raise DataSourceError(
+            f"{path.name!r} holds a damaged workbench sweep record ({type(exc).__name__}: {reason}); write it again "
+            "with 'privacy-workbench tradeoff --out'."
+        ) from None
+    return result

@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from workbench.errors import InvalidParameterError
-from workbench.viz._style import color, new_figure
+from workbench.viz._style import color, new_figure, percent_axis
 
 __all__ = ["anonymisation_figures", "class_size_figure", "risk_figure", "risk_figures"]
 
@@ -100,7 +100,7 @@ def risk_figure(risk: Any) -> go.Figure:
             hovertemplate="%{x}: %{y:.1%}<extra></extra>",
         )
     )
-    fig.update_yaxes(tickformat=".0%", range=[0, 1])
+    fig.update_yaxes(range=[0, 1], **percent_axis())
     return fig
 
 

@@ -12,7 +12,16 @@ from workbench.columns import check_columns
 from workbench.errors import InvalidParameterError
 from workbench.viz._audit import roc_figure
 from workbench.viz._risk import class_size_figure
-from workbench.viz._style import MARKERS, as_frame, color, label_of, new_figure, reference_line, statement_text
+from workbench.viz._style import (
+    MARKERS,
+    as_frame,
+    color,
+    label_of,
+    new_figure,
+    percent_axis,
+    reference_line,
+    statement_text,
+)
 from workbench.viz._training import training_figure
 
 __all__ = ["k_figure", "leakage_figure", "sweep_axes", "sweep_figures", "tradeoff_figure", "utility_vs_leakage_figure"]
@@ -42,7 +51,7 @@ _PERCENT = {
 
 def _axis_format(fig: go.Figure, metric: str, axis: str = "yaxis") -> None:
     if metric in _PERCENT:
-        fig.update_layout({axis: {"tickformat": ".0%"}})
+        fig.update_layout({axis: percent_axis()})
 
 
 def _hover(frame, metrics: list[str]) -> list[str]:
@@ -275,9 +284,9 @@ def k_figure(result: Any, *, utility: str = "accuracy", leakage: str | None = No
             "title": _NAMES.get(leakage, leakage),
             "overlaying": "y",
             "side": "right",
-            "tickformat": ".0%" if leakage in _PERCENT else None,
             "rangemode": "tozero",
             "showgrid": False,
+            **(percent_axis() if leakage in _PERCENT else {}),
         }
     )
     if f"{utility}_original" in frame and frame[f"{utility}_original"].notna().any():

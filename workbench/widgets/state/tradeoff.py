@@ -132,8 +132,12 @@ class TradeoffState(HasTraits):
     def _done(self, result: Any) -> None:
         self.result = result
 
-    def export_report(self, path: str | Path = "report.html") -> Path | None:
-        """Write the HTML report of the finished sweep; ``None`` (with ``job.error``) when there is none."""
+    def export_report(self, path: str | Path | None = None) -> Path | None:
+        """Write the HTML report of the finished sweep; ``None`` (with ``job.error``) when there is none.
+
+        Without a path the report goes to ``report.html``, or ``report-1.html``, ... when that name is taken (an
+        existing file is never replaced by a default name); a path given is replaced atomically.
+        """
         if self.result is None:
             self.job.error = "Run a sweep first; the report needs its results."
             return None
