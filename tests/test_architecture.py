@@ -19,6 +19,7 @@ LAYERS: dict[str, int] = {
     "_validation": 1,
     "_callable": 1,
     "_processes": 1,
+    "_files": 1,
     "release": 1,
     "generalised": 1,
     "columns": 2,

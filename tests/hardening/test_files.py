@@ -9,8 +9,9 @@ import stat
 import pytest
 
 import workbench as wb
-from workbench import _lab, cli
+from workbench import cli
 from workbench._files import copy_into, write_atomic, write_output
+from workbench.cli import lab as _lab
 from workbench.errors import FileAccessError
 from workbench.tradeoff import TradeoffPoint, TradeoffResult
 
