@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -64,6 +65,7 @@ class SweepPlan:
                 tuple(self.grid[i] for i in g),
                 self.options,
                 tuple(point_seed(self.seed, self.grid[i]) for i in g),
+                os.getpid(),
             )
             for g in groups
         ]
