@@ -32,7 +32,6 @@ extensions = [
 ]
 
 exclude_patterns = ["_build", "**.ipynb_checkpoints", "_ext", "README.md"]
-suppress_warnings = ["mystnb.unknown_mime_type"]
 root_doc = "index"
 
 # ------------------------------------------------------------------------------------------------------------- MyST
@@ -40,7 +39,9 @@ myst_enable_extensions = ["colon_fence", "deflist"]
 myst_heading_anchors = 3  # links like benchmarks.md#differentially-private-training
 
 # ---------------------------------------------------------------------------------------------- notebooks (myst-nb)
-nb_execution_mode = os.environ.get("WORKBENCH_DOCS_EXECUTE", "cache")  # "force" re-runs every tutorial
+# "cache": a tutorial runs again when it changed (cache in docs/_build); the docs test gives an empty cache folder
+nb_execution_mode = "cache"
+nb_execution_cache_path = os.environ.get("WORKBENCH_DOCS_CACHE", str(DOCS / "_build" / ".jupyter_cache"))
 nb_execution_timeout = 300
 nb_execution_raise_on_error = True  # a failing tutorial fails the build
 nb_execution_show_tb = True
@@ -63,5 +64,5 @@ nitpick_ignore_regex = [(r"py:.*", r"^(?!workbench\b).*")]
 # ------------------------------------------------------------------------------------------------------------- HTML
 html_theme = "furo"
 html_title = f"privacy-workbench {version}"
-html_static_path: list[str] = []
+html_static_path = ["_static"]
 html_show_sourcelink = False
