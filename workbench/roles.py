@@ -33,7 +33,22 @@ class Role(str, enum.Enum):
 
 
 def infer_roles(frame: pd.DataFrame) -> dict[str, RoleGuess]:
-    """Guess each column's privacy role with a reason; see :func:`workbench._role_inference.infer_roles`.
+    """Guess each column's privacy role, with the reason for the guess.
+
+    Looks, in order, at column names (name, e-mail, phone, SSN, ZIP, date of birth, ...), value patterns
+    (e-mail, phone, SSN-like, IBAN and card numbers checked by checksum, dates of birth), uniqueness (near-unique
+    text or integer columns identify people) and demographic names (age, sex, race, ... are quasi-identifiers).
+    A guess is a starting point: review it, and pass roles to :func:`workbench.load_dataset` to override it.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table; it is not modified.
+
+    Returns
+    -------
+    dict of str to RoleGuess
+        ``{column: (role, reason)}``: each guess unpacks as ``(role, reason)`` and has ``.role`` and ``.reason``.
 
     Examples
     --------

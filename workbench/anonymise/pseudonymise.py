@@ -97,6 +97,10 @@ def pseudonymise(
     method : {"hmac", "mask", "drop"}, default="hmac"
         ``"hmac"``: ``"pse_"`` + the first ``token_length`` hex digits of HMAC-SHA256(key, value);
         ``"mask"``: all but the last ``keep`` characters become ``*``; ``"drop"``: the columns are removed.
+    token_length : int, default=20
+        Hex digits of the HMAC kept in each token, 8 to 64 (20 hex digits = 80 bits).
+    keep : int, default=2
+        Characters ``"mask"`` leaves visible at the end of each value.
 
     Returns
     -------
