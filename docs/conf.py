@@ -62,7 +62,7 @@ add_module_names = True
 nitpicky = True
 nitpick_ignore_regex = [
     (r"py:.*", r"^(?!workbench\b).*"),
-    (r"py:class", r"workbench\..*\._\w+"),  # private helper types in signatures (not part of the API)
+    (r"py:class", r"workbench(\.\w+)*\._\w+(\.\w+)*"),  # private helper types in signatures (not the API)
     (r"py:class", r"workbench\.audit\.attacks\.AttackOutput"),
 ]
 

@@ -221,13 +221,20 @@ def module_page(module_name: str, entries: list[PublicName]) -> str:
     for entry in entries:
         link = f"{{py:obj}}`{entry.name} <{entry.canonical}>`"
         where = "" if entry.is_canonical else f" (same object as `{entry.canonical}`)"
-        rows.append(f"| {link} | {kind_of(entry.obj)} | {_summary(entry.obj)}{where} |")
+        summary = data_doc(entry).replace("|", "\\|") if kind_of(entry.obj) == "data" else _summary(entry.obj)
+        rows.append(f"| {link} | {kind_of(entry.obj)} | {summary}{where} |")
     own = [f"{e.name}" for e in entries if e.is_canonical]
     toctree = "```{toctree}\n:hidden:\n\n" + "\n".join(own) + "\n```\n" if own else ""
+    intro = _rubrics(inspect.getdoc(importlib.import_module(module_name)) or "")
     return (
-        f"{GENERATED_NOTE}# {module_name}\n\n```{{eval-rst}}\n.. automodule:: {module_name}\n   :no-members:\n```\n\n"
+        f"{GENERATED_NOTE}# {module_name}\n\n```{{eval-rst}}\n.. py:module:: {module_name}\n\n{intro}\n```\n\n"
         "| name | kind | summary |\n| --- | --- | --- |\n" + "\n".join(rows) + "\n\n" + toctree
     )
+
+
+def _rubrics(text: str) -> str:
+    """A module docstring's numpydoc headings ("Examples" over dashes) as rubrics, as numpydoc shows a function's."""
+    return re.sub(r"^(\w[\w ]*)\n-{3,}$", r".. rubric:: \1\n", text, flags=re.M)
 
 
 def _write(path: Path, text: str) -> None:
@@ -357,6 +364,23 @@ def _builder_inited(app: Sphinx) -> None:
         logger.warning("docstring of %s", problem, type="workbench", subtype="docstring")
 
 
+def _guide_pages(app: Sphinx, docname: str, source: list[str]) -> None:
+    """In ``index``'s toctree, expand the line ``guide/*`` into the guide pages not listed above it.
+
+    A plain glob would warn (an error under ``-W``) while every guide page is listed by hand.
+    """
+    if docname != "index":
+        return
+    text = source[0]
+    pages = sorted(p.stem for p in (Path(app.srcdir) / "guide").glob("*.md"))
+    rest = [f"guide/{page}" for page in pages if not re.search(rf"^guide/{re.escape(page)}$", text, re.M)]
+    source[0] = re.sub(r"^guide/\*$", "\n".join(rest), text, flags=re.M)
+
+
+def _index_always_outdated(app: Sphinx, env: Any, added: set, changed: set, removed: set) -> list[str]:
+    return ["index"]  # a new guide page must reach the toctree without a full rebuild
+
+
 def _import_dotted(dotted: str) -> Any:
     parts = dotted.split(".")
     for cut in range(len(parts), 0, -1):
@@ -397,6 +421,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("builder-inited", _builder_inited)
     app.connect("missing-reference", _missing_reference)
     app.connect("html-page-context", _page_scripts)
+    app.connect("source-read", _guide_pages)
+    app.connect("env-get-outdated", _index_always_outdated)
     _add_mime_renderer()
     return {"parallel_read_safe": True, "parallel_write_safe": True}
 
