@@ -32,7 +32,6 @@ extensions = [
 ]
 
 exclude_patterns = ["_build", "**.ipynb_checkpoints", "_ext", "README.md"]
-suppress_warnings = ["mystnb.unknown_mime_type"]
 root_doc = "index"
 
 # ------------------------------------------------------------------------------------------------------------- MyST
@@ -40,7 +39,9 @@ myst_enable_extensions = ["colon_fence", "deflist"]
 myst_heading_anchors = 3  # links like benchmarks.md#differentially-private-training
 
 # ---------------------------------------------------------------------------------------------- notebooks (myst-nb)
-nb_execution_mode = os.environ.get("WORKBENCH_DOCS_EXECUTE", "cache")  # "force" re-runs every tutorial
+# "cache": a tutorial runs again when it changed (cache in docs/_build); the docs test gives an empty cache folder
+nb_execution_mode = "cache"
+nb_execution_cache_path = os.environ.get("WORKBENCH_DOCS_CACHE", str(DOCS / "_build" / ".jupyter_cache"))
 nb_execution_timeout = 300
 nb_execution_raise_on_error = True  # a failing tutorial fails the build
 nb_execution_show_tb = True
@@ -48,6 +49,7 @@ nb_execution_in_temp = True  # files a tutorial writes (reports) do not land in 
 nb_ipywidgets_js = {}  # no widget manager from a CDN: widgets show their static fallback
 
 # ------------------------------------------------------------------------------------------------ API (autodoc etc.)
+autosummary_generate = False  # numpydoc loads autosummary; our API pages come from docs/_ext
 autodoc_default_options = {"member-order": "bysource"}
 autodoc_typehints = "signature"
 autodoc_preserve_defaults = True  # show `seed=0`, `accountant="prv"` as written
@@ -58,10 +60,14 @@ add_module_names = True
 
 # a broken reference to our own API is an error; other libraries' types cannot resolve offline (no intersphinx)
 nitpicky = True
-nitpick_ignore_regex = [(r"py:.*", r"^(?!workbench\b).*")]
+nitpick_ignore_regex = [
+    (r"py:.*", r"^(?!workbench\b).*"),
+    (r"py:class", r"workbench(\.\w+)*\._\w+(\.\w+)*"),  # private helper types in signatures (not the API)
+    (r"py:class", r"workbench\.audit\.attacks\.AttackOutput"),
+]
 
 # ------------------------------------------------------------------------------------------------------------- HTML
 html_theme = "furo"
 html_title = f"privacy-workbench {version}"
-html_static_path: list[str] = []
+html_static_path = ["_static"]
 html_show_sourcelink = False

@@ -112,6 +112,13 @@ def warn_user(message: str, category: type[Warning]) -> None:
     """Warn at the first frame outside the workbench package, so the warning names the user's line whichever path
     (a callable sub-package, the tradeoff engine, a magic) led to it.
 
+    Parameters
+    ----------
+    message : str
+        The warning's text.
+    category : type of Warning
+        Its class, e.g. :class:`PrivacyLeakWarning`.
+
     Examples
     --------
     >>> import warnings

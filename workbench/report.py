@@ -334,7 +334,33 @@ def _render(item: Any, page: ReportPage) -> str:
 
 
 def render_report(*results: Any, title: str = "Privacy report") -> str:
-    """The report as an HTML string (see :func:`report`)."""
+    """The report as an HTML string (see :func:`report`).
+
+    Parameters
+    ----------
+    *results
+        What to report on, as for :func:`report`.
+    title : str, default="Privacy report"
+        The page's title.
+
+    Returns
+    -------
+    str
+        One self-contained HTML page (plotly.js inlined).
+
+    Raises
+    ------
+    InvalidParameterError
+        When no result is given.
+
+    Examples
+    --------
+    >>> import workbench as wb
+    >>> from workbench.report import render_report
+    >>> page = render_report(wb.assess_risk(wb.load_dataset("diabetes")))
+    >>> page.startswith("<!DOCTYPE html>"), "Privacy report" in page
+    (True, True)
+    """
     from plotly.offline import get_plotlyjs
 
     if not results:

@@ -170,7 +170,7 @@ def infer_roles(frame: pd.DataFrame) -> dict[str, RoleGuess]:
     Returns
     -------
     dict of str to RoleGuess
-        ``{column: (role, reason)}``.
+        ``{column: (role, reason)}``: each guess unpacks as ``(role, reason)`` and has ``.role`` and ``.reason``.
 
     Examples
     --------

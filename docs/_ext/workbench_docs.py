@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import json
 import os
 import pkgutil
 import re
@@ -220,13 +221,20 @@ def module_page(module_name: str, entries: list[PublicName]) -> str:
     for entry in entries:
         link = f"{{py:obj}}`{entry.name} <{entry.canonical}>`"
         where = "" if entry.is_canonical else f" (same object as `{entry.canonical}`)"
-        rows.append(f"| {link} | {kind_of(entry.obj)} | {_summary(entry.obj)}{where} |")
+        summary = data_doc(entry).replace("|", "\\|") if kind_of(entry.obj) == "data" else _summary(entry.obj)
+        rows.append(f"| {link} | {kind_of(entry.obj)} | {summary}{where} |")
     own = [f"{e.name}" for e in entries if e.is_canonical]
     toctree = "```{toctree}\n:hidden:\n\n" + "\n".join(own) + "\n```\n" if own else ""
+    intro = _rubrics(inspect.getdoc(importlib.import_module(module_name)) or "")
     return (
-        f"{GENERATED_NOTE}# {module_name}\n\n```{{eval-rst}}\n.. automodule:: {module_name}\n   :no-members:\n```\n\n"
+        f"{GENERATED_NOTE}# {module_name}\n\n```{{eval-rst}}\n.. py:module:: {module_name}\n\n{intro}\n```\n\n"
         "| name | kind | summary |\n| --- | --- | --- |\n" + "\n".join(rows) + "\n\n" + toctree
     )
+
+
+def _rubrics(text: str) -> str:
+    """A module docstring's numpydoc headings ("Examples" over dashes) as rubrics, as numpydoc shows a function's."""
+    return re.sub(r"^(\w[\w ]*)\n-{3,}$", r".. rubric:: \1\n", text, flags=re.M)
 
 
 def _write(path: Path, text: str) -> None:
@@ -274,12 +282,79 @@ def sync_tutorials(notebooks: Path, tutorials: Path) -> list[Path]:
     return sources
 
 
+# ------------------------------------------------------------------------------------------------- notebook outputs
+PLOTLY_MIME = "application/vnd.plotly.v1+json"
+WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+WIDGET_NOTE = (
+    "An interactive widget appears here when the notebook runs in JupyterLab (see the dashboard's screenshot in the "
+    "guide page on JupyterLab)."
+)
+
+
+class NotebookOutputs:
+    """myst-nb mime renderer: plotly figures drawn by the page's own plotly.js, widgets as a short note.
+
+    myst-nb knows neither mime type offline (its widget manager comes from a CDN), so without this the figures of the
+    tutorials would be dropped. The figure's JSON is exactly what the notebook's run produced.
+    """
+
+    mime_priority_overrides = (("html", PLOTLY_MIME, 5), ("html", WIDGET_MIME, 6))
+
+    @staticmethod
+    def handle_mime(renderer: Any, data: Any, inline: bool) -> list[Any] | None:
+        from docutils import nodes
+
+        if data.mime_type == PLOTLY_MIME:
+            spec = json.dumps(data.content).replace("</", "<\\/")
+            html = f'<div class="wb-plotly"><script type="application/json" class="wb-plotly-spec">{spec}</script>'
+            html += "</div>"
+            return [nodes.raw("", html, format="html", classes=["output", "text_html"])]
+        if data.mime_type == WIDGET_MIME:
+            return [nodes.paragraph(text=WIDGET_NOTE, classes=["output", "wb-widget-note"])]
+        return None
+
+
+def _add_mime_renderer() -> None:
+    """Give myst-nb the renderer above (it finds renderers by package entry point; this one lives in docs/)."""
+    from myst_nb.core import render
+
+    if getattr(render.load_mime_renders, "workbench", False):
+        return
+    original = render.load_mime_renders
+
+    def load_mime_renders() -> list[Any]:
+        return [NotebookOutputs, *original()]
+
+    load_mime_renders.workbench = True  # type: ignore[attr-defined]
+    render.load_mime_renders = load_mime_renders
+
+
+def _page_scripts(app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
+    """Load plotly.js (copied from the installed plotly package: no CDN) on the pages that show a figure."""
+    if "wb-plotly-spec" in context.get("body", ""):
+        app.add_js_file("plotly.min.js")
+        app.add_js_file("workbench-figures.js")
+
+
+def _static_plotly(app: Sphinx) -> None:
+    import plotly
+
+    folder = Path(app.doctreedir) / "workbench_static"
+    folder.mkdir(parents=True, exist_ok=True)
+    source = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+    target = folder / "plotly.min.js"
+    if not target.exists() or target.stat().st_size != source.stat().st_size:
+        shutil.copy2(source, target)
+    app.config.html_static_path.append(str(folder))
+
+
 # ----------------------------------------------------------------------------------------------------- Sphinx hooks
 _CANONICAL: dict[int, str] = {}
 
 
 def _builder_inited(app: Sphinx) -> None:
     srcdir = Path(app.srcdir)
+    _static_plotly(app)
     sync_tutorials(srcdir.parent / "notebooks", srcdir / "tutorials")
     names = public_names()
     generate_api(srcdir, names)
@@ -287,6 +362,23 @@ def _builder_inited(app: Sphinx) -> None:
     _CANONICAL.update({id(e.obj): e.canonical for e in names if kind_of(e.obj) != "data"})
     for problem in check_docstrings(names):
         logger.warning("docstring of %s", problem, type="workbench", subtype="docstring")
+
+
+def _guide_pages(app: Sphinx, docname: str, source: list[str]) -> None:
+    """In ``index``'s toctree, expand the line ``guide/*`` into the guide pages not listed above it.
+
+    A plain glob would warn (an error under ``-W``) while every guide page is listed by hand.
+    """
+    if docname != "index":
+        return
+    text = source[0]
+    pages = sorted(p.stem for p in (Path(app.srcdir) / "guide").glob("*.md"))
+    rest = [f"guide/{page}" for page in pages if not re.search(rf"^guide/{re.escape(page)}$", text, re.M)]
+    source[0] = re.sub(r"^guide/\*$", "\n".join(rest), text, flags=re.M)
+
+
+def _index_always_outdated(app: Sphinx, env: Any, added: set, changed: set, removed: set) -> list[str]:
+    return ["index"]  # a new guide page must reach the toctree without a full rebuild
 
 
 def _import_dotted(dotted: str) -> Any:
@@ -328,6 +420,10 @@ def setup(app: Sphinx) -> dict[str, Any]:
     os.environ.setdefault("WORKBENCH_SMOKE", "1")  # the notebook kernels inherit it: tutorials run in seconds
     app.connect("builder-inited", _builder_inited)
     app.connect("missing-reference", _missing_reference)
+    app.connect("html-page-context", _page_scripts)
+    app.connect("source-read", _guide_pages)
+    app.connect("env-get-outdated", _index_always_outdated)
+    _add_mime_renderer()
     return {"parallel_read_safe": True, "parallel_write_safe": True}
 
 

@@ -115,7 +115,11 @@ def anonymise(
     seed : int, default=0
         Seeds the shuffle of released rows (row order must not re-identify anyone).
     l_kind : {"distinct", "entropy", "recursive"}, default="distinct"
-        Which l-diversity; ``c`` is the constant of recursive (c, l)-diversity.
+        Which l-diversity.
+    c : float, default=3.0
+        The constant of recursive (c, l)-diversity (with ``l_kind="recursive"``): in every class the count of the
+        most frequent sensitive value is below ``c`` times the summed counts of all but its ``l - 1`` most
+        frequent values.
     metric : {"information_loss", "non_uniform_entropy"}, default="information_loss"
         What the optimal search minimises (suppressed records count fully): the normalised certainty penalty
         (leaves or covered range per value), or ARX's non-uniform entropy ``-log P(value | released value)``.

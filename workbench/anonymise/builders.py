@@ -44,6 +44,26 @@ def interval_hierarchy(
 
     Each width must be a multiple of the one before, so the bands nest.
 
+    Parameters
+    ----------
+    values : iterable of float
+        The column's values (numbers).
+    widths : sequence of float, default=(5, 10, 20)
+        Band widths, level by level.
+    start : float, optional
+        Where the bands start (default: the smallest value rounded down to a multiple of the widest band).
+    name : str, optional
+        The column the hierarchy is for (default: the values' ``name``).
+
+    Returns
+    -------
+    Hierarchy
+
+    Raises
+    ------
+    InvalidParameterError
+        For widths that are not positive nested multiples, or values that are not numbers.
+
     Examples
     --------
     >>> from workbench.anonymise import interval_hierarchy
@@ -84,6 +104,24 @@ def date_hierarchy(
 ) -> Hierarchy:
     """Dates: day → month → year → decade → ``'*'`` (choose levels from month, quarter, year, decade).
 
+    Parameters
+    ----------
+    values : iterable
+        The dates (anything :func:`pandas.to_datetime` reads).
+    levels : sequence of str, default=("month", "year", "decade")
+        The levels above the day, in order.
+    name : str, optional
+        The column the hierarchy is for.
+
+    Returns
+    -------
+    Hierarchy
+
+    Raises
+    ------
+    InvalidParameterError
+        For an unknown level or a value that is not a date.
+
     Examples
     --------
     >>> from workbench.anonymise import date_hierarchy
@@ -104,6 +142,24 @@ def date_hierarchy(
 
 def masking_hierarchy(values: Iterable[str], *, levels: int | None = None, name: str | None = None) -> Hierarchy:
     """Mask characters from the right, one per level, then ``'*'``: ZIP 81675 → 8167* → 816** → … → ``*``.
+
+    Parameters
+    ----------
+    values : iterable of str
+        The codes (ZIP codes, phone prefixes...).
+    levels : int, optional
+        Number of masking levels below ``'*'`` (default: the longest code's length minus one).
+    name : str, optional
+        The column the hierarchy is for.
+
+    Returns
+    -------
+    Hierarchy
+
+    Raises
+    ------
+    InvalidParameterError
+        When ``levels`` is negative or longer than the codes.
 
     Examples
     --------
@@ -131,6 +187,22 @@ def tree_hierarchy(tree: Mapping, *, name: str | None = None) -> Hierarchy:
     """A categorical tree from a nested dict; the outer key is the top label, lists hold the original values.
 
     Leaves at different depths are padded by repeating their lowest label, so every value has every level.
+
+    Parameters
+    ----------
+    tree : mapping
+        ``{top label: {label: [values], ...}}``, nested to any depth.
+    name : str, optional
+        The column the hierarchy is for.
+
+    Returns
+    -------
+    Hierarchy
+
+    Raises
+    ------
+    InvalidParameterError
+        When ``tree`` is not a non-empty mapping.
 
     Examples
     --------
@@ -163,7 +235,26 @@ def tree_hierarchy(tree: Mapping, *, name: str | None = None) -> Hierarchy:
 
 
 def flat_hierarchy(values: Iterable, *, name: str | None = None) -> Hierarchy:
-    """Two levels: the value, or ``'*'``."""
+    """Two levels: the value, or ``'*'``.
+
+    Parameters
+    ----------
+    values : iterable
+        The column's values.
+    name : str, optional
+        The column the hierarchy is for.
+
+    Returns
+    -------
+    Hierarchy
+
+    Examples
+    --------
+    >>> from workbench.anonymise import flat_hierarchy
+    >>> h = flat_hierarchy(["Male", "Female"], name="sex")
+    >>> h.n_levels, h.mapping(1)["Female"]
+    (2, '*')
+    """
     distinct = _distinct(values)
     return Hierarchy.from_frame(
         pd.DataFrame({0: distinct, 1: SUPPRESSED}), name=name or getattr(values, "name", None), kind="flat"
@@ -178,6 +269,19 @@ def auto_hierarchy(series: pd.Series, *, bands: int = 8, warn: bool = True) -> H
     ``'*'``); categorical columns with more than 12 values keep the values holding at least 1 % of the records and
     group the rest as ``'Other'``; everything else goes straight to ``'*'``. Band edges come from the data, so a
     :class:`~workbench.errors.PrivacyLeakWarning` says so (pass your own hierarchy to avoid it).
+
+    Parameters
+    ----------
+    series : pandas.Series
+        The column (its name names the hierarchy).
+    bands : int, default=8
+        Number of quantile bands on the first level of a numeric column.
+    warn : bool, default=True
+        Warn (:class:`~workbench.errors.PrivacyLeakWarning`) when the hierarchy's edges come from the data.
+
+    Returns
+    -------
+    Hierarchy
 
     Examples
     --------

@@ -112,6 +112,18 @@ def validate_hierarchy(hierarchy: Hierarchy, values: Iterable | None = None) -> 
     parents on the next level, empty labels, and labels on one level that look like typos of each other
     ("Europa" beside "Europe").
 
+    Parameters
+    ----------
+    hierarchy : Hierarchy
+        The hierarchy to check.
+    values : iterable, optional
+        The column's values, which must all be on level 0.
+
+    Raises
+    ------
+    HierarchyError
+        Listing every problem found.
+
     Examples
     --------
     >>> from workbench.anonymise import tree_hierarchy, validate_hierarchy

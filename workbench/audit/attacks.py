@@ -141,7 +141,29 @@ _ATTACKS: dict[str, tuple[Callable[..., AttackOutput], bool]] = {
 
 
 def register_attack(name: str, function: Callable[..., AttackOutput], *, needs_reference: bool = False) -> None:
-    """Add an attack: ``function(target, *, n_reference, seed, n_jobs, stop, bar) -> AttackOutput``."""
+    """Add an attack: ``function(target, *, n_reference, seed, n_jobs, stop, bar) -> AttackOutput``.
+
+    Parameters
+    ----------
+    name : str
+        The attack's name in ``membership_inference(..., attack=name)``.
+    function : callable
+        ``function(target, *, n_reference, seed, n_jobs, stop, bar)`` returning the attack's scores (see the
+        built-in attacks in ``workbench/audit/attacks.py``).
+    needs_reference : bool, default=False
+        Whether the attack trains reference models (their cost is then estimated first).
+
+    Raises
+    ------
+    InvalidParameterError
+        When the name is empty.
+
+    Examples
+    --------
+    >>> from workbench.audit import available_attacks
+    >>> available_attacks()
+    ['threshold', 'rmia', 'lira']
+    """
     if not isinstance(name, str) or not name:
         raise InvalidParameterError(f"An attack name must be a non-empty string; got {name!r}.")
     _ATTACKS[name] = (function, needs_reference)

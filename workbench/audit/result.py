@@ -166,7 +166,7 @@ class AuditResult:
         """Empirical epsilon lower bound at ``confidence`` (Clopper-Pearson, held-out threshold choice).
 
         Compare it with :attr:`claimed_epsilon`: a lower bound above the claim means the claim is false (or the
-        accounting has a bug). See :func:`workbench.audit.metrics.epsilon_lower_bound` for the method.
+        accounting has a bug). See ``workbench.audit.metrics.epsilon_lower_bound`` for the method.
         """
         return self.epsilon_bound(confidence).epsilon
 

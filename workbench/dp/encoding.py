@@ -213,6 +213,16 @@ def fit_encoder(
     ------
     RoleError
         If the target has one class, or is numeric with many values (a regression target).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from workbench.dp import fit_encoder
+    >>> frame = pd.DataFrame({"age": [25, 40, 61, 33], "job": ["a", "b", "a", "c"], "y": ["no", "yes", "no", "yes"]})
+    >>> encoder = fit_encoder(frame, target="y", bounds={"age": (17, 90)}, public_schema=True)
+    >>> features, labels = encoder.transform(frame)
+    >>> tuple(features.shape), labels.tolist()
+    ((4, 4), [0, 1, 0, 1])
     """
     if target not in train.columns:
         raise RoleError(f"The target column {target!r} is not in the table; name one of {list(train.columns)}.")

@@ -264,6 +264,37 @@ def train_on_frames(
     ``features``, else ``config.features`` (a run's ``result.config`` holds the columns it used), else every column
     but the target.
 
+    Parameters
+    ----------
+    train_frame : pandas.DataFrame
+        The rows to train on (not modified).
+    test_frame : pandas.DataFrame
+        The rows the metrics are measured on.
+    target : str
+        The label column.
+    config : TrainConfig
+        Every training setting (``run.config`` of an earlier run repeats it).
+    features : sequence of str, optional
+        Feature columns (see above).
+    stop : threading.Event, optional
+        Set it to stop between steps; the statement covers the steps taken.
+    progress : bool, default=False
+        Show a progress bar.
+    callbacks : sequence, optional
+        Called with each epoch's row (objects may define ``on_step`` / ``on_epoch``), as in :func:`train`.
+
+    Returns
+    -------
+    TrainResult
+        The model, metrics, history and privacy statement.
+
+    Raises
+    ------
+    InvalidParameterError
+        For a ``config`` that is not a :class:`TrainConfig`, or a bad ``stop``.
+    RoleError
+        When the target is missing from the rows.
+
     Examples
     --------
     >>> import workbench as wb
@@ -291,6 +322,27 @@ def split_audit(frame: pd.DataFrame, *, target: str, fraction: float, seed: int)
     """Split ``frame`` into (members, non_members): a seeded ``fraction`` of rows is kept out of training.
 
     Rows with a missing target are dropped first. Both parts keep their original index.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The training split (not modified).
+    target : str
+        The label column.
+    fraction : float
+        Share of rows kept out, in (0, 1).
+    seed : int
+        Seeds the choice of rows.
+
+    Returns
+    -------
+    tuple of (pandas.DataFrame, pandas.DataFrame)
+        ``(members, non_members)``.
+
+    Raises
+    ------
+    InvalidParameterError
+        When ``fraction`` leaves no rows to train on.
 
     Examples
     --------

@@ -26,6 +26,8 @@ def pareto_frontier(
         Column where higher is better (``maximise_utility=False`` flips it, e.g. for information loss).
     leakage : str, default="epsilon"
         Column where lower is better (claimed ε, MIA advantage, re-identification rate, ...).
+    maximise_utility : bool, default=True
+        False when lower ``utility`` is better (information loss).
 
     Examples
     --------

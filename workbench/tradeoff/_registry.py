@@ -77,6 +77,33 @@ def register_technique(
 ) -> Technique:
     """Add a technique to the registry so ``tradeoff(data, name, ...)`` can sweep it.
 
+    Parameters
+    ----------
+    name : str
+        The technique's name in ``tradeoff(data, name, ...)``.
+    compute : callable
+        ``compute(dataset, value, options, seed, stop) -> dict`` computing one point, defined at module level so worker
+        processes can load it (see the ``Technique`` attributes for the point's keys).
+    parameter : {"epsilon", "k"}
+        The swept parameter: the grid comes from ``epsilons=`` or ``ks=``.
+    spends_budget : bool, default=False
+        Whether its points spend DP budget (they are then recorded in the ledger).
+    description : str, default=""
+        One line for listings.
+    replace : bool, default=False
+        Replace a technique already registered under ``name``.
+    compute_group, groupable : callable, optional
+        Compute several values at once (see :class:`Technique`).
+
+    Returns
+    -------
+    Technique
+
+    Raises
+    ------
+    InvalidParameterError
+        For a taken name (without ``replace``), a bad ``parameter`` or a ``compute`` that is not callable.
+
     Examples
     --------
     >>> from workbench.tradeoff import register_technique, available_techniques
@@ -113,7 +140,29 @@ def available_techniques() -> list[str]:
 
 
 def get_technique(name: str | Technique) -> Technique:
-    """Look a technique up by name; an unknown name raises :class:`UnknownNameError` listing the known ones."""
+    """Look a technique up by name; an unknown name raises :class:`UnknownNameError` listing the known ones.
+
+    Parameters
+    ----------
+    name : str or Technique
+        A registered name (a :class:`Technique` is returned as is).
+
+    Returns
+    -------
+    Technique
+
+    Raises
+    ------
+    UnknownNameError
+        For an unknown name, listing the known ones.
+
+    Examples
+    --------
+    >>> from workbench.tradeoff import get_technique
+    >>> technique = get_technique("dp")
+    >>> technique.parameter, technique.spends_budget
+    ('epsilon', True)
+    """
     if isinstance(name, Technique):
         return name
     try:

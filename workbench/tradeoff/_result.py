@@ -295,6 +295,21 @@ class TradeoffResult:
 def read_results(path: str | os.PathLike) -> TradeoffResult:
     """Read a sweep written by :meth:`TradeoffResult.to_parquet` (or ``privacy-workbench tradeoff --out``).
 
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The Parquet file.
+
+    Returns
+    -------
+    TradeoffResult
+        The sweep, with its tidy results and statements.
+
+    Raises
+    ------
+    DataSourceError
+        When there is no such file, or it holds no sweep.
+
     Examples
     --------
     >>> from workbench.tradeoff import read_results

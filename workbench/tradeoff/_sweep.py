@@ -25,7 +25,9 @@ from workbench.tradeoff._worker import PointTask, point_seed, reemit_warnings, r
 
 __all__ = ["SweepPlan", "iter_tradeoff", "plan_sweep", "tradeoff"]
 
+#: the ε grid of a DP sweep when ``epsilons=`` is not given (None: the non-private baseline)
 DEFAULT_EPSILONS: tuple[float | None, ...] = (0.5, 1.0, 2.0, 4.0, 8.0, None)
+#: the k grid of an anonymisation sweep when ``ks=`` is not given
 DEFAULT_KS: tuple[int, ...] = (2, 5, 10, 25, 50)
 _POLL_SECONDS = 0.1
 
@@ -108,10 +110,40 @@ def plan_sweep(
     seed: int = 0,
     **options: Any,
 ) -> SweepPlan:
-    """Check every argument and build the :class:`SweepPlan` (nothing runs yet).
+    """Check every argument and build the ``SweepPlan`` (nothing runs yet).
 
     The options are validated once, into the technique's own config (e.g. :class:`DPSweepConfig`), with the
     constraints and defaults of the single-run entry point.
+
+    Parameters
+    ----------
+    dataset : Dataset or str
+        The data (a bundled name is loaded).
+    technique : str or Technique
+        The technique to sweep.
+    epsilons, ks : list, optional
+        The grid, as for :func:`tradeoff`.
+    seed : int, default=0
+        The sweep's seed.
+    **options
+        Technique and training options, as for :func:`tradeoff`.
+
+    Returns
+    -------
+    SweepPlan
+        The technique, the dataset, the grid and the checked options; ``plan.tasks()`` lists one task per grid value.
+
+    Raises
+    ------
+    InvalidParameterError, UnknownNameError
+        For a bad argument (the message says which and what to do).
+
+    Examples
+    --------
+    >>> from workbench.tradeoff import plan_sweep
+    >>> plan = plan_sweep("diabetes", "k-anonymity", ks=[2, 5])
+    >>> plan.technique.name, plan.grid
+    ('k-anonymity', (2.0, 5.0))
     """
     validate_params("tradeoff", {"seed": Interval(int, 0)}, {"seed": seed})
     technique = get_technique(technique)
@@ -237,6 +269,39 @@ def iter_tradeoff(
 
     Takes the same arguments as :func:`tradeoff` and checks them at once. Leaving the loop early (``break``) or
     setting ``stop`` cancels the points not yet finished. DP points are recorded in the ledger as they arrive.
+
+    Parameters
+    ----------
+    dataset : Dataset or str
+        The data, as for :func:`tradeoff`.
+    technique : str or Technique
+        ``"dp"``, ``"k-anonymity"``, ``"pseudonymise+dp"`` or a registered name.
+    epsilons, ks : list, optional
+        The grid (ε for DP techniques, with ``None`` for the non-private baseline; k for anonymisation).
+    l, t : optional
+        l-diversity / t-closeness required at every k.
+    model, epochs, batch_size, delta : optional
+        Training settings of DP techniques (see :func:`workbench.train`).
+    audit : bool, default=True
+        Attack every release (membership inference, or linkage and risk).
+    executor : optional
+        Where points run: None / ``"processes"`` (local processes), ``"serial"``, an int, a Dask ``Client`` or any
+        ``concurrent.futures.Executor``.
+    seed : int, default=0
+        The sweep's seed; each point's seed is derived from it and the point's value.
+    stop : threading.Event, optional
+        Set it to cancel the points not yet finished.
+    progress : bool, default=False
+        Show a progress bar.
+    ledger : PrivacyLedger or False, optional
+        Where DP points are recorded (default: the session ledger).
+    **options
+        Technique options, as for :func:`tradeoff`.
+
+    Yields
+    ------
+    TradeoffPoint
+        Each point as it finishes.
 
     Examples
     --------

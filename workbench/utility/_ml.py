@@ -44,6 +44,8 @@ def ml_utility(
         The column to predict (categorical).
     quasi_identifiers : list of str, optional
         Only used to report which features were generalised.
+    seed : int, default=0
+        Seeds both classifiers.
     original : pandas.DataFrame, optional
         The original training rows, for a DataFrame release.
     max_iter : int, default=100

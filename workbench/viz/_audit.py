@@ -42,6 +42,22 @@ def roc_figure(*sources: Any) -> go.Figure:
     On log axes a privacy leak shows as a curve far above the diagonal at low false-positive rates (the regime
     that matters: confidently identifying a few members), which linear axes and the AUC hide.
 
+    Parameters
+    ----------
+    *sources : AuditResult, TradeoffPoint, TradeoffResult, dict or (fpr, tpr) pair
+        Attacks to draw: an audit's result, an audited sweep (one curve per point) or point, a mapping with ``fpr``,
+        ``tpr`` and an optional ``name``, or two arrays.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        One curve per attack on log-log axes, with the chance diagonal.
+
+    Raises
+    ------
+    InvalidParameterError
+        When a source is none of the above.
+
     Examples
     --------
     >>> from workbench.viz import roc_figure

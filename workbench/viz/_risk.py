@@ -39,6 +39,25 @@ def class_size_figure(*sources: Any, names: list[str] | None = None) -> go.Figur
     A class of size 1 is a record unique on its quasi-identifiers (prosecutor risk 1); k-anonymity removes every
     class smaller than k.
 
+    Parameters
+    ----------
+    *sources : RiskReport, AnonymisationResult, TradeoffPoint, Series or list of int
+        Where the class sizes come from: a risk report, a release (its ``.risk``), a point of a k-anonymity sweep,
+        a ``{"size": [...], "count": [...]}`` mapping, or the sizes themselves. Several sources are overlaid
+        (before / after anonymisation).
+    names : list of str, optional
+        Legend names, one per source (default: a point's label, else "table 1", "table 2", ...).
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Bars of the number of classes per class size.
+
+    Raises
+    ------
+    InvalidParameterError
+        When a source is none of the above.
+
     Examples
     --------
     >>> from workbench.viz import class_size_figure
@@ -70,6 +89,22 @@ def class_size_figure(*sources: Any, names: list[str] | None = None) -> go.Figur
 
 def risk_figure(risk: Any) -> go.Figure:
     """Prosecutor risk (highest, average), records at risk and sample uniqueness as bars on a 0–100 % scale.
+
+    Parameters
+    ----------
+    risk : RiskReport or mapping
+        A risk report (``wb.assess_risk(...)``), or a mapping with any of ``highest``, ``average``,
+        ``records_at_risk`` and ``sample_uniqueness`` as shares in [0, 1].
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        One bar per measure on a 0–100 % axis.
+
+    Raises
+    ------
+    InvalidParameterError
+        When ``risk`` is neither.
 
     Examples
     --------

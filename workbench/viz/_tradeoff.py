@@ -131,6 +131,18 @@ def leakage_figure(*results: Any, metric: str = "epsilon_lower_bound") -> go.Fig
     For ``metric="epsilon_lower_bound"`` the line is y = ε; for ``"mia_advantage"`` it is the highest advantage
     (e^ε − 1)/(e^ε + 1) that an ε-DP model allows.
 
+    Parameters
+    ----------
+    *results : TradeoffResult or DataFrame
+        One or more audited DP sweeps (``audit=True``), or their tidy results.
+    metric : {"epsilon_lower_bound", "mia_advantage"}, default="epsilon_lower_bound"
+        The measured leakage to plot against the claimed ε.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        One line per sweep and the claimed-ε reference line; statements in the hover text.
+
     Examples
     --------
     >>> import pandas as pd
@@ -185,6 +197,18 @@ def utility_vs_leakage_figure(*results: Any, utility: str = "accuracy") -> go.Fi
     DP sweeps are placed by their membership-inference advantage, anonymisation sweeps by their re-identification
     rate: both are "how much better than guessing the attacker does", on a 0–1 scale.
 
+    Parameters
+    ----------
+    *results : TradeoffResult or DataFrame
+        Audited sweeps of any technique (DP, k-anonymity, ...), or their tidy results.
+    utility : str, default="accuracy"
+        The utility column on the y axis.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        One line per sweep, leakage on the x axis (0–1), utility on the y axis.
+
     Examples
     --------
     >>> import pandas as pd
@@ -231,6 +255,20 @@ def k_figure(result: Any, *, utility: str = "accuracy", leakage: str | None = No
 
     ``leakage`` defaults to ``expected_reidentification`` (share of people an attacker who knows their
     quasi-identifiers picks correctly) when the results have it, else ``reidentification_rate`` (unique matches).
+
+    Parameters
+    ----------
+    result : TradeoffResult or DataFrame
+        A k-anonymity sweep, or its tidy results.
+    utility : str, default="accuracy"
+        The utility column on the left axis.
+    leakage : str, optional
+        The re-identification column on the right axis (see above for the default).
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Utility and leakage against k, with the original data's accuracy as a dashed line when the results have it.
 
     Examples
     --------

@@ -28,6 +28,22 @@ def _history(source: Any) -> pd.DataFrame:
 def training_figure(source: Any) -> go.Figure:
     """Accuracy and loss per epoch (left axis) and the cumulative ε spent (right axis).
 
+    Parameters
+    ----------
+    source : TrainResult, TradeoffPoint or list of dict
+        A training run (its ``.history``), a DP point of a sweep, or the per-epoch rows themselves (``epoch``,
+        ``loss``, ``accuracy``, ``epsilon``).
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Accuracy and loss on the left axis, ε spent on the right axis, against the epoch.
+
+    Raises
+    ------
+    InvalidParameterError
+        When ``source`` is none of the above.
+
     Examples
     --------
     >>> from workbench.viz import training_figure
