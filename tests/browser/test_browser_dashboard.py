@@ -83,11 +83,14 @@ def page(chromium, lab, tmp_path):
     page = chromium.new_page(viewport={"width": 1300, "height": 1300})
     page.errors = []
     page.on("pageerror", lambda error: page.errors.append(str(error)))
+    page.console_errors = []
+    page.on("console", lambda msg: msg.type in ("error", "warning") and page.console_errors.append(msg.text[:300]))
     yield page
     if not page.is_closed():  # the test failed before closing it
         page.screenshot(path=str(tmp_path / "failure.png"))
         outputs = page.locator(".jp-OutputArea").all_inner_texts()
         print("screenshot:", tmp_path / "failure.png", "\noutputs:", outputs, "\npage errors:", page.errors)
+        print("console errors:", page.console_errors[-20:])
         print("server log tail:", lab.log.read_text()[-2000:])
         page.close()
 
