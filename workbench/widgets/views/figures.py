@@ -6,7 +6,6 @@ shows a static copy of the figure instead, replaced on every flush.
 
 from __future__ import annotations
 
-import copy
 import json
 import os
 import threading
@@ -172,7 +171,3 @@ def _sync(widget: Any, new: Any, height: int) -> None:
         layout = new.layout.to_plotly_json()
         layout["height"] = height
         widget.layout.update(layout, overwrite=True)
-    # plotly sends these edits as one-off messages, which a browser model still loading plotly's code (the first
-    # figure of a page) misses; the synced state is what a view reads when it renders, so it must hold them too
-    widget._widget_data = copy.deepcopy(widget._data)
-    widget._widget_layout = copy.deepcopy(widget._layout_obj._props)
