@@ -41,7 +41,7 @@ def write_output(
     """
     if path is not None:
         return write_atomic(writer, path, what=what)
-    target = Path(default).expanduser()
+    target = _encodable(Path(default).expanduser(), what)
     with _temporary(target, what) as temporary:
         writer(temporary)
         for candidate in _candidates(target):
@@ -71,7 +71,7 @@ def write_atomic(writer: Callable[[Path], None], path: str | os.PathLike, *, wha
     >>> write_atomic(lambda p: p.write_text("hello"), target).read_text()
     'hello'
     """
-    target = Path(path).expanduser()
+    target = _encodable(Path(path).expanduser(), what)
     if target.is_dir():
         raise FileAccessError(
             f"Cannot write {what} to {str(target)!r}: it is a folder; give a file name inside it instead."
@@ -82,6 +82,17 @@ def write_atomic(writer: Callable[[Path], None], path: str | os.PathLike, *, wha
             os.replace(temporary, target)
         except OSError as exc:
             raise FileAccessError(f"Cannot write {what} to {str(target)!r}: {exc.strerror or exc}.") from None
+    return target
+
+
+def _encodable(target: Path, what: str) -> Path:
+    try:
+        os.fsencode(target)
+    except UnicodeError:
+        raise FileAccessError(
+            f"Cannot write {what} to {str(target)!r}: the name has characters the file system cannot encode (such as "
+            "lone surrogates); choose another name."
+        ) from None
     return target
 
 

@@ -415,6 +415,8 @@ def report(*results: Any, path: str | os.PathLike | None = None, title: str = "P
     """
     from workbench._files import write_output
 
+    if not isinstance(title, str):
+        raise InvalidParameterError(f"The 'title' parameter of report must be a str; got {type(title).__name__}.")
     if path is not None and not isinstance(path, (str, os.PathLike)):
         raise InvalidParameterError(
             f"The 'path' parameter of report must be a str or a path; got {type(path).__name__}."

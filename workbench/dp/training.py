@@ -103,7 +103,10 @@ def train(
         Use this noise instead of calibrating to ``epsilon``; the statement reports the epsilon it gives.
     optimizer : {"adam", "sgd"}, default="adam"
     bounds : mapping column -> (low, high), optional
-        Public bounds for numeric columns (no statistics of private rows needed for them).
+        Public bounds for numeric columns (no statistics of private rows needed for them). Values are clipped into
+        them, ±inf included: the explicit way to train on columns holding non-finite values. Without bounds, ±inf
+        or numbers beyond ±1e150 in a feature raise :class:`~workbench.errors.InvalidParameterError` naming the
+        column and the count, before any work (and so does ``predict_proba`` on such rows).
     public_schema : bool, default=False
         Declare the columns' categories and statistics public (suppresses the PrivacyLeakWarning).
     threads : int, optional
