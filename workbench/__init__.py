@@ -33,6 +33,7 @@ _EXPORTS: dict[str, str] = {
     "PrivacyStatement": "workbench.dp",
     "PrivacyLedger": "workbench.dp",
     "membership_inference": "workbench.audit",
+    "encrypted_inference": "workbench.encrypted",
     "tradeoff": "workbench.tradeoff",
     "report": "workbench.report",
     "dashboard": "workbench.widgets",
@@ -47,6 +48,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from workbench.audit import membership_inference
     from workbench.datasets import Dataset, Provenance, available_datasets, load_dataset
     from workbench.dp import PrivacyLedger, PrivacyStatement, train
+    from workbench.encrypted import encrypted_inference
     from workbench.magics import load_ipython_extension, unload_ipython_extension
     from workbench.report import report
     from workbench.risk import assess_risk
