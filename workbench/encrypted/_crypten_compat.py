@@ -48,7 +48,7 @@ def import_crypten() -> ModuleType:
     >>> crypten.__version__  # doctest: +SKIP
     '0.4.1'
     """
-    if "crypten" in sys.modules:
+    if sys.modules.get("crypten") is not None:
         return sys.modules["crypten"]
     try:
         _alias_moved_modules()
