@@ -15,6 +15,7 @@ __all__ = [
     "CKKSParameters",
     "InsufficientDepthError",
     "choose_parameters",
+    "parameters_for_scale",
     "security_level",
 ]
 
@@ -165,6 +166,26 @@ def choose_parameters(params: str | CKKSParameters | Mapping[str, Any] | None, d
             f"{choose_parameters('auto', depth).name!r}."
         )
     return chosen
+
+
+def parameters_for_scale(scale_bits: int, depth: int) -> CKKSParameters:
+    """The smallest 128-bit secure parameter set with a ``scale_bits`` scale and ``depth`` levels (the outer primes
+    ``scale_bits + 20`` bits, at most 60): the grid of the ``"encrypted"`` trade-off technique.
+
+    Examples
+    --------
+    >>> p = parameters_for_scale(30, 1)
+    >>> p.name, p.coeff_mod_bit_sizes, p.security_bits
+    ('ckks-8192-s30-d1', (50, 30, 50), 128)
+    """
+    if not isinstance(scale_bits, int) or not 20 <= scale_bits <= 50:
+        raise InvalidParameterError(f"scale_bits must be an int from 20 to 50; got {scale_bits!r}.")
+    outer = min(60, scale_bits + 20)
+    chain = _chain(depth, scale_bits, outer)
+    for n, limit in HE_STANDARD_MAX_LOG_Q[128].items():
+        if n >= 8192 and sum(chain) <= limit:
+            return CKKSParameters(f"ckks-{n}-s{scale_bits}-d{depth}", n, chain, scale_bits)
+    raise InsufficientDepthError(f"No ring dimension up to 32768 fits depth {depth} at a {scale_bits}-bit scale.")
 
 
 def _resolve(params: str | CKKSParameters | Mapping[str, Any]) -> CKKSParameters:

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from workbench.tradeoff._encrypted import DEFAULT_SCALE_BITS, encrypted_point
 from workbench.tradeoff._registry import register_technique
 
 __all__ = ["dp_point", "dp_points", "kanonymity_point", "pseudonymise_dp_point", "pseudonymise_dp_points"]
@@ -240,4 +241,12 @@ register_technique(
     description="keyed-HMAC pseudonyms for identifiers, then DP-SGD training at each ε",
     compute_group=pseudonymise_dp_points,
     groupable=stackable,
+)
+register_technique(
+    "encrypted",
+    encrypted_point,
+    parameter="scale_bits",
+    default_grid=DEFAULT_SCALE_BITS,
+    description="CKKS encrypted inference at each scale (bits); utility = accuracy, agreement, max error; cost = "
+    "ms/row and bytes/row; leakage to the server = none",
 )

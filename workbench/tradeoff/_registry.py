@@ -25,7 +25,8 @@ class Technique:
     name : str
         Registry name, e.g. ``"dp"``.
     parameter : str
-        The swept parameter: ``"epsilon"`` (grid from ``epsilons=``) or ``"k"`` (grid from ``ks=``).
+        The swept parameter: ``"epsilon"`` (grid from ``epsilons=``), ``"k"`` (grid from ``ks=``), or another
+        numeric parameter (grid from ``grid=``, default ``default_grid``), e.g. ``"scale_bits"``.
     compute : callable
         ``compute(dataset, value, options, seed, stop) -> dict`` computing one point; module-level, so picklable.
     spends_budget : bool
@@ -38,6 +39,8 @@ class Technique:
         one vectorised loop).
     groupable : callable, optional
         ``groupable(value, options) -> bool``: which values ``compute_group`` may take.
+    default_grid : tuple of float
+        The grid of a technique whose parameter is neither ``"epsilon"`` nor ``"k"``.
     """
 
     name: str
@@ -47,6 +50,7 @@ class Technique:
     description: str = ""
     compute_group: ComputeFn | None = None
     groupable: Callable[[float, Mapping[str, Any]], bool] | None = None
+    default_grid: tuple[float, ...] = ()
 
 
 _REGISTRY: dict[str, Technique] = {}
@@ -62,6 +66,7 @@ def register_technique(
     replace: bool = False,
     compute_group: ComputeFn | None = None,
     groupable: Callable[[float, Mapping[str, Any]], bool] | None = None,
+    default_grid: tuple[float, ...] = (),
 ) -> Technique:
     """Add a technique to the registry so ``tradeoff(data, name, ...)`` can sweep it.
 
@@ -75,13 +80,21 @@ def register_technique(
     >>> "majority-demo" in available_techniques()
     True
     """
-    if parameter not in ("epsilon", "k"):
-        raise InvalidParameterError(f"The 'parameter' of a technique must be 'epsilon' or 'k'; got {parameter!r}.")
+    if not isinstance(parameter, str) or not parameter.isidentifier():
+        raise InvalidParameterError(
+            f"The 'parameter' of a technique must be a name such as 'epsilon'; got {parameter!r}."
+        )
+    if parameter not in ("epsilon", "k") and not default_grid:
+        raise InvalidParameterError(
+            f"A technique sweeping {parameter!r} (neither 'epsilon' nor 'k') needs a default_grid of numbers."
+        )
     if name in _REGISTRY and not replace:
         raise InvalidParameterError(f"A technique named {name!r} is already registered; pass replace=True.")
     if not callable(compute):
         raise InvalidParameterError(f"The 'compute' of technique {name!r} must be callable; got {compute!r}.")
-    technique = Technique(name, parameter, compute, spends_budget, description, compute_group, groupable)
+    technique = Technique(
+        name, parameter, compute, spends_budget, description, compute_group, groupable, tuple(default_grid)
+    )
     _REGISTRY[name] = technique
     return technique
 

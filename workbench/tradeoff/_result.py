@@ -225,6 +225,8 @@ class TradeoffResult:
         """The main figure: utility against ε (DP sweeps) or against k (anonymisation sweeps)."""
         from workbench import viz
 
+        if self.parameter == "scale_bits":
+            return viz.encrypted_tradeoff_figure(self)
         return viz.tradeoff_figure(self) if self.parameter == "epsilon" else viz.k_figure(self)
 
     def __repr__(self) -> str:

@@ -5,6 +5,13 @@ text carries the privacy statement of each point.
 """
 
 from workbench.viz._audit import roc_figure
+from workbench.viz._encrypted import (
+    encrypted_cost_figure,
+    encrypted_figures,
+    encrypted_precision_figure,
+    encrypted_sizes_figure,
+    encrypted_tradeoff_figure,
+)
 from workbench.viz._risk import class_size_figure, risk_figure
 from workbench.viz._style import PALETTE
 from workbench.viz._tradeoff import k_figure, leakage_figure, tradeoff_figure, utility_vs_leakage_figure
@@ -13,6 +20,11 @@ from workbench.viz._training import training_figure
 __all__ = [
     "PALETTE",
     "class_size_figure",
+    "encrypted_cost_figure",
+    "encrypted_figures",
+    "encrypted_precision_figure",
+    "encrypted_sizes_figure",
+    "encrypted_tradeoff_figure",
     "k_figure",
     "leakage_figure",
     "risk_figure",
