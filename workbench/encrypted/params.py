@@ -176,7 +176,7 @@ def parameters_for_scale(scale_bits: int, depth: int) -> CKKSParameters:
     --------
     >>> p = parameters_for_scale(30, 1)
     >>> p.name, p.coeff_mod_bit_sizes, p.security_bits
-    ('ckks-8192-s30-d1', (50, 30, 50), 128)
+    ('ckks-8192-s30-d1', (50, 30, 50), 192)
     """
     if not isinstance(scale_bits, int) or not 20 <= scale_bits <= 50:
         raise InvalidParameterError(f"scale_bits must be an int from 20 to 50; got {scale_bits!r}.")
