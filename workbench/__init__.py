@@ -32,6 +32,8 @@ _EXPORTS: dict[str, str] = {
     "train": "workbench.dp",
     "PrivacyStatement": "workbench.dp",
     "PrivacyLedger": "workbench.dp",
+    "Release": "workbench.release",
+    "Statement": "workbench.release",
     "membership_inference": "workbench.audit",
     "encrypted_inference": "workbench.encrypted",
     "tradeoff": "workbench.tradeoff",
@@ -50,6 +52,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from workbench.dp import PrivacyLedger, PrivacyStatement, train
     from workbench.encrypted import encrypted_inference
     from workbench.magics import load_ipython_extension, unload_ipython_extension
+    from workbench.release import Release, Statement
     from workbench.report import report
     from workbench.risk import assess_risk
     from workbench.roles import Role, infer_roles

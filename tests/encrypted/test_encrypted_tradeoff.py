@@ -7,7 +7,7 @@ import math
 import pytest
 
 import workbench as wb
-from workbench.errors import InvalidParameterError
+from workbench.errors import InvalidParameterError, WorkbenchError
 from workbench.tradeoff import available_techniques
 
 
@@ -31,3 +31,10 @@ def test_grid_keyword_checks():
         wb.tradeoff("adult", "encrypted", ks=[2])
     with pytest.raises(InvalidParameterError, match="not grid="):
         wb.tradeoff("adult", "dp", grid=[1.0])
+
+
+def test_options_are_validated_once():
+    with pytest.raises(InvalidParameterError, match="unexpected keyword"):
+        wb.tradeoff("adult", "encrypted", grid=[40], k=5)
+    with pytest.raises(WorkbenchError, match="output"):
+        wb.tradeoff("adult", "encrypted", grid=[40], technique_options={"output": "logits"})

@@ -79,7 +79,7 @@ def test_unknown_option(shell, capsys):
 
 def test_bad_list_value(shell, capsys):
     text = _one_line_error(shell, capsys, "%wb tradeoff dp --epsilons 1,abc")
-    assert "'abc' is not a number" in text
+    assert "must be comma-separated numbers (or 'none' for no DP); got 'abc'" in text
 
 
 @pytest.mark.parametrize("line", ["roles", "risk", "anonymise --k 5", "pseudonymise", "train", "audit",

@@ -249,3 +249,23 @@ def test_a_recorder_started_after_another_catch_warnings_still_records_its_own()
     finally:
         release.set()
         other.join()
+
+
+def test_a_sweep_that_could_exceed_the_budget_is_refused_before_any_work(small_adult):
+    from workbench.dp import PrivacyLedger
+    from workbench.errors import BudgetExceededError
+    from workbench.tradeoff import iter_tradeoff, register_technique
+
+    ledger = PrivacyLedger(budget=1.0)
+    with pytest.raises(BudgetExceededError, match=r"^Runs with ε = 0.6, 0.7 \(ε 1.3 in all\) .* \(ε 1 left of 1\)"):
+        wb.tradeoff(small_adult, "dp", epochs=1, epsilons=[0.6, 0.7], executor="serial", ledger=ledger)
+    with pytest.raises(BudgetExceededError, match="A run without DP"):
+        iter_tradeoff(small_adult, "pseudonymise+dp", epsilons=[0.1, None], executor="serial", ledger=ledger)
+    assert len(ledger) == 0
+    _ = register_technique("budget-free", _share_point, parameter="k", replace=True)
+    curve = wb.tradeoff(small_adult, "budget-free", ks=[2], executor="serial", ledger=ledger)  # spends no budget
+    assert len(curve.points) == 1 and len(ledger) == 0
+
+
+def _share_point(dataset, value, options, seed, stop):
+    return {"k": value, "utility": {"accuracy": float((dataset.train[dataset.target] == ">50K").mean())}}

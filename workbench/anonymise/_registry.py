@@ -6,6 +6,8 @@ from collections.abc import Callable
 from typing import Any
 
 from workbench._validation import close_matches
+from workbench.anonymise._run import run_optimal
+from workbench.anonymise.mondrian import run_mondrian
 from workbench.errors import InvalidParameterError, UnknownNameError
 
 __all__ = ["available_methods", "get_method", "register_method"]
@@ -15,14 +17,10 @@ Runner = Callable[..., Any]
 
 
 def _optimal(encoded, parts, model, *, n, limit, stop, metric, tick):
-    from workbench.anonymise._run import run_optimal
-
     return run_optimal(encoded, parts, model, n, limit, stop, metric, tick)
 
 
 def _mondrian(encoded, parts, model, *, n, limit, stop, metric, tick):
-    from workbench.anonymise.mondrian import run_mondrian
-
     return run_mondrian(encoded, parts, model, stop, tick)
 
 

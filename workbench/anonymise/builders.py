@@ -9,9 +9,10 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from workbench._validation import check_finite
 from workbench.anonymise.hierarchy import Hierarchy
 from workbench.errors import InvalidParameterError, PrivacyLeakWarning, warn_user
-from workbench.risk._matching import SUPPRESSED
+from workbench.generalised import SUPPRESSED
 
 __all__ = [
     "auto_hierarchy",
@@ -57,6 +58,7 @@ def interval_hierarchy(
     numbers = pd.to_numeric(distinct, errors="coerce")
     if numbers.isna().any():
         raise InvalidParameterError(f"interval_hierarchy needs numbers; got {distinct[numbers.isna()].tolist()[:3]}.")
+    check_finite(numbers.astype(float).to_frame("values"), ["values"], "interval_hierarchy", "give finite numbers")
     if start is None:
         start = math.floor(numbers.min() / widths[-1]) * widths[-1] if len(numbers) else 0.0
     rows = []
@@ -209,6 +211,7 @@ def auto_hierarchy(series: pd.Series, *, bands: int = 8, warn: bool = True) -> H
 
 def _quantile_hierarchy(series: pd.Series, distinct: pd.Series, bands: int) -> Hierarchy:
     numbers = pd.to_numeric(series, errors="coerce").dropna().to_numpy(dtype=float)
+    check_finite(pd.DataFrame({series.name: numbers}), [series.name], "auto_hierarchy", "drop or fix those rows")
     lo, hi = float(numbers.min()), float(numbers.max())
     edges = np.unique(np.quantile(numbers, np.linspace(0, 1, bands + 1)))
     edges[0], edges[-1] = lo, hi

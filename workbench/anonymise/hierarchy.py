@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 
 from workbench.errors import InvalidParameterError
-from workbench.risk._classes import encode_column
-from workbench.risk._matching import MISSING, SUPPRESSED, normalise
+from workbench.generalised import MISSING, SUPPRESSED, normalise
+from workbench.risk import encode_column
 
 __all__ = ["EncodedColumn", "Hierarchy", "HierarchyError", "validate_hierarchy"]
 

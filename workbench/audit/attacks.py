@@ -13,7 +13,8 @@ from typing import Any
 import numpy as np
 
 from workbench._validation import close_matches
-from workbench.audit._target import AuditTarget, is_train_result, logit_confidence, model_logits
+from workbench.audit._target import AuditTarget, logit_confidence, model_logits, require_run
+from workbench.audit.cost import reference_rows
 from workbench.errors import InvalidParameterError, UnknownNameError
 
 __all__ = ["AttackOutput", "available_attacks", "get_attack", "register_attack", "require_run"]
@@ -46,18 +47,8 @@ def threshold_attack(target: AuditTarget, **_: Any) -> AttackOutput:
     return AttackOutput(member, non)
 
 
-def require_run(run: Any, attack: str) -> None:
-    """Reference-model attacks retrain with the run's settings, so they need a workbench train result."""
-    if not is_train_result(run):
-        raise InvalidParameterError(
-            f"The {attack!r} attack trains reference models with the audited run's settings, so it needs a result "
-            "of workbench.train; for your own torch model use attack='threshold'."
-        )
-
-
 def _reference_signals(target: AuditTarget, *, n_reference: int, seed: int, n_jobs: int, stop: Any, bar: Any) -> Any:
     from workbench.audit._reference import signals, train_references
-    from workbench.audit.cost import reference_rows
 
     run = target.run
     rows = reference_rows(run, target.reference_frame)

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from workbench._validation import InstanceOf, Interval, Optional, validate_params
+from workbench.release import PlainStatement
 from workbench.risk._classes import (
     class_sizes,
     distribution_matrix,
@@ -90,6 +91,41 @@ class RiskReport:
     journalist: dict[str, float] | None = None
     marketer: float | None = None
     per_sensitive: dict[str, dict[str, float]] = field(default_factory=dict, repr=False)
+
+    # -- the Release protocol (workbench.release) --------------------------------------------------------------
+    @property
+    def technique(self) -> str:
+        """``"risk-assessment"``."""
+        return "risk-assessment"
+
+    @property
+    def statement(self) -> PlainStatement:
+        """What was measured (k, l, t on the table as it is); a measurement, not a guarantee."""
+        parts = [f"k = {self.k}"] + [f"{n} = {v:.4g}" for n, v in (("l", self.l), ("t", self.t)) if v is not None]
+        return PlainStatement(
+            "risk-assessment",
+            {"quasi_identifiers": list(self.quasi_identifiers), "sensitive": list(self.sensitive)},
+            guarantee=f"measured {', '.join(parts)} on {', '.join(self.quasi_identifiers)}; no formal guarantee",
+        )
+
+    @property
+    def metrics(self) -> dict[str, float]:
+        """k, sample uniqueness and the prosecutor risks."""
+        return {
+            "k": float(self.k),
+            "sample_uniqueness": float(self.sample_uniqueness),
+            **{f"prosecutor_{name}": float(v) for name, v in self.prosecutor.items()},
+        }
+
+    def summary(self) -> dict[str, Any]:
+        """Headline numbers: k, l, t, uniqueness, prosecutor risks (plain data, no rows)."""
+        return {
+            "k": self.k,
+            "l": self.l,
+            "t": self.t,
+            "sample_uniqueness": self.sample_uniqueness,
+            **dict(self.prosecutor),
+        }
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data (JSON-serialisable); class sizes as a histogram ``{size: number of classes}``."""
@@ -230,7 +266,7 @@ def assess_risk(
 def _population_risk(
     sample: pd.DataFrame, population: pd.DataFrame, qis: list[str], threshold: float
 ) -> tuple[dict[str, float], float]:
-    from workbench.datasets._roles import check_columns
+    from workbench.columns import check_columns
 
     check_columns(population, qis, "The population table")
     both = pd.concat([sample[qis].astype(object), population[qis].astype(object)], ignore_index=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from workbench.datasets._roles import check_columns
+from workbench.columns import check_columns
 
 __all__ = ["pareto_frontier"]
 

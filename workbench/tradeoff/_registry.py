@@ -39,6 +39,10 @@ class Technique:
         one vectorised loop).
     groupable : callable, optional
         ``groupable(value, options) -> bool``: which values ``compute_group`` may take.
+    config : type, optional
+        The technique's frozen options class: ``config.from_options(options, technique=name)`` validates the
+        sweep's options once and the compute functions receive the config instead of a dict (the built-ins use
+        :class:`DPSweepConfig` and :class:`KAnonymitySweepConfig`). Without one, they receive the options as given.
     default_grid : tuple of float
         The grid of a technique whose parameter is neither ``"epsilon"`` nor ``"k"``.
     """
@@ -49,8 +53,15 @@ class Technique:
     spends_budget: bool = False
     description: str = ""
     compute_group: ComputeFn | None = None
-    groupable: Callable[[float, Mapping[str, Any]], bool] | None = None
+    groupable: Callable[[float, Any], bool] | None = None
+    config: type | None = None
     default_grid: tuple[float, ...] = ()
+
+    def options(self, given: Mapping[str, Any]) -> Any:
+        """The technique's options: validated into its ``config``, else the given dict itself."""
+        if self.config is None:
+            return dict(given)
+        return self.config.from_options(given, technique=self.name)
 
 
 _REGISTRY: dict[str, Technique] = {}
@@ -65,7 +76,8 @@ def register_technique(
     description: str = "",
     replace: bool = False,
     compute_group: ComputeFn | None = None,
-    groupable: Callable[[float, Mapping[str, Any]], bool] | None = None,
+    groupable: Callable[[float, Any], bool] | None = None,
+    config: type | None = None,
     default_grid: tuple[float, ...] = (),
 ) -> Technique:
     """Add a technique to the registry so ``tradeoff(data, name, ...)`` can sweep it.
@@ -92,8 +104,10 @@ def register_technique(
         raise InvalidParameterError(f"A technique named {name!r} is already registered; pass replace=True.")
     if not callable(compute):
         raise InvalidParameterError(f"The 'compute' of technique {name!r} must be callable; got {compute!r}.")
+    if config is not None and not callable(getattr(config, "from_options", None)):
+        raise InvalidParameterError(f"The 'config' of technique {name!r} must have a from_options classmethod.")
     technique = Technique(
-        name, parameter, compute, spends_budget, description, compute_group, groupable, tuple(default_grid)
+        name, parameter, compute, spends_budget, description, compute_group, groupable, config, tuple(default_grid)
     )
     _REGISTRY[name] = technique
     return technique

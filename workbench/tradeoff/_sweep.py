@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workbench._processes import defined_in_main
-from workbench._validation import InstanceOf, Interval, OneOf, Optional, validate_params
+from workbench._validation import Interval, Optional, validate_params
 from workbench.datasets import Dataset, load_dataset
 from workbench.errors import InvalidParameterError, WorkerError
-from workbench.tradeoff._budget import record_point
-from workbench.tradeoff._dataset_ref import DatasetRef, dataset_info
+from workbench.tradeoff._budget import record_point, resolve_ledger
+from workbench.tradeoff._dataset_ref import DatasetRef
 from workbench.tradeoff._executors import cpu_count, open_runner
 from workbench.tradeoff._point import TradeoffPoint
 from workbench.tradeoff._registry import Technique, get_technique
@@ -28,22 +28,6 @@ DEFAULT_EPSILONS: tuple[float | None, ...] = (0.5, 1.0, 2.0, 4.0, 8.0, None)
 DEFAULT_KS: tuple[int, ...] = (2, 5, 10, 25, 50)
 _POLL_SECONDS = 0.1
 
-_CONSTRAINTS = {
-    "l": Optional(Interval(int, 2)),
-    "t": Optional(Interval(float, 0, 1, closed="right")),
-    "epochs": Interval(int, 1),
-    "batch_size": Interval(int, 1),
-    "delta": Optional(Interval(float, 0, 1, closed="neither")),
-    "audit": InstanceOf((bool,), "True or False"),
-    "seed": Interval(int, 0),
-    "method": OneOf(("mondrian", "optimal")),
-    "accountant": OneOf(("prv", "rdp", "gdp")),
-    "max_grad_norm": Interval(float, 0, None, closed="neither"),
-    "lr": Optional(Interval(float, 0, None, closed="neither")),
-    "max_suppression": Interval(float, 0, 1),
-    "progress": InstanceOf((bool,), "True or False"),
-}
-
 
 @dataclass(frozen=True)
 class SweepPlan:
@@ -53,7 +37,7 @@ class SweepPlan:
     dataset: Dataset
     ref: DatasetRef
     grid: tuple[float, ...]
-    options: Mapping[str, Any]
+    options: Any  # the technique's config (or, for a technique without one, the options as given)
     seed: int
     info: Mapping[str, Any] = field(default_factory=dict)
 
@@ -139,29 +123,19 @@ def plan_sweep(
     seed: int = 0,
     **options: Any,
 ) -> SweepPlan:
-    """Check every argument and build the :class:`SweepPlan` (nothing runs yet)."""
-    validate_params("tradeoff", _CONSTRAINTS, {**options, "seed": seed})
-    model = options.get("model", "logreg")
-    if isinstance(model, str):
-        validate_params("tradeoff", {"model": OneOf(("logreg", "mlp"))}, {"model": model})
-    elif not hasattr(model, "state_dict"):
-        raise InvalidParameterError(
-            f"The 'model' parameter of tradeoff must be 'logreg', 'mlp' or a torch.nn.Module; got {model!r}."
-        )
-    if options.get("hidden") is not None:
-        options["hidden"] = tuple(int(h) for h in options["hidden"])
+    """Check every argument and build the :class:`SweepPlan` (nothing runs yet).
+
+    The options are validated once, into the technique's own config (e.g. :class:`DPSweepConfig`), with the
+    constraints and defaults of the single-run entry point.
+    """
+    validate_params("tradeoff", {"seed": Interval(int, 0)}, {"seed": seed})
     technique = get_technique(technique)
-    unused = [name for name in ("l", "t") if options.get(name) is not None]
-    if technique.parameter == "epsilon" and unused:
-        raise InvalidParameterError(
-            f"{' and '.join(unused)} {'apply' if len(unused) > 1 else 'applies'} to k-anonymity sweeps; the "
-            f"{technique.name!r} technique does not use {'them' if len(unused) > 1 else 'it'}."
-        )
     grid = _grid(technique, epsilons, ks, grid)
+    config = technique.options(options)
     if not isinstance(dataset, Dataset):
         dataset = load_dataset(dataset)
     ref = DatasetRef.from_dataset(dataset)
-    return SweepPlan(technique, dataset, ref, grid, dict(options), seed, dataset_info(dataset, ref.key))
+    return SweepPlan(technique, dataset, ref, grid, config, seed, dataset.info(ref.key))
 
 
 def _stream(
@@ -263,11 +237,11 @@ def iter_tradeoff(
     grid: Iterable[float] | None = None,
     l: int | None = None,  # noqa: E741
     t: float | None = None,
-    model: Any = "logreg",
-    epochs: int = 10,
-    batch_size: int = 256,
+    model: Any = None,
+    epochs: int | None = None,
+    batch_size: int | None = None,
     delta: float | None = None,
-    audit: bool = True,
+    audit: bool | None = None,
     executor: Any = None,
     seed: int = 0,
     stop: threading.Event | None = None,
@@ -296,38 +270,38 @@ def iter_tradeoff(
         ks=ks,
         grid=grid,
         seed=seed,
-        **_options(l, t, model, epochs, batch_size, delta, audit, options),
+        **_options(technique, _named(l, t, model, epochs, batch_size, delta, audit), options),
     )
+    _check_budget(plan, ledger)
     state: dict[str, Any] = {"order": []}
     return _stream(plan, executor=executor, stop=stop, progress=progress, ledger=ledger, state=state)
 
 
-def _options(l, t, model, epochs, batch_size, delta, audit, extra) -> dict[str, Any]:  # noqa: E741
-    extra = dict(extra)
+def _check_budget(plan: SweepPlan, ledger: Any) -> None:
+    """Refuse, before any work, a sweep whose points could take the dataset past the ledger's budget."""
+    if plan.technique.spends_budget and ledger is not False:
+        resolve_ledger(ledger).check_budget(
+            list(plan.grid), dataset_fingerprint=plan.ref.key, dataset_name=plan.dataset.name
+        )
+
+
+def _named(l, t, model, epochs, batch_size, delta, audit) -> dict[str, Any]:  # noqa: E741
+    return {"l": l, "t": t, "model": model, "epochs": epochs, "batch_size": batch_size, "delta": delta, "audit": audit}
+
+
+def _options(technique: str | Technique, named: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
+    """The sweep's options as given (None: not given, the technique's default applies)."""
+    extra = {k: v for k, v in extra.items() if v is not None}
     free = extra.pop("technique_options", None) or {}
     if not isinstance(free, Mapping):
         raise InvalidParameterError(f"The 'technique_options' parameter of tradeoff must be a dict; got {free!r}.")
-    known = {
-        "method",
-        "accountant",
-        "max_grad_norm",
-        "lr",
-        "hidden",
-        "max_suppression",
-        "audit_fraction",
-        "attack",
-        "public_schema",
-    }
-    unknown = sorted(set(extra) - known)
-    if unknown:
+    given = {k: v for k, v in named.items() if v is not None}
+    if get_technique(technique).config is None and extra:  # a technique without a config takes technique_options
         raise InvalidParameterError(
-            f"tradeoff got unexpected keyword argument(s) {unknown}; the technique options are {sorted(known)}."
+            f"tradeoff got unexpected keyword argument(s) {sorted(extra)}; pass a registered technique's own "
+            "options as technique_options={...}."
         )
-    defaults = {"method": "mondrian", "accountant": "prv", "max_grad_norm": 1.0, "lr": None, "hidden": (64, 64)}
-    defaults.update({"max_suppression": 0.05, "audit_fraction": 0.0, "attack": "threshold", "public_schema": False})
-    defaults.update(extra)
-    chosen = {"l": l, "t": t, "model": model, "epochs": epochs, "batch_size": batch_size, "delta": delta}
-    return {**dict(free), **chosen, "audit": audit, **defaults}
+    return {**dict(free), **given, **extra}
 
 
 def tradeoff(
@@ -339,11 +313,11 @@ def tradeoff(
     grid: Iterable[float] | None = None,
     l: int | None = None,  # noqa: E741
     t: float | None = None,
-    model: Any = "logreg",
-    epochs: int = 10,
-    batch_size: int = 256,
+    model: Any = None,
+    epochs: int | None = None,
+    batch_size: int | None = None,
     delta: float | None = None,
-    audit: bool = True,
+    audit: bool | None = None,
     executor: Any = None,
     seed: int = 0,
     on_point: Callable[[TradeoffPoint], Any] | None = None,
@@ -375,9 +349,10 @@ def tradeoff(
     l, t : optional
         l-diversity / t-closeness required at every k.
     model, epochs, batch_size, delta : optional
-        Training settings for DP techniques (see :func:`workbench.train`); ``delta`` defaults to 1/n² there.
-    audit : bool, default=True
-        Run a loss-threshold membership-inference attack on every trained model.
+        Training settings for DP techniques, with :func:`workbench.train`'s meaning and defaults (``"logreg"``,
+        10 epochs, batch 256, δ below 1/n); ``model`` may be your own ``torch.nn.Module``.
+    audit : bool, optional
+        DP techniques: run a membership-inference attack on every trained model (default True).
     executor : None, "processes", "serial", int, dask.distributed.Client or concurrent.futures.Executor
         Where points run: ``None``/``"processes"`` local processes over all cores (torch threads split so
         they do not fight; while the pool starts, this process computes the first point), ``"serial"`` this
@@ -393,11 +368,13 @@ def tradeoff(
         Show a progress bar.
     ledger : PrivacyLedger or False, optional
         Where DP points are recorded (default: the session ledger, ``workbench.dp.default_ledger()``); False
-        records nowhere.
+        records nowhere. When it has a budget, a sweep whose ε grid could exceed what is left is refused before
+        any work (:class:`~workbench.errors.BudgetExceededError`, see ``PrivacyLedger.check_budget``).
     **options
-        Technique options: ``method`` (``"mondrian"``/``"optimal"``), ``max_suppression``, ``accountant``,
-        ``max_grad_norm``, ``lr``, ``hidden``, ``audit_fraction``, ``attack``; ``technique_options`` (a dict)
-        passes anything else to a registered technique.
+        Technique options, validated once into the technique's config (:class:`DPSweepConfig`,
+        :class:`KAnonymitySweepConfig`): ``method`` (any of ``workbench.anonymise.available_methods()``),
+        ``max_suppression``, ``accountant``, ``max_grad_norm``, ``lr``, ``hidden``, ``audit_fraction``,
+        ``attack``, ...; ``technique_options`` (a dict) passes options to a registered technique.
 
     Returns
     -------
@@ -433,10 +410,11 @@ def tradeoff(
         ks=ks,
         grid=grid,
         seed=seed,
-        **_options(l, t, model, epochs, batch_size, delta, audit, options),
+        **_options(technique, _named(l, t, model, epochs, batch_size, delta, audit), options),
     )
     if on_point is not None and not callable(on_point):
         raise InvalidParameterError(f"The 'on_point' parameter of tradeoff must be callable; got {on_point!r}.")
+    _check_budget(plan, ledger)
     state: dict[str, Any] = {"order": []}
     points = []
     for point in _stream(plan, executor=executor, stop=stop, progress=progress, ledger=ledger, state=state):
@@ -459,7 +437,9 @@ def tradeoff(
     )
 
 
-def _public_options(options: Mapping[str, Any]) -> dict[str, Any]:
+def _public_options(options: Any) -> dict[str, Any]:
+    if callable(getattr(options, "to_dict", None)):
+        return options.to_dict()
     out = {}
     for key, value in options.items():
         out[key] = (

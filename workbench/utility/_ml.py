@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 
 from workbench._validation import Interval, validate_params
-from workbench.datasets._roles import check_columns
+from workbench.columns import check_columns
 from workbench.errors import InvalidParameterError
-from workbench.risk._matching import covers, midpoint, normalise
+from workbench.generalised import covers, midpoint, normalise
 
 __all__ = ["ml_utility"]
 

@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 from workbench.errors import InvalidParameterError
 from workbench.viz._style import color, new_figure, reference_line
 
-__all__ = ["roc_figure"]
+__all__ = ["audit_figures", "roc_figure"]
 
 _FLOOR = 1e-5
 
@@ -73,3 +73,16 @@ def roc_figure(*sources: Any) -> go.Figure:
             )
             n += 1
     return fig
+
+
+def audit_figures(audit: Any) -> dict[str, go.Figure]:
+    """The figures of a membership-inference result: ``{"roc": ...}``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from workbench.audit import AuditResult
+    >>> list(audit_figures(AuditResult.from_scores(np.array([2.0, 1.0]), np.array([0.5, 1.5]))))
+    ['roc']
+    """
+    return {"roc": roc_figure(audit)}

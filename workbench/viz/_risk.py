@@ -10,9 +10,9 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from workbench.errors import InvalidParameterError
-from workbench.viz._style import color, new_figure
+from workbench.viz._style import color, new_figure, percent_axis
 
-__all__ = ["class_size_figure", "risk_figure"]
+__all__ = ["anonymisation_figures", "class_size_figure", "risk_figure", "risk_figures"]
 
 
 def _size_counts(source: Any) -> pd.Series:
@@ -100,5 +100,23 @@ def risk_figure(risk: Any) -> go.Figure:
             hovertemplate="%{x}: %{y:.1%}<extra></extra>",
         )
     )
-    fig.update_yaxes(tickformat=".0%", range=[0, 1])
+    fig.update_yaxes(range=[0, 1], **percent_axis())
     return fig
+
+
+def risk_figures(report: Any) -> dict[str, go.Figure]:
+    """The figures of a risk report: ``{"risk": ..., "class-sizes": ...}``.
+
+    Examples
+    --------
+    >>> import workbench as wb
+    >>> report = wb.assess_risk(wb.load_dataset("diabetes"), quasi_identifiers=["age", "sex"], sensitive=[])
+    >>> list(risk_figures(report))
+    ['risk', 'class-sizes']
+    """
+    return {"risk": risk_figure(report), "class-sizes": class_size_figure(report)}
+
+
+def anonymisation_figures(result: Any) -> dict[str, go.Figure]:
+    """The figures of an anonymised release: the risk of the released table and its class sizes."""
+    return {"risk": risk_figure(result.risk), "class-sizes": class_size_figure(result)}

@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 from workbench.errors import InvalidParameterError
 from workbench.viz._style import color, new_figure
 
-__all__ = ["training_figure"]
+__all__ = ["train_figures", "training_figure"]
 
 
 def _history(source: Any) -> pd.DataFrame:
@@ -65,3 +65,8 @@ def training_figure(source: Any) -> go.Figure:
             }
         )
     return fig
+
+
+def train_figures(run: Any) -> dict[str, go.Figure]:
+    """The figures of a training run: ``{"training": ...}`` (per-epoch accuracy, loss and ε)."""
+    return {"training": training_figure(run)}

@@ -10,6 +10,7 @@ import ipywidgets as widgets
 from workbench.widgets.state.app import DashboardState
 from workbench.widgets.views.budget import BudgetBar
 from workbench.widgets.views.data import DataView
+from workbench.widgets.views.figures import warm_plotly
 
 __all__ = ["TABS", "Dashboard"]
 
@@ -82,6 +83,7 @@ class Dashboard(widgets.VBox):
     """
 
     def __init__(self, state: DashboardState) -> None:
+        warm_plotly()  # the first FigureWidget costs seconds: pay them while the user looks at the Data tab
         self.state = state
         self.views: dict[str, widgets.Widget] = {}
         self._slots = [widgets.VBox([]) for _ in TABS]

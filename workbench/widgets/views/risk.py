@@ -9,7 +9,7 @@ import ipywidgets as widgets
 from workbench.widgets.state.risk import RiskState
 from workbench.widgets.views.common import JobBar
 from workbench.widgets.views.figures import LiveFigure
-from workbench.widgets.views.plots import class_size_figure, risk_figure
+from workbench.widgets.views.plots import figure_of
 
 __all__ = ["RiskView"]
 
@@ -24,6 +24,7 @@ class RiskView(widgets.VBox):
         self.summary = widgets.HTML("")
         self.summary.add_class("wb-risk-summary")
         self.figure = LiveFigure("Equivalence-class sizes")
+        self.figure.widget.add_class("wb-risk-figure")
         self.risk_figure = LiveFigure("Re-identification risk")
         state.observe(self._report_changed, "report")
         figures = widgets.HBox([self.figure.widget, self.risk_figure.widget])
@@ -39,7 +40,7 @@ class RiskView(widgets.VBox):
             self.summary.value = ""
             return
         self.summary.value = report._repr_html_() if hasattr(report, "_repr_html_") else str(report)
-        self.figure.request(lambda: class_size_figure(report))
-        self.risk_figure.request(lambda: risk_figure(report))
+        self.figure.request(lambda: figure_of(report, "class-sizes"))
+        self.risk_figure.request(lambda: figure_of(report, "risk"))
         self.figure.flush()
         self.risk_figure.flush()
