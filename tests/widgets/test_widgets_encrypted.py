@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 import pytest
 
 import workbench as wb
+from workbench.viz import encrypted_figures
 
 pytest.importorskip("tenseal")
 
@@ -35,7 +36,7 @@ def test_encrypted_tab_runs_ckks_on_the_trained_model(small):
     bars = view.cost.figure.data[0]
     assert list(bars.x) == ["key generation", "encrypt", "compute", "decrypt", "communication"]
     assert bars.y[1] == pytest.approx(result.cost["phases"]["encrypt"]["ms_per_row"])
-    figures = wb.viz.encrypted_figures(result)
+    figures = encrypted_figures(result)
     assert set(figures) == {"cost", "sizes", "precision"} and all(isinstance(f, go.Figure) for f in figures.values())
 
 
