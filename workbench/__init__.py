@@ -35,6 +35,7 @@ _EXPORTS: dict[str, str] = {
     "Release": "workbench.release",
     "Statement": "workbench.release",
     "membership_inference": "workbench.audit",
+    "encrypted_inference": "workbench.encrypted",
     "tradeoff": "workbench.tradeoff",
     "report": "workbench.report",
     "dashboard": "workbench.widgets",
@@ -49,6 +50,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from workbench.audit import membership_inference
     from workbench.datasets import Dataset, Provenance, available_datasets, load_dataset
     from workbench.dp import PrivacyLedger, PrivacyStatement, train
+    from workbench.encrypted import encrypted_inference
     from workbench.magics import load_ipython_extension, unload_ipython_extension
     from workbench.release import Release, Statement
     from workbench.report import report

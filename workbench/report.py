@@ -298,6 +298,31 @@ def _pseudonymisation_section(result: Any, page: ReportPage) -> str:
     )
 
 
+def _encrypted_section(result: Any, page: ReportPage) -> str:
+    """Encrypted inference: the threat model, precision against plaintext, the cost per phase (no scores, no keys)."""
+    summary = result.summary()
+    facts = {k: summary[k] for k in ("scheme", "packing", "model", "output", "rows", "security_bits")}
+    facts["parameters"] = ", ".join(f"{k}={v}" for k, v in summary["parameters"].items() if k != "sigmoid_polynomial")
+    precision = {k: summary[k] for k in ("accuracy", "agreement", "max_score_error", "outside_range")}
+    costs = {f"{phase.replace('_', ' ')} (s)": seconds for phase, seconds in summary["seconds"].items()}
+    costs.update({"ms per row, end to end": summary["end_to_end_ms_per_row"],
+                  "ms per row, plaintext model": summary["plaintext_ms_per_row"],
+                  "bytes exchanged": summary["bytes_total"]})  # fmt: skip
+    costs.update({f"{name.replace('_', ' ')} (bytes)": size for name, size in summary["sizes"].items()})
+    return (
+        "<h2>Encrypted inference</h2><h3>Threat model</h3>"
+        + page.statement(result.statement)
+        + "<h3>Setting</h3>"
+        + _kv_table(facts)
+        + "<h3>Precision against the plaintext model</h3>"
+        + _kv_table(precision)
+        + "<h3>Cost</h3>"
+        + _kv_table(costs)
+        + page.figures(result)
+        + "<p class='meta'>No differential privacy (ε = ∞): the decrypted outputs can still reveal membership.</p>"
+    )
+
+
 def _release_section(release: Any, page: ReportPage) -> str:
     """Any :class:`~workbench.release.Release` without a section of its own: statement, summary, figures."""
     summary = {k: v for k, v in release.summary().items() if not isinstance(v, (list, tuple, Mapping))}
@@ -319,6 +344,7 @@ for _type, _section in {
     "workbench.anonymise.result.AnonymisationResult": _anonymisation_section,
     "workbench.anonymise.pseudonymise.PseudonymisationResult": _pseudonymisation_section,
     "workbench.risk._report.RiskReport": _risk_section,
+    "workbench.encrypted.result.EncryptedResult": _encrypted_section,
 }.items():
     register_section(_type, _section)
 

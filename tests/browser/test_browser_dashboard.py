@@ -15,7 +15,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 TIMEOUT_MS = 150_000  # kernel start and imports on two shared cores
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "images" / "dashboard.png"
-TABS = ["Data", "Risk", "Anonymise", "Train", "Audit", "Trade-off"]
+TABS = ["Data", "Risk", "Anonymise", "Train", "Audit", "Encrypted", "Trade-off"]
 
 CELLS = [
     "%load_ext workbench\n%config WorkbenchMagics.executor = 'serial'\nimport workbench as wb\n"
@@ -111,7 +111,7 @@ def test_dashboard_renders_and_reacts(page, lab, notebook):
     page.locator(".wb-dashboard").wait_for(timeout=TIMEOUT_MS)
     print(f"dashboard visible {time.monotonic() - started:.2f} s after its cell was run (browser render included)")
 
-    # the dashboard renders: budget bar, six tabs, the Data tab's roles with their reasons
+    # the dashboard renders: budget bar, seven tabs, the Data tab's roles with their reasons
     dashboard = page.locator(".wb-dashboard")
     dashboard.wait_for(timeout=TIMEOUT_MS)
     titles = [t.strip() for t in dashboard.locator(".wb-tabs .lm-TabBar-tabLabel").all_inner_texts()]

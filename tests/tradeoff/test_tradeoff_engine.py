@@ -234,8 +234,10 @@ def test_registry_lists_builtins_and_rejects_duplicates(timed_technique):
     assert {"dp", "k-anonymity", "pseudonymise+dp", "timed"} <= set(available_techniques())
     with pytest.raises(InvalidParameterError, match="already registered"):
         register_technique("timed", timed_point, parameter="epsilon")
-    with pytest.raises(InvalidParameterError, match="'epsilon' or 'k'"):
+    with pytest.raises(InvalidParameterError, match="needs a default_grid"):
         register_technique("other", timed_point, parameter="delta")
+    with pytest.raises(InvalidParameterError, match="must be a name"):
+        register_technique("other", timed_point, parameter="not a name", default_grid=(1.0,))
 
 
 def test_a_sweep_that_could_exceed_the_budget_is_refused_before_any_work(small_adult):

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from workbench.tradeoff._configs import DPSweepConfig, KAnonymitySweepConfig
+from workbench.tradeoff._encrypted import DEFAULT_SCALE_BITS, EncryptedSweepConfig, encrypted_point
 from workbench.tradeoff._registry import register_technique
 
 __all__ = ["dp_point", "dp_points", "kanonymity_point", "pseudonymise_dp_point", "pseudonymise_dp_points"]
@@ -217,4 +218,13 @@ register_technique(
     compute_group=pseudonymise_dp_points,
     groupable=stackable,
     config=DPSweepConfig,
+)
+register_technique(
+    "encrypted",
+    encrypted_point,
+    parameter="scale_bits",
+    default_grid=DEFAULT_SCALE_BITS,
+    config=EncryptedSweepConfig,
+    description="CKKS encrypted inference at each scale (bits); utility = accuracy, agreement, max error; cost = "
+    "ms/row and bytes/row; leakage to the server = none",
 )

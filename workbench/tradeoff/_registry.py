@@ -25,7 +25,8 @@ class Technique:
     name : str
         Registry name, e.g. ``"dp"``.
     parameter : str
-        The swept parameter: ``"epsilon"`` (grid from ``epsilons=``) or ``"k"`` (grid from ``ks=``).
+        The swept parameter: ``"epsilon"`` (grid from ``epsilons=``), ``"k"`` (grid from ``ks=``), or another
+        numeric parameter (grid from ``grid=``, default ``default_grid``), e.g. ``"scale_bits"``.
     compute : callable
         ``compute(dataset, value, options, seed, stop) -> dict`` computing one point; module-level, so picklable.
     spends_budget : bool
@@ -42,6 +43,8 @@ class Technique:
         The technique's frozen options class: ``config.from_options(options, technique=name)`` validates the
         sweep's options once and the compute functions receive the config instead of a dict (the built-ins use
         :class:`DPSweepConfig` and :class:`KAnonymitySweepConfig`). Without one, they receive the options as given.
+    default_grid : tuple of float
+        The grid of a technique whose parameter is neither ``"epsilon"`` nor ``"k"``.
     """
 
     name: str
@@ -52,6 +55,7 @@ class Technique:
     compute_group: ComputeFn | None = None
     groupable: Callable[[float, Any], bool] | None = None
     config: type | None = None
+    default_grid: tuple[float, ...] = ()
 
     def options(self, given: Mapping[str, Any]) -> Any:
         """The technique's options: validated into its ``config``, else the given dict itself."""
@@ -74,6 +78,7 @@ def register_technique(
     compute_group: ComputeFn | None = None,
     groupable: Callable[[float, Any], bool] | None = None,
     config: type | None = None,
+    default_grid: tuple[float, ...] = (),
 ) -> Technique:
     """Add a technique to the registry so ``tradeoff(data, name, ...)`` can sweep it.
 
@@ -114,15 +119,23 @@ def register_technique(
     >>> "majority-demo" in available_techniques()
     True
     """
-    if parameter not in ("epsilon", "k"):
-        raise InvalidParameterError(f"The 'parameter' of a technique must be 'epsilon' or 'k'; got {parameter!r}.")
+    if not isinstance(parameter, str) or not parameter.isidentifier():
+        raise InvalidParameterError(
+            f"The 'parameter' of a technique must be a name such as 'epsilon'; got {parameter!r}."
+        )
+    if parameter not in ("epsilon", "k") and not default_grid:
+        raise InvalidParameterError(
+            f"A technique sweeping {parameter!r} (neither 'epsilon' nor 'k') needs a default_grid of numbers."
+        )
     if name in _REGISTRY and not replace:
         raise InvalidParameterError(f"A technique named {name!r} is already registered; pass replace=True.")
     if not callable(compute):
         raise InvalidParameterError(f"The 'compute' of technique {name!r} must be callable; got {compute!r}.")
     if config is not None and not callable(getattr(config, "from_options", None)):
         raise InvalidParameterError(f"The 'config' of technique {name!r} must have a from_options classmethod.")
-    technique = Technique(name, parameter, compute, spends_budget, description, compute_group, groupable, config)
+    technique = Technique(
+        name, parameter, compute, spends_budget, description, compute_group, groupable, config, tuple(default_grid)
+    )
     _REGISTRY[name] = technique
     return technique
 

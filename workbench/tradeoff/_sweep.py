@@ -73,8 +73,22 @@ class SweepPlan:
         ]
 
 
-def _grid(technique: Technique, epsilons: Iterable | None, ks: Iterable | None) -> tuple[float, ...]:
-    if technique.parameter == "epsilon":
+def _grid(
+    technique: Technique, epsilons: Iterable | None, ks: Iterable | None, grid: Iterable | None = None
+) -> tuple[float, ...]:
+    if grid is not None and technique.parameter in ("epsilon", "k"):
+        raise InvalidParameterError(
+            f"The {technique.name!r} technique sweeps {technique.parameter}; pass "
+            f"{'epsilons' if technique.parameter == 'epsilon' else 'ks'}=, not grid=."
+        )
+    if technique.parameter not in ("epsilon", "k"):
+        if epsilons is not None or ks is not None:
+            raise InvalidParameterError(
+                f"The {technique.name!r} technique sweeps {technique.parameter}; pass grid=, not epsilons= or ks=."
+            )
+        values = technique.default_grid if grid is None else grid
+        check, name, want = Interval(float, 0, None, closed="neither"), "grid", f"positive {technique.parameter} values"
+    elif technique.parameter == "epsilon":
         if ks is not None:
             raise InvalidParameterError(f"The {technique.name!r} technique sweeps epsilons; pass epsilons=, not ks=.")
         values = DEFAULT_EPSILONS if epsilons is None else epsilons
@@ -83,6 +97,8 @@ def _grid(technique: Technique, epsilons: Iterable | None, ks: Iterable | None) 
     else:
         if epsilons is not None:
             raise InvalidParameterError(f"The {technique.name!r} technique sweeps k; pass ks=, not epsilons=.")
+        if grid is not None:
+            raise InvalidParameterError(f"The {technique.name!r} technique sweeps k; pass ks=, not grid=.")
         values, check, name, want = (DEFAULT_KS if ks is None else ks), Interval(int, 1), "ks", "ints ≥ 1"
     if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
         raise InvalidParameterError(f"The {name!r} parameter of tradeoff must be a list of {want}; got {values!r}.")
@@ -107,6 +123,7 @@ def plan_sweep(
     *,
     epsilons: Iterable[float | None] | None = None,
     ks: Iterable[int] | None = None,
+    grid: Iterable[float] | None = None,
     seed: int = 0,
     **options: Any,
 ) -> SweepPlan:
@@ -147,7 +164,7 @@ def plan_sweep(
     """
     validate_params("tradeoff", {"seed": Interval(int, 0)}, {"seed": seed})
     technique = get_technique(technique)
-    grid = _grid(technique, epsilons, ks)
+    grid = _grid(technique, epsilons, ks, grid)
     config = technique.options(options)
     if not isinstance(dataset, Dataset):
         dataset = load_dataset(dataset)
@@ -251,6 +268,7 @@ def iter_tradeoff(
     *,
     epsilons: Iterable[float | None] | None = None,
     ks: Iterable[int] | None = None,
+    grid: Iterable[float] | None = None,
     l: int | None = None,  # noqa: E741
     t: float | None = None,
     model: Any = None,
@@ -317,6 +335,7 @@ def iter_tradeoff(
         technique,
         epsilons=epsilons,
         ks=ks,
+        grid=grid,
         seed=seed,
         **_options(technique, _named(l, t, model, epochs, batch_size, delta, audit), options),
     )
@@ -358,6 +377,7 @@ def tradeoff(
     *,
     epsilons: Iterable[float | None] | None = None,
     ks: Iterable[int] | None = None,
+    grid: Iterable[float] | None = None,
     l: int | None = None,  # noqa: E741
     t: float | None = None,
     model: Any = None,
@@ -391,6 +411,8 @@ def tradeoff(
         Default ``[0.5, 1, 2, 4, 8, None]``.
     ks : list of int, optional
         k grid for anonymisation. Default ``[2, 5, 10, 25, 50]``.
+    grid : list of float, optional
+        The grid of a technique sweeping another parameter, e.g. ``"encrypted"`` (CKKS scale bits).
     l, t : optional
         l-diversity / t-closeness required at every k.
     model, epochs, batch_size, delta : optional
@@ -453,6 +475,7 @@ def tradeoff(
         technique,
         epsilons=epsilons,
         ks=ks,
+        grid=grid,
         seed=seed,
         **_options(technique, _named(l, t, model, epochs, batch_size, delta, audit), options),
     )

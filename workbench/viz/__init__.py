@@ -9,6 +9,13 @@ through their attributes and registers the built-in results by qualified name, s
 """
 
 from workbench.viz._audit import audit_figures, roc_figure
+from workbench.viz._encrypted import (
+    encrypted_cost_figure,
+    encrypted_figures,
+    encrypted_precision_figure,
+    encrypted_sizes_figure,
+    encrypted_tradeoff_figure,
+)
 from workbench.viz._registry import FigureBuilder, figures_for, register_figures
 from workbench.viz._risk import anonymisation_figures, class_size_figure, risk_figure, risk_figures
 from workbench.viz._style import PALETTE
@@ -26,6 +33,11 @@ __all__ = [
     "PALETTE",
     "FigureBuilder",
     "class_size_figure",
+    "encrypted_cost_figure",
+    "encrypted_figures",
+    "encrypted_precision_figure",
+    "encrypted_sizes_figure",
+    "encrypted_tradeoff_figure",
     "figures_for",
     "k_figure",
     "leakage_figure",
@@ -44,3 +56,4 @@ register_figures("workbench.dp.result.TrainResult", train_figures)
 register_figures("workbench.audit.result.AuditResult", audit_figures)
 register_figures("workbench.risk._report.RiskReport", risk_figures)
 register_figures("workbench.anonymise.result.AnonymisationResult", anonymisation_figures)
+register_figures("workbench.encrypted.result.EncryptedResult", encrypted_figures)

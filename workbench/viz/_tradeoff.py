@@ -393,6 +393,10 @@ def sweep_figures(result: Any) -> dict[str, go.Figure]:
     frame = result.results
     utility, leakage = sweep_axes(frame, result.parameter)
     figures: dict[str, go.Figure] = {}
+    if result.parameter == "scale_bits" and _measured(frame, "ms_per_row"):  # the "encrypted" technique
+        from workbench.viz._encrypted import encrypted_tradeoff_figure
+
+        figures["cost-vs-precision"] = encrypted_tradeoff_figure(result)
     if result.parameter == "epsilon":
         if utility is not None:
             figures["utility-vs-epsilon"] = tradeoff_figure(result, metric=utility)

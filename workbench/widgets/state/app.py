@@ -11,6 +11,7 @@ from workbench.widgets.state.anonymise import AnonymiseState
 from workbench.widgets.state.audit import AuditState
 from workbench.widgets.state.budget import BudgetState
 from workbench.widgets.state.data import DataState
+from workbench.widgets.state.encrypted import EncryptedState
 from workbench.widgets.state.risk import RiskState
 from workbench.widgets.state.tradeoff import TradeoffState
 from workbench.widgets.state.train import TrainState
@@ -19,7 +20,7 @@ __all__ = ["DashboardState"]
 
 
 class DashboardState(HasTraits):
-    """Every tab's state; the Data tab's dataset flows to the others, the Train tab's model to the Audit tab.
+    """Every tab's state; the Data tab's dataset flows to the others, the Train tab's model to Audit and Encrypted.
 
     Examples
     --------
@@ -35,16 +36,18 @@ class DashboardState(HasTraits):
     anonymise = Instance(AnonymiseState, kw={"auto": False})  # computes once its tab is shown
     train = Instance(TrainState, args=())
     audit = Instance(AuditState, args=())
+    encrypted = Instance(EncryptedState, args=())
     tradeoff = Instance(TradeoffState, args=())
     budget = Instance(BudgetState, args=())
 
     def __init__(self, namespace: Mapping[str, Any] | None = None, *, seed: int = 0, **kwargs: Any) -> None:
         super().__init__(data=DataState(namespace=namespace), **kwargs)
-        for child in (self.anonymise, self.train, self.audit, self.tradeoff):
+        for child in (self.anonymise, self.train, self.audit, self.encrypted, self.tradeoff):
             child.seed = seed
         for child in (self.risk, self.anonymise, self.train, self.tradeoff):
             dlink((self.data, "dataset"), (child, "dataset"))
         dlink((self.train, "result"), (self.audit, "run"))
+        dlink((self.train, "result"), (self.encrypted, "run"))
         self.data.observe(lambda change: self.refresh_budget(), "dataset")
         for job in (self.train.job, self.tradeoff.job):
             job.observe(self._job_status, "status")

@@ -1,4 +1,5 @@
-"""The dashboard: a budget bar over six tabs (Data, Risk, Anonymise, Train, Audit, Trade-off), built lazily."""
+"""The dashboard: a budget bar over the tabs (Data, Risk, Anonymise, Train, Audit, Encrypted, Trade-off), built
+lazily."""
 
 from __future__ import annotations
 
@@ -38,6 +39,12 @@ def _audit(state: DashboardState) -> widgets.Widget:
     return AuditView(state.audit)
 
 
+def _encrypted(state: DashboardState) -> widgets.Widget:
+    from workbench.widgets.views.encrypted import EncryptedView
+
+    return EncryptedView(state.encrypted)
+
+
 def _tradeoff(state: DashboardState) -> widgets.Widget:
     from workbench.widgets.views.tradeoff import TradeoffView
 
@@ -51,6 +58,7 @@ TABS: dict[str, Callable[[DashboardState], widgets.Widget]] = {
     "Anonymise": _anonymise,
     "Train": _train,
     "Audit": _audit,
+    "Encrypted": _encrypted,
     "Trade-off": _tradeoff,
 }
 
@@ -71,7 +79,7 @@ class Dashboard(widgets.VBox):
     >>> app = wb.dashboard("diabetes")
     >>> view = app.show("Trade-off")
     >>> list(app.views), app.tabs.selected_index
-    (['Data', 'Trade-off'], 5)
+    (['Data', 'Trade-off'], 6)
     """
 
     def __init__(self, state: DashboardState) -> None:
