@@ -144,7 +144,7 @@ def test_postbuild_pip_install_enables_the_extension(binder_env):
     share = binder_env.prefix / "share" / "jupyter" / "labextensions" / "privacy-workbench-lab"
     assert (share / "install.json").is_file() and list((share / "static").glob("remoteEntry.*.js"))
     assert (binder_env.prefix / "bin" / "privacy-workbench").is_file()
-    locate = "import workbench, workbench._lab as l; print(workbench.__file__, l.tutorials_source())"
+    locate = "import workbench, workbench.cli.lab as l; print(workbench.__file__, l.tutorials_source())"
     installed = _run([binder_env.python, "-c", locate], cwd=binder_env.prefix, env=binder_env.env).split()
     site = next(binder_env.prefix.glob("lib/python3*/site-packages"))
     assert Path(installed[0]) == site / "workbench" / "__init__.py"  # the new copy, not the editable checkout
