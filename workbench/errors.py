@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import sys
 import warnings
 from collections.abc import Iterator
@@ -28,6 +29,7 @@ __all__ = [
     "WorkerError",
     "translate_errors",
     "user_errors",
+    "warn_once",
     "warn_user",
 ]
 
@@ -108,6 +110,33 @@ class RecalibrationWarning(UserWarning):
 _PACKAGE_DIR = str(Path(__file__).resolve().parent)
 
 
+# the (category name, message) pairs already shown in this context (a sweep's points computed in this process)
+_WARNED: contextvars.ContextVar[set[tuple[str, str]] | None] = contextvars.ContextVar("workbench_warned", default=None)
+
+
+@contextlib.contextmanager
+def warn_once(seen: set[tuple[str, str]]) -> Iterator[None]:
+    """Within the block, in this thread only, :func:`warn_user` shows each (category, message) once: pairs already in
+    ``seen`` are skipped and new ones added. No process-wide warning state is touched (a context variable).
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     with warn_once(set()):
+    ...         warn_user("careful", PrivacyLeakWarning)
+    ...         warn_user("careful", PrivacyLeakWarning)
+    >>> len(caught)
+    1
+    """
+    token = _WARNED.set(seen)
+    try:
+        yield
+    finally:
+        _WARNED.reset(token)
+
+
 def warn_user(message: str, category: type[Warning]) -> None:
     """Warn at the first frame outside the workbench package, so the warning names the user's line whichever path
     (a callable sub-package, the tradeoff engine, a magic) led to it.
@@ -128,6 +157,12 @@ def warn_user(message: str, category: type[Warning]) -> None:
     >>> caught[0].category.__name__, caught[0].filename.endswith("errors.py")
     ('PrivacyLeakWarning', False)
     """
+    seen = _WARNED.get()
+    if seen is not None:
+        key = (category.__name__, str(message))
+        if key in seen:
+            return
+        seen.add(key)
     level, frame = 1, sys._getframe(1)
     while frame is not None and str(Path(frame.f_code.co_filename).resolve()).startswith(_PACKAGE_DIR):
         level, frame = level + 1, frame.f_back

@@ -45,7 +45,7 @@ def check_parameters(caller: str, values: Mapping[str, Any]) -> None:
     >>> check_parameters("tradeoff", {"t": 2.0})
     Traceback (most recent call last):
     ...
-    workbench.errors.InvalidParameterError: The 't' parameter of tradeoff must be a number in [0, 1]; got 2.0.
+    workbench.errors.InvalidParameterError: The 't' parameter of tradeoff must be a number ≥ 0 and ≤ 1 or None; got 2.0.
     """
     constraints = {**_CONSTRAINTS, "method": OneOf(available_methods())}
     unknown = sorted(set(values) - set(constraints))

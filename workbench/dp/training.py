@@ -1,4 +1,5 @@
-"""``train`` and ``train_on_frames``: fit a classifier on tabular data, with DP-SGD (Opacus accounting) or without."""
+"""``train``, ``train_config``, ``train_many`` and ``train_on_frames``: fit classifiers on tabular data, with DP-SGD
+(Opacus accounting) or without. (The module is ``workbench.dp.training``; ``workbench.dp.train`` is the function.)"""
 
 from __future__ import annotations
 
@@ -195,7 +196,7 @@ def train_many(
     --------
     >>> import workbench as wb
     >>> from workbench.dp import TrainConfig, train_many
-    >>> ds = wb.load_dataset("diabetes")
+    >>> ds = wb.load_dataset("adult")
     >>> configs = [TrainConfig(epsilon=e, epochs=1, seed=s, public_schema=True) for e, s in [(1.0, 1), (4.0, 2)]]
     >>> runs = train_many(ds, configs, ledger=False)
     >>> [r.statement.epsilon <= c.epsilon for r, c in zip(runs, configs)], runs[0].engine
@@ -234,7 +235,7 @@ def train_config(
     --------
     >>> import workbench as wb
     >>> from workbench.dp import TrainConfig, train_config
-    >>> run = train_config(wb.load_dataset("diabetes"), TrainConfig(epochs=1, public_schema=True), ledger=False)
+    >>> run = train_config(wb.load_dataset("adult"), TrainConfig(epochs=1, public_schema=True), ledger=False)
     >>> run.statement.private
     False
     """

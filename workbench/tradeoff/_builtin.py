@@ -1,7 +1,9 @@
 """Built-in techniques: ``dp``, ``k-anonymity`` and ``pseudonymise+dp``; each computes ONE point.
 
-These functions run in worker processes: they take plain arguments, return plain data, and never record into a
-ledger (the sweep records DP points in the calling process).
+These functions run in worker processes: they take plain arguments and their technique's typed config
+(:class:`DPSweepConfig`, :class:`KAnonymitySweepConfig`), return plain data, and never record into a ledger (the
+sweep records DP points in the calling process). DP runs go through ``workbench.dp`` (``train_config``,
+``train_many``): the one DP-SGD engine.
 """
 
 from __future__ import annotations
@@ -182,7 +184,7 @@ def kanonymity_point(dataset: Any, k: float, options: KAnonymitySweepConfig, see
         },
         "leakage": {
             "reidentification_rate": float(link.reidentification_rate),
-            "expected_reidentification": float(link.to_dict().get("expected_success", math.nan)),
+            "expected_reidentification": float(link.expected_success),
             "linkage_advantage": float(link.advantage),
             "prosecutor_risk": float(prosecutor["highest"]),
             "records_at_risk": float(prosecutor.get("records_at_risk", math.nan)),

@@ -203,11 +203,12 @@ def _stream(
         index_of = {}
         for task in tasks[len(local) :]:
             future = runner.submit(run_point, plan.technique.compute, task, data, runner.threads, runner.stop_arg,
-                                   _group(plan, task))  # fmt: skip
+                                   _group(plan, task), deliver.seen_warnings)  # fmt: skip
             index_of[future] = task.indices[0]
             pending.add(future)
         for task in local:  # torch threads: set for the training only, by workbench.dp, in this thread
-            points = run_point(plan.technique.compute, task, data, None, stop, _group(plan, task))
+            points = run_point(plan.technique.compute, task, data, None, stop, _group(plan, task),
+                               deliver.seen_warnings)  # fmt: skip
             bar.update(len(points))
             yield from deliver(points)
         while pending and not stop.is_set():

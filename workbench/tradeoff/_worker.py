@@ -11,6 +11,7 @@ import warnings
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
+from workbench.errors import warn_once
 from workbench.tradeoff._dataset_ref import DatasetRef
 from workbench.tradeoff._point import TradeoffPoint, _plain
 
@@ -67,9 +68,19 @@ class PointTask(NamedTuple):
 
 
 def run_point(
-    compute: Any, task: tuple, ref: DatasetRef, threads: int | None = None, stop: Any = None, group: Any = None
+    compute: Any,
+    task: tuple,
+    ref: DatasetRef,
+    threads: int | None = None,
+    stop: Any = None,
+    group: Any = None,
+    warned: set[tuple[str, str]] | None = None,
 ) -> list[TradeoffPoint | None]:
-    """Compute a task's points (``group`` computes several values at once); ``None`` for a point stopped early."""
+    """Compute a task's points (``group`` computes several values at once); ``None`` for a point stopped early.
+
+    ``warned`` is the sweep's set of warnings already shown: in the caller's process, workbench's own warnings
+    (:func:`~workbench.errors.warn_user`) are shown once per sweep through it.
+    """
     technique, parameter, indices, values, options, seeds, caller_pid = task
     _set_threads(threads)
     if stop == USE_WORKER_STOP:
@@ -78,7 +89,7 @@ def run_point(
         return [None] * len(values)
     dataset = ref.resolve()
     start = time.perf_counter()
-    with _point_warnings(caller_pid) as caught:  # from a worker process, warnings travel back with the point
+    with _point_warnings(caller_pid, warned) as caught:  # from a worker process, warnings travel back with the point
         if group is not None:
             outs = [dict(o) for o in group(dataset, list(values), options, list(seeds), stop)]
         else:
@@ -124,17 +135,19 @@ _CAPTURE = threading.Lock()  # catch_warnings is process-wide: one point records
 
 
 @contextlib.contextmanager
-def _point_warnings(caller_pid: int | None) -> Iterator[list[Any]]:
+def _point_warnings(caller_pid: int | None, warned: set[tuple[str, str]] | None) -> Iterator[list[Any]]:
     """The warnings a point's code raises, to travel back with the point; recorded in worker processes only.
 
     In the caller's own process (``"serial"``, the first point computed while the pool starts, a thread pool) nothing
-    is recorded and no warning state is touched: warnings reach the caller directly, under its own filters. A worker
+    is recorded and no warning state is touched: warnings reach the caller directly, under its own filters (workbench's
+    own once per sweep, through ``warned`` and :func:`~workbench.errors.warn_once`). A worker
     process (local pool, Dask) records them with ``warnings.catch_warnings`` around the point; the caller re-emits
     them once (:func:`reemit_warnings`). Points of one worker process record one at a time, so threads of a Dask
     worker never take each other's warnings.
     """
     if caller_pid is None or os.getpid() == caller_pid:
-        yield []
+        with warn_once(warned if warned is not None else set()):
+            yield []
         return
     with _CAPTURE, warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
