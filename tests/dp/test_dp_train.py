@@ -263,10 +263,11 @@ def test_runs_are_recorded_in_the_ledger(small_adult):
 
 
 def test_budgeted_ledger_warns_before_recalibrating_and_after_overspending(small_adult):
-    ledger = PrivacyLedger(budget=1.2)  # two runs at epsilon 1 compose to about 1.4
-    wb.train(small_adult, epsilon=1.0, epochs=1, public_schema=True, ledger=ledger)
+    # two runs at epsilon 1 of 10 steps each compose to about 1.4 (many small steps compose to less)
+    ledger = PrivacyLedger(budget=1.2)
+    wb.train(small_adult, epsilon=1.0, epochs=1, batch_size=256, public_schema=True, ledger=ledger)
     with pytest.warns(RecalibrationWarning, match="already spent"), pytest.warns(BudgetWarning, match="exceeded"):
-        wb.train(small_adult, epsilon=1.0, epochs=1, public_schema=True, ledger=ledger)
+        wb.train(small_adult, epsilon=1.0, epochs=1, batch_size=256, public_schema=True, ledger=ledger)
     assert ledger.spent(small_adult.fingerprint) > 1.2
 
 

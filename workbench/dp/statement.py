@@ -45,6 +45,9 @@ class PrivacyStatement:
         Rows trained on (the unit of privacy is one row).
     caveats : tuple of str
         What is not covered by the guarantee (e.g. statistics taken from the data for encoding).
+    defaults_rule : str or None
+        The rule that chose the hyperparameters the user left unset (e.g. "size-aware-v1", see
+        :mod:`workbench.dp.defaults`); None when the user set them all.
     eps_error : float or None
         PRV only: the accountant's error allowance; ``epsilon`` is its upper bound, the estimate plus ``eps_error``
         (Opacus: ``PRVAccountant.get_epsilon(delta, eps_error=eps_error)``). None for other accountants.
@@ -73,6 +76,7 @@ class PrivacyStatement:
     target_epsilon: float | None = None
     caveats: tuple[str, ...] = field(default=())
     eps_error: float | None = None
+    defaults_rule: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "caveats", tuple(self.caveats))
@@ -133,6 +137,11 @@ class PrivacyStatement:
         if self.target_epsilon is not None and abs(self.target_epsilon - self.epsilon) > 1e-12:
             text += f"; ε = {self.target_epsilon:g} was requested and the accountant computed the ε above"
         text += "."
+        if self.defaults_rule:
+            text += (
+                f" The batch size, epochs, learning rate and clipping norm not set by the user were chosen by the "
+                f"{self.defaults_rule} rule from the number of training rows only (no privacy cost)."
+            )
         if self.accountant == "gdp":
             text += " The GDP accountant is a central-limit approximation and can under-estimate ε."
         if self.caveats:

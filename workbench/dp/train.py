@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import math
 import threading
 import time
@@ -17,6 +18,7 @@ from torch import nn
 from workbench.dp._loop import Plan, evaluate, run_loop, stream_seed
 from workbench.dp.accounting import EpsilonCurve, calibrate_noise, compute_epsilon, default_delta, prv_eps_error
 from workbench.dp.config import TrainConfig
+from workbench.dp.defaults import resolve_defaults
 from workbench.dp.encoding import fit_encoder
 from workbench.dp.models import build_model
 from workbench.dp.result import TrainResult
@@ -39,10 +41,10 @@ def train(
     model: str | nn.Module = "logreg",
     epsilon: float | None = None,
     delta: float | None = None,
-    epochs: int = 10,
-    batch_size: int = 256,
+    epochs: int | None = None,
+    batch_size: int | None = None,
     lr: float | None = None,
-    max_grad_norm: float = 1.0,
+    max_grad_norm: float | None = None,
     accountant: str = "prv",
     hidden: Sequence[int] = (64, 64),
     audit_fraction: float = 0.0,
@@ -77,12 +79,15 @@ def train(
         Target epsilon (> 0). None (or inf) trains without DP, unless ``noise_multiplier`` is given.
     delta : float, optional
         Delta in (0, 1); default ``1/(10 n)`` rounded down to a power of ten (below 1/n), stated in the result.
-    epochs, batch_size : int, default=10, 256
-        Passes over the data, and the expected batch size (sample rate = 1 / ceil(n / batch_size)).
+    epochs, batch_size : int, optional
+        Passes over the data, and the expected batch size (sample rate = 1 / ceil(n / batch_size)). Unset, they
+        follow the size-aware rule from the number of training rows (:mod:`workbench.dp.defaults`: on Adult's
+        32,561 rows batch 256 and 10 epochs; on 800 rows batch 32 and 40 epochs).
     lr : float, optional
-        Learning rate (default by optimizer and model, see ``TrainConfig.learning_rate``).
-    max_grad_norm : float, default=1.0
-        Per-example clipping norm.
+        Learning rate (unset: by optimizer and model, see :func:`~workbench.dp.defaults.size_aware_defaults`).
+    max_grad_norm : float, optional
+        Per-example clipping norm (unset: 1.0). The values the rule chose are in ``run.config`` (with
+        ``config.defaults_rule`` and ``config.defaulted``) and in the statement (``defaults_rule``).
     accountant : {"prv", "rdp", "gdp"}, default="prv"
         Opacus accountant computing epsilon (GDP is an approximation and may under-estimate it).
     hidden : tuple of int, default=(64, 64)
@@ -256,6 +261,7 @@ def _fit(members, non_members, test, target, config, callbacks, stop, progress) 
     started = time.perf_counter()
     if len(members) == 0:
         raise EmptyDataError("There are no training rows (with a target value) to train on.")
+    config = resolve_defaults(config, len(members))
     if config.batch_size > len(members):
         raise InvalidParameterError(
             f"batch_size={config.batch_size} is larger than the {len(members)} training rows; use a smaller batch."
@@ -354,13 +360,14 @@ def _statement(config, encoder, n, sample_rate, sigma, steps, delta) -> PrivacyS
     caveats = tuple(encoder.leaks and [f"{len(encoder.leaks)} encoding statistics of the training rows"])
     caveats += ("noise from torch's pseudo-random generator, not a cryptographically secure one",)
     if sigma is None:
-        return PrivacyStatement.non_private(dataset_size=n, steps=steps, sample_rate=sample_rate)
+        statement = PrivacyStatement.non_private(dataset_size=n, steps=steps, sample_rate=sample_rate)
+        return dataclasses.replace(statement, defaults_rule=config.defaults_rule)
     eps_error = prv_eps_error(sigma, sample_rate, steps, delta) if config.accountant == "prv" and steps else None
     epsilon = compute_epsilon(config.accountant, sigma, sample_rate, steps, delta, eps_error=eps_error)
     return PrivacyStatement(
         epsilon=epsilon, delta=delta, accountant=config.accountant, noise_multiplier=sigma, sample_rate=sample_rate,
         steps=steps, max_grad_norm=config.max_grad_norm, dataset_size=n, sampling="poisson",
-        target_epsilon=config.epsilon, caveats=caveats, eps_error=eps_error,
+        target_epsilon=config.epsilon, caveats=caveats, eps_error=eps_error, defaults_rule=config.defaults_rule,
     )  # fmt: skip
 
 
@@ -402,8 +409,6 @@ def _default_threads(model: nn.Module) -> int:
 
 
 def _with_dataset(result: TrainResult, name: str, fingerprint: str) -> TrainResult:
-    import dataclasses
-
     return dataclasses.replace(result, dataset_name=name, dataset_fingerprint=fingerprint)
 
 

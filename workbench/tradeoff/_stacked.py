@@ -46,7 +46,7 @@ def _configs(dataset: Any, epsilons: Sequence[float], options: Mapping[str, Any]
             epochs=options["epochs"],
             batch_size=options["batch_size"],
             lr=options.get("lr"),
-            max_grad_norm=float(options["max_grad_norm"]),
+            max_grad_norm=None if options.get("max_grad_norm") is None else float(options["max_grad_norm"]),
             accountant=options["accountant"],
             hidden=tuple(options.get("hidden") or (64, 64)),
             audit_fraction=float(options.get("audit_fraction") or 0.0),
@@ -187,6 +187,7 @@ def train_stacked(
 ) -> list[Any]:
     """One :class:`~workbench.dp.TrainResult` per ε, trained together; none recorded in any ledger."""
     from workbench.dp import TrainResult, build_model, fit_encoder
+    from workbench.dp.defaults import resolve_defaults
 
     dp_train = importlib.import_module("workbench.dp.train")  # the module (the package exports the function)
     from workbench.dp._loop import evaluate
@@ -203,6 +204,8 @@ def train_stacked(
     test = dp_train._drop_missing_target(dataset.test, dataset.target)
     X_test, y_test = encoder.transform(test)
     n = len(y)
+    configs = [resolve_defaults(c, n) for c in configs]  # the size-aware rule, as train() applies it
+    first = configs[0]
     per_epoch = math.ceil(n / first.batch_size)
     rate, steps_total = 1.0 / per_epoch, per_epoch * first.epochs
     delta = dp_train._delta(first, n)

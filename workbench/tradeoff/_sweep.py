@@ -31,14 +31,14 @@ _POLL_SECONDS = 0.1
 _CONSTRAINTS = {
     "l": Optional(Interval(int, 2)),
     "t": Optional(Interval(float, 0, 1, closed="right")),
-    "epochs": Interval(int, 1),
-    "batch_size": Interval(int, 1),
+    "epochs": Optional(Interval(int, 1)),
+    "batch_size": Optional(Interval(int, 1)),
     "delta": Optional(Interval(float, 0, 1, closed="neither")),
     "audit": InstanceOf((bool,), "True or False"),
     "seed": Interval(int, 0),
     "method": OneOf(("mondrian", "optimal")),
     "accountant": OneOf(("prv", "rdp", "gdp")),
-    "max_grad_norm": Interval(float, 0, None, closed="neither"),
+    "max_grad_norm": Optional(Interval(float, 0, None, closed="neither")),
     "lr": Optional(Interval(float, 0, None, closed="neither")),
     "max_suppression": Interval(float, 0, 1),
     "progress": InstanceOf((bool,), "True or False"),
@@ -246,8 +246,8 @@ def iter_tradeoff(
     l: int | None = None,  # noqa: E741
     t: float | None = None,
     model: Any = "logreg",
-    epochs: int = 10,
-    batch_size: int = 256,
+    epochs: int | None = None,
+    batch_size: int | None = None,
     delta: float | None = None,
     audit: bool = True,
     executor: Any = None,
@@ -304,7 +304,7 @@ def _options(l, t, model, epochs, batch_size, delta, audit, extra) -> dict[str, 
         raise InvalidParameterError(
             f"tradeoff got unexpected keyword argument(s) {unknown}; the technique options are {sorted(known)}."
         )
-    defaults = {"method": "mondrian", "accountant": "prv", "max_grad_norm": 1.0, "lr": None, "hidden": (64, 64)}
+    defaults = {"method": "mondrian", "accountant": "prv", "max_grad_norm": None, "lr": None, "hidden": (64, 64)}
     defaults.update({"max_suppression": 0.05, "audit_fraction": 0.0, "attack": "threshold", "public_schema": False})
     defaults.update(extra)
     chosen = {"l": l, "t": t, "model": model, "epochs": epochs, "batch_size": batch_size, "delta": delta}
@@ -320,8 +320,8 @@ def tradeoff(
     l: int | None = None,  # noqa: E741
     t: float | None = None,
     model: Any = "logreg",
-    epochs: int = 10,
-    batch_size: int = 256,
+    epochs: int | None = None,
+    batch_size: int | None = None,
     delta: float | None = None,
     audit: bool = True,
     executor: Any = None,
@@ -354,6 +354,8 @@ def tradeoff(
         l-diversity / t-closeness required at every k.
     model, epochs, batch_size, delta : optional
         Training settings for DP techniques (see :func:`workbench.train`); ``delta`` defaults to 1/n² there.
+        ``epochs`` and ``batch_size`` (and ``lr``, ``max_grad_norm``) left unset follow the size-aware rule of
+        :mod:`workbench.dp.defaults`, the same for every point.
     audit : bool, default=True
         Run a loss-threshold membership-inference attack on every trained model.
     executor : None, "processes", "serial", int, dask.distributed.Client or concurrent.futures.Executor

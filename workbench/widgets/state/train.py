@@ -43,9 +43,9 @@ class TrainState(HasTraits):
     dataset = Instance(Dataset, allow_none=True)
     epsilon = Float(1.0, allow_none=True, help="DP budget; None trains without differential privacy")
     delta = Float(None, allow_none=True, help="DP delta; None picks one below 1/rows")
-    epochs = Int(3, help="passes over the training rows")
+    epochs = Int(0, help="passes over the training rows; 0 lets the size-aware rule choose (workbench.dp.defaults)")
     model = Unicode("logreg", help="logreg or mlp")
-    batch_size = Int(256)
+    batch_size = Int(0, help="expected batch size; 0 lets the size-aware rule choose")
     audit_fraction = Float(0.2, help="share of training rows kept out as non-members for the Audit tab")
     seed = Int(0)
     history = List(help="one dict per epoch as it arrives: epoch, loss, accuracy, epsilon")
@@ -62,9 +62,9 @@ class TrainState(HasTraits):
         return {
             "epsilon": self.epsilon,
             "delta": self.delta,
-            "epochs": self.epochs,
+            "epochs": self.epochs or None,
             "model": self.model,
-            "batch_size": self.batch_size,
+            "batch_size": self.batch_size or None,
             "audit_fraction": self.audit_fraction,
             "seed": self.seed,
         }
@@ -83,8 +83,12 @@ class TrainState(HasTraits):
             self.job.error = refusal
             return False
         self.history = []
-        rows = len(dataset.train) * (1 - options["audit_fraction"])
-        total_steps = max(options["epochs"] * math.ceil(rows / options["batch_size"]), 1)
+        from workbench.dp.defaults import size_aware_defaults
+
+        rows = max(round(len(dataset.train) * (1 - options["audit_fraction"])), 1)
+        chosen = size_aware_defaults(rows, model=options["model"], batch_size=options["batch_size"])
+        epochs = options["epochs"] or chosen["epochs"]
+        total_steps = max(epochs * math.ceil(rows / chosen["batch_size"]), 1)
 
         def on_step(info: Any) -> None:  # progress inside an epoch; the curves move once per epoch
             step = as_record(info).get("step")
@@ -95,7 +99,7 @@ class TrainState(HasTraits):
             record = as_record(event)
             if "epoch" in record:
                 self.history = [*self.history, record]
-                self.job.report(record["epoch"] / max(options["epochs"], 1), _describe(record))
+                self.job.report(record["epoch"] / epochs, _describe(record))
 
         def task(stop: Any, report: Any) -> Any:
             import workbench as wb

@@ -33,7 +33,7 @@ class TrainView(widgets.VBox):
         )
         self.no_dp = widgets.Checkbox(value=state.epsilon is None, description="no DP (baseline)")
         self.epochs = widgets.IntSlider(
-            value=state.epochs, min=1, max=50, description="epochs", continuous_update=False, style=style
+            value=state.epochs, min=0, max=50, description="epochs (0: auto)", continuous_update=False, style=style
         )
         self.model = widgets.Dropdown(options=["logreg", "mlp"], value=state.model, description="model", style=style)
         self.start_button = widgets.Button(description="Train", icon="play", button_style="primary")
