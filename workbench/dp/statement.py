@@ -40,7 +40,8 @@ class PrivacyStatement:
     max_grad_norm : float
         Per-example gradient clipping norm.
     sampling : str
-        "poisson": each row joins each batch independently, as the accounting assumes.
+        "poisson": each row joins each batch independently, as the accounting assumes. "private-selection": the
+        statement of a private search (:func:`workbench.tune`), whose ε comes from the selection bound.
     dataset_size : int
         Rows trained on (the unit of privacy is one row).
     caveats : tuple of str
@@ -108,6 +109,11 @@ class PrivacyStatement:
         """Epsilon re-derived by the accountant from this statement's own parameters (inf if not private)."""
         if not self.private:
             return math.inf
+        if self.sampling == "private-selection":
+            raise InvalidParameterError(
+                "This statement is a private search's (wb.tune): re-derive its ε with the TuneResult's "
+                "statement.recompute()."
+            )
         from workbench.dp.accounting import compute_epsilon
 
         return compute_epsilon(
@@ -122,6 +128,14 @@ class PrivacyStatement:
                 f"This model was trained WITHOUT differential privacy on {self.dataset_size:,} rows: there is no "
                 "bound on what it reveals about any person in the training data (epsilon = ∞). Treat the model "
                 "as being as sensitive as the data itself."
+            )
+        if self.sampling == "private-selection":
+            return (
+                f"The best run of a private hyperparameter search on {self.dataset_size:,} rows: the whole search, "
+                f"selection included, satisfies differential privacy with ε = {self.epsilon:.3g} and "
+                f"δ = {self.delta:.1e}. "
+                + " ".join(self.caveats[:1])
+                + (" Not covered by the guarantee: " + "; ".join(self.caveats[1:]) + "." if self.caveats[1:] else "")
             )
         text = (
             f"DP-SGD with sampling rate {self.sample_rate:.4g} (Poisson sampling: each of the {self.dataset_size:,} "
