@@ -252,7 +252,7 @@ def tune(
     progress : bool, default=False
         A tqdm progress bar over the trials.
     on_trial : callable, optional
-        Called after each trial with its row (dict) and the best row so far.
+        Called after each trial with its row (a dict; ``of``: the number of trials drawn) and the best row so far.
     ledger : PrivacyLedger or False, optional
         Where the search is recorded (default :func:`workbench.dp.default_ledger`); with a budget, a search that
         would exceed it is refused before any training.
@@ -403,8 +403,8 @@ def _run_trials(ds, points, sigmas, chosen, model, delta, metric, seed, public_s
                 best = i
             bar.update(1)
             bar.set_postfix({f"best {metric}": f"{rows[best][metric]:.4f}"})
-            if on_trial is not None:
-                on_trial(dict(row), dict(rows[best]))
+            if on_trial is not None:  # "of": the number of trials drawn, for progress
+                on_trial({**row, "of": len(chosen)}, dict(rows[best]))
             if run.stopped:
                 break
     finally:
