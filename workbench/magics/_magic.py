@@ -16,6 +16,7 @@ from workbench.magics._release import ANONYMISE, PSEUDONYMISE, RISK
 from workbench.magics._session import Command, Context, Session
 from workbench.magics._sweep import DASHBOARD, REPORT, TRADEOFF
 from workbench.magics._training import AUDIT, BUDGET, TRAIN
+from workbench.magics._tuning import TUNE
 
 __all__ = ["COMMANDS", "WorkbenchMagics"]
 
@@ -24,7 +25,21 @@ _EXECUTORS = ("", "serial", "processes", "dask")
 # sub-command name -> Command, listed by hand in workflow order
 COMMANDS: dict[str, Command] = {
     c.name: c
-    for c in (LOAD, ROLES, RISK, ANONYMISE, PSEUDONYMISE, TRAIN, AUDIT, ENCRYPT, TRADEOFF, DASHBOARD, REPORT, BUDGET)
+    for c in (
+        LOAD,
+        ROLES,
+        RISK,
+        ANONYMISE,
+        PSEUDONYMISE,
+        TRAIN,
+        TUNE,
+        AUDIT,
+        ENCRYPT,
+        TRADEOFF,
+        DASHBOARD,
+        REPORT,
+        BUDGET,
+    )
 }
 
 
