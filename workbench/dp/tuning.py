@@ -271,12 +271,13 @@ def tune(
     >>> result.statement.epsilon <= 2.0, result.statement.trials_drawn == len(result.trials)
     (True, True)
     """
+    from workbench.dp._steps import drop_missing_target
     from workbench.dp.accounting import default_delta
-    from workbench.dp.train import _as_dataset, _drop_missing_target
+    from workbench.dp.training import _as_dataset
 
     epsilon = _check(epsilon, trials, eta, metric, fixed)
     ds = _as_dataset(dataset)
-    n = len(_drop_missing_target(ds.train, ds.target))
+    n = len(drop_missing_target(ds.train, ds.target))
     points = _points(grid, n, model, fixed.get("optimizer", "adam"))
     delta = default_delta(n) if delta is None else float(delta)
     settings = [(1.0 / math.ceil(n / p["batch_size"]), p["epochs"] * math.ceil(n / p["batch_size"])) for p in points]
@@ -370,7 +371,7 @@ def _points(grid: Any, n: int, model: Any, optimizer: str) -> list[dict[str, Any
 
 
 def _ledger(ledger: Any):
-    from workbench.dp.train import _resolve_ledger
+    from workbench.dp.training import _resolve_ledger
 
     return _resolve_ledger(ledger)
 
@@ -379,7 +380,7 @@ def _run_trials(ds, points, sigmas, chosen, model, delta, metric, seed, public_s
                 on_trial):  # fmt: skip
     from tqdm.auto import tqdm
 
-    from workbench.dp.train import train
+    from workbench.dp.training import train
 
     runs: list[Any] = []
     rows: list[dict[str, Any]] = []
