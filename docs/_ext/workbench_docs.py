@@ -213,7 +213,8 @@ def name_page(entry: PublicName) -> str:
     note = ""
     if inspect.ismodule(getattr(importlib.import_module(entry.module), entry.name)):
         note = f"`{entry.canonical}` is both a sub-package and this function: call it directly.\n\n"
-    return f"{GENERATED_NOTE}# {entry.canonical}\n\n{note}```{{eval-rst}}\n{_directive(entry)}```\n"
+    title = entry.canonical.replace("_", "\\_")  # not Markdown emphasis (``__version__``)
+    return f"{GENERATED_NOTE}# {title}\n\n{note}```{{eval-rst}}\n{_directive(entry)}```\n"
 
 
 def module_page(module_name: str, entries: list[PublicName]) -> str:
@@ -377,6 +378,17 @@ def _guide_pages(app: Sphinx, docname: str, source: list[str]) -> None:
     source[0] = re.sub(r"^guide/\*$", "\n".join(rest), text, flags=re.M)
 
 
+def _own_document(app: Sphinx, doctree: Any) -> None:
+    """Point every node at its own page's doctree before Sphinx pickles it.
+
+    Nodes parsed inside MyST's ``eval-rst`` blocks keep a reference to a nested document whose settings hold the
+    whole build environment: each generated API page then pickled to 2–4 MB (350 MB of doctrees) instead of ~10 kB.
+    """
+    for node in doctree.findall():
+        if getattr(node, "document", None) is not None and node.document is not doctree:
+            node.document = doctree
+
+
 def _index_always_outdated(app: Sphinx, env: Any, added: set, changed: set, removed: set) -> list[str]:
     return ["index"]  # a new guide page must reach the toctree without a full rebuild
 
@@ -422,6 +434,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("missing-reference", _missing_reference)
     app.connect("html-page-context", _page_scripts)
     app.connect("source-read", _guide_pages)
+    app.connect("doctree-read", _own_document)
     app.connect("env-get-outdated", _index_always_outdated)
     _add_mime_renderer()
     return {"parallel_read_safe": True, "parallel_write_safe": True}
