@@ -28,8 +28,9 @@ def warm_plotly() -> threading.Thread:
     The first ``go.FigureWidget()`` of a process imports plotly's renderers, which import nbformat, jsonschema and
     an RFC 3987 grammar (about 3 s here, longer on a busy machine), and the first figure of each trace type loads
     its validators. The dashboard calls this when it opens, so a tab's first result shows as soon as it is
-    computed instead of seconds later. Only modules are imported and plain ``go.Figure`` objects built: no widget
-    (and so no comm) is created off the kernel's main thread.
+    computed instead of seconds later. Only plotly's renderers are imported and plain ``go.Figure`` objects built:
+    the widget modules (``plotly.basewidget``, anywidget) and every widget stay on the kernel's main thread
+    (importing them from this thread left the browser's FigureWidgets empty).
 
     Examples
     --------
@@ -47,8 +48,8 @@ def warm_plotly() -> threading.Thread:
 
 def _warm() -> None:
     try:
-        import plotly.basewidget  # noqa: F401 - the costly import behind the first FigureWidget
         import plotly.graph_objects as go
+        import plotly.io._renderers  # noqa: F401 - the costly import (nbformat, jsonschema) behind FigureWidget
 
         figure = go.Figure([go.Scatter(x=[0, 1], y=[0, 1]), go.Bar(x=[0], y=[1]), go.Histogram(x=[0, 1])])
         figure.update_layout(title="warm", xaxis={"type": "log"}, yaxis={"tickformat": ".1%"})

@@ -24,6 +24,7 @@ class RiskView(widgets.VBox):
         self.summary = widgets.HTML("")
         self.summary.add_class("wb-risk-summary")
         self.figure = LiveFigure("Equivalence-class sizes")
+        self.figure.widget.add_class("wb-risk-figure")
         self.risk_figure = LiveFigure("Re-identification risk")
         state.observe(self._report_changed, "report")
         figures = widgets.HBox([self.figure.widget, self.risk_figure.widget])
