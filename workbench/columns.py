@@ -19,6 +19,25 @@ def check_columns(frame: pd.DataFrame, columns: Iterable[str], what: str) -> lis
     the closest existing name. ``columns`` that is not a name or a list of names raises
     :class:`~workbench.errors.InvalidParameterError`.
 
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table the columns must be in.
+    columns : str or Iterable[str]
+        One column name or several.
+    what : str
+        The start of the error message: what names the columns.
+
+    Returns
+    -------
+    list[str]
+        The column names, in the order given.
+
+    Raises
+    ------
+    UnknownColumnError
+        When a column is not in ``frame``.
+
     Examples
     --------
     >>> import pandas as pd

@@ -119,6 +119,16 @@ def warn_once(seen: set[tuple[str, str]]) -> Iterator[None]:
     """Within the block, in this thread only, :func:`warn_user` shows each (category, message) once: pairs already in
     ``seen`` are skipped and new ones added. No process-wide warning state is touched (a context variable).
 
+    Parameters
+    ----------
+    seen : set[tuple[str, str]]
+        The (category name, message) pairs already shown; updated in place with the new ones.
+
+    Yields
+    ------
+    None
+        Inside the block, repeated warnings are shown once.
+
     Examples
     --------
     >>> import warnings

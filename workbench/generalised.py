@@ -23,7 +23,9 @@ import pandas as pd
 
 __all__ = ["MISSING", "SUPPRESSED", "covers", "midpoint", "normalise", "parse_range", "parse_set"]
 
+#: The label of a missing value (``None``, NaN, NaT) in released and normalised data.
 MISSING = "?"
+#: The label of a suppressed value: it covers every raw value of its column.
 SUPPRESSED = "*"
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?inf"
 _RANGE = re.compile(rf"^([\[\(])\s*({_NUMBER})\s*,\s*({_NUMBER})\s*([\]\)])$")
@@ -32,6 +34,16 @@ _SET = re.compile(r"^\{(.*)\}$")
 
 def normalise(value: object) -> str:
     """One string per raw value, so 39, 39.0 and '39' compare equal; missing values become '?'.
+
+    Parameters
+    ----------
+    value : object
+        A raw value (number, string, timestamp, missing value).
+
+    Returns
+    -------
+    str
+        Its normalised string: whole floats without ``.0``, timestamps in ISO format, :data:`MISSING` when missing.
 
     Examples
     --------
@@ -55,6 +67,16 @@ def normalise(value: object) -> str:
 def parse_range(label: object) -> tuple[float, float, bool, bool] | None:
     """``(low, high, low_closed, high_closed)`` for a range label such as ``"[20, 30)"``, else None.
 
+    Parameters
+    ----------
+    label : object
+        A released value.
+
+    Returns
+    -------
+    tuple[float, float, bool, bool] or None
+        The bounds and whether each is closed; None when ``label`` is not a range string.
+
     Examples
     --------
     >>> parse_range("[20, 30)")
@@ -71,7 +93,25 @@ def parse_range(label: object) -> tuple[float, float, bool, bool] | None:
 
 
 def parse_set(label: object) -> list[str] | None:
-    """The members of a value-set label such as ``"{Divorced, Widowed}"``, else None."""
+    """The members of a value-set label such as ``"{Divorced, Widowed}"``, else None.
+
+    Parameters
+    ----------
+    label : object
+        A released value.
+
+    Returns
+    -------
+    list[str] or None
+        The members, in the label's order; None when ``label`` is not a value-set string.
+
+    Examples
+    --------
+    >>> parse_set("{Divorced, Widowed}")
+    ['Divorced', 'Widowed']
+    >>> parse_set("[20, 30)") is None
+    True
+    """
     if not isinstance(label, str):
         return None
     match = _SET.match(label.strip())
@@ -93,6 +133,20 @@ def covers(
 
     ``generalisations`` maps hierarchy labels to the raw values (normalised strings) under them; ranges, value
     sets, ``'*'`` and plain values are understood without it.
+
+    Parameters
+    ----------
+    labels : numpy.ndarray
+        The released labels (object array).
+    values : numpy.ndarray
+        The raw values (object array).
+    generalisations : Mapping[str, frozenset[str]], optional
+        Hierarchy label → the normalised raw values under it.
+
+    Returns
+    -------
+    numpy.ndarray
+        A boolean matrix of shape ``(len(values), len(labels))``.
 
     Examples
     --------
@@ -123,6 +177,16 @@ def covers(
 
 def midpoint(label: object) -> float:
     """A number for a released value: a range's midpoint, a number itself; NaN for '*', '?', sets and text.
+
+    Parameters
+    ----------
+    label : object
+        A released value.
+
+    Returns
+    -------
+    float
+        The midpoint or the number; NaN when there is none (and for half-open infinite ranges).
 
     Examples
     --------

@@ -182,6 +182,16 @@ class PlainStatement:
 def plain_number(value: Any) -> Any:
     """A value as JSON accepts it: infinite floats become ``"inf"`` / ``"-inf"``, in mappings and lists too.
 
+    Parameters
+    ----------
+    value : Any
+        A number, or a mapping / list / tuple of them (nested to any depth).
+
+    Returns
+    -------
+    Any
+        The same value with infinities as strings; tuples become lists, everything else is returned as it is.
+
     Examples
     --------
     >>> plain_number(float("inf")), plain_number({"eps": [0.5, float("-inf")]})

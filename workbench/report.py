@@ -131,6 +131,22 @@ def register_section(result_type: type | str, renderer: SectionRenderer, *, repl
     subclasses inherit it. A :class:`~workbench.release.Release` without a registered section gets a generic one
     (statement, summary, figures).
 
+    Parameters
+    ----------
+    result_type : type or str
+        The result class, or its qualified name ``"package.module.ClassName"``.
+    renderer : SectionRenderer
+        ``renderer(result, page) -> str``: the section's HTML, built from plain-data summaries only (never rows,
+        keys or identifiers); ``page`` is the :class:`ReportPage` with its table helpers.
+    replace : bool, default=False
+        Allow replacing an existing registration.
+
+    Raises
+    ------
+    InvalidParameterError
+        When ``result_type`` is neither a class nor a qualified name, ``renderer`` is not callable, or the type
+        is already registered and ``replace`` is False.
+
     Examples
     --------
     >>> from workbench.report import register_section, render_report

@@ -24,7 +24,7 @@ import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, get_origin
 
 from numpydoc.docscrape import NumpyDocString
 from sphinx.application import Sphinx
@@ -77,6 +77,8 @@ def unwrap(obj: Any) -> Any:
 
 
 def kind_of(obj: Any) -> str:
+    if get_origin(obj) is not None:  # a type alias such as Callable[[Any], str]: documented by its #: comment
+        return "data"
     if inspect.isclass(obj):
         return "exception" if issubclass(obj, BaseException) else "class"
     if callable(obj):

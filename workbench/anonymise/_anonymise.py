@@ -38,6 +38,18 @@ def check_parameters(caller: str, values: Mapping[str, Any]) -> None:
 
     ``method`` may be any name :func:`available_methods` lists (built-in or added with ``register_method``).
 
+    Parameters
+    ----------
+    caller : str
+        The name of the function or command that got the parameters; it starts the error message.
+    values : Mapping[str, Any]
+        The parameters by name (``k``, ``l``, ``t``, ``method``, ``max_suppression``, ``seed``, ...).
+
+    Raises
+    ------
+    InvalidParameterError
+        When a name is unknown or a value breaks its constraint.
+
     Examples
     --------
     >>> from workbench.anonymise import check_parameters

@@ -46,6 +46,16 @@ def can_train_together(configs: Sequence[TrainConfig]) -> bool:
     """Whether these runs can be trained in one stacked loop: private runs of one built-in model with Adam and no
     audit split, differing only in ε (or noise multiplier) and seed.
 
+    Parameters
+    ----------
+    configs : Sequence[TrainConfig]
+        The runs' configurations.
+
+    Returns
+    -------
+    bool
+        True when they can share one stacked loop (False for an empty sequence).
+
     Examples
     --------
     >>> from workbench.dp import TrainConfig

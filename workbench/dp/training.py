@@ -237,6 +237,34 @@ def train_config(
 ) -> TrainResult:
     """:func:`train` with a ready :class:`TrainConfig` (what ``train`` builds from its keyword arguments).
 
+    Parameters
+    ----------
+    dataset : Dataset or str
+        The dataset (or a bundled dataset's name) to train on.
+    config : TrainConfig
+        The run's configuration.
+    callbacks : sequence, optional
+        Called with each epoch's history row (objects may define ``on_step`` / ``on_epoch``), as in :func:`train`.
+    stop : threading.Event, optional
+        Checked between steps; when set, training ends and a valid partial result is returned.
+    progress : bool, default=False
+        Show a tqdm progress bar.
+    ledger : PrivacyLedger or False, optional
+        Where the run is recorded (default: :func:`workbench.dp.default_ledger`); False records nowhere. When it
+        has a budget, a run whose ε could exceed what is left is refused before any work.
+
+    Returns
+    -------
+    TrainResult
+        The trained model, its history and its privacy statement.
+
+    Raises
+    ------
+    InvalidParameterError
+        When ``config`` is not a :class:`TrainConfig`.
+    BudgetExceededError
+        When the ledger's budget cannot cover the run.
+
     Examples
     --------
     >>> import workbench as wb
@@ -377,6 +405,18 @@ def planned_epsilon(config: TrainConfig, n: int) -> float:
     """The ε a run of ``config`` on ``n`` rows will state, known before training (``inf`` without DP).
 
     The target ε when the noise is calibrated to it; the accountant's ε of the given noise multiplier otherwise.
+
+    Parameters
+    ----------
+    config : TrainConfig
+        The run's configuration.
+    n : int
+        The number of training rows (sets the sample rate and the default δ).
+
+    Returns
+    -------
+    float
+        The ε the run will state; ``math.inf`` for a run without DP.
 
     Examples
     --------

@@ -95,6 +95,18 @@ class CKKSParameters:
 def security_level(poly_modulus_degree: int, log_q: int) -> int:
     """The classical security level (128, 192 or 256 bits; 0 if below 128) of ring dimension N and modulus bits.
 
+    Parameters
+    ----------
+    poly_modulus_degree : int
+        The ring dimension N (a power of two, 1024 to 32768).
+    log_q : int
+        The total bits of the coefficient modulus (the sum of ``coeff_mod_bit_sizes``).
+
+    Returns
+    -------
+    int
+        128, 192 or 256 by the HE standard's table; 0 below 128 bits or for an N the table lacks.
+
     Examples
     --------
     >>> security_level(8192, 218), security_level(8192, 219), security_level(16384, 300)
@@ -111,6 +123,8 @@ def _chain(depth: int, scale_bits: int = _SCALE_BITS, outer: int = _OUTER_BITS) 
     return (outer, *([scale_bits] * depth), outer)
 
 
+#: The built-in CKKS parameter sets by name (``"ckks-<N>-d<depth>"``, and TenSEAL's tutorial context): all 128-bit
+#: secure, from the fastest (N = 8192, depth 1) to the deepest (N = 32768, depth 12).
 PARAMETER_SETS: Mapping[str, CKKSParameters] = {
     p.name: p
     for p in (
@@ -133,6 +147,25 @@ def choose_parameters(params: str | CKKSParameters | Mapping[str, Any] | None, d
     A name from :data:`PARAMETER_SETS`, a :class:`CKKSParameters`, or a mapping with ``poly_modulus_degree``,
     ``coeff_mod_bit_sizes`` and ``scale_bits``. Refuses sets below 128-bit security and sets too shallow for
     ``depth`` with a one-line error (instead of SEAL's "scale out of bounds" halfway through).
+
+    Parameters
+    ----------
+    params : str, CKKSParameters, Mapping or None
+        ``None`` / ``"auto"``, a name from :data:`PARAMETER_SETS`, a parameter set, or a mapping of its fields.
+    depth : int
+        The multiplicative depth the computation needs.
+
+    Returns
+    -------
+    CKKSParameters
+        The chosen parameter set.
+
+    Raises
+    ------
+    InsufficientDepthError
+        When the set gives fewer levels than ``depth``.
+    InvalidParameterError
+        When the set is below 128-bit security.
 
     Examples
     --------

@@ -38,6 +38,24 @@ def resolve_columns(
 
     Arguments the user passes always win over roles; ``function`` names the caller in error messages.
 
+    Parameters
+    ----------
+    data : Dataset, AnonymisationResult or pandas.DataFrame
+        The table and, where it has them, its roles.
+    quasi_identifiers : str, Iterable[str] or None
+        The quasi-identifier columns; None takes them from ``data``'s roles (or guesses them).
+    sensitive : str, Iterable[str] or None
+        The sensitive columns; None takes them from ``data``'s roles (or guesses them).
+    function : str
+        The caller's name, for error messages.
+    need_quasi_identifiers : bool, default=True
+        Refuse when no quasi-identifier is given or found.
+
+    Returns
+    -------
+    Columns
+        The frame, quasi-identifiers, sensitive columns, identifiers and target.
+
     Examples
     --------
     >>> import workbench as wb

@@ -89,8 +89,9 @@ def register_technique(
     compute : callable
         ``compute(dataset, value, options, seed, stop) -> dict`` computing one point, defined at module level so worker
         processes can load it (see the ``Technique`` attributes for the point's keys).
-    parameter : {"epsilon", "k"}
-        The swept parameter: the grid comes from ``epsilons=`` or ``ks=``.
+    parameter : str
+        The swept parameter: ``"epsilon"`` or ``"k"`` (the grid comes from ``epsilons=`` or ``ks=``), or another
+        numeric parameter such as ``"scale_bits"`` (the grid comes from ``grid=``).
     spends_budget : bool, default=False
         Whether its points spend DP budget (they are then recorded in the ledger).
     description : str, default=""
@@ -99,6 +100,11 @@ def register_technique(
         Replace a technique already registered under ``name``.
     compute_group, groupable : callable, optional
         Compute several values at once (see :class:`Technique`).
+    config : type, optional
+        The technique's frozen options class, with a ``from_options(options, technique=name)`` classmethod: the
+        sweep's options are validated once into it and the compute functions receive it instead of a dict.
+    default_grid : tuple of float, default=()
+        The grid when ``grid=`` is not given; required for a parameter other than ``"epsilon"`` and ``"k"``.
 
     Returns
     -------
@@ -107,7 +113,8 @@ def register_technique(
     Raises
     ------
     InvalidParameterError
-        For a taken name (without ``replace``), a bad ``parameter`` or a ``compute`` that is not callable.
+        For a taken name (without ``replace``), a bad ``parameter``, a missing ``default_grid``, a ``compute`` that
+        is not callable or a ``config`` without ``from_options``.
 
     Examples
     --------

@@ -140,6 +140,8 @@ def plan_sweep(
         The technique to sweep.
     epsilons, ks : list, optional
         The grid, as for :func:`tradeoff`.
+    grid : list of float, optional
+        The grid of a technique sweeping another parameter, e.g. ``"encrypted"`` (CKKS scale bits).
     seed : int, default=0
         The sweep's seed.
     **options
@@ -297,6 +299,8 @@ def iter_tradeoff(
         ``"dp"``, ``"k-anonymity"``, ``"pseudonymise+dp"`` or a registered name.
     epsilons, ks : list, optional
         The grid (ε for DP techniques, with ``None`` for the non-private baseline; k for anonymisation).
+    grid : list of float, optional
+        The grid of a technique sweeping another parameter, e.g. ``"encrypted"`` (CKKS scale bits).
     l, t : optional
         l-diversity / t-closeness required at every k.
     model, epochs, batch_size, delta : optional

@@ -30,6 +30,25 @@ def parse_grid(text: str, *, integer: bool = False, name: str = "--epsilons") ->
     (``integer=True``) takes integers only. Errors are one-line :class:`~workbench.errors.InvalidParameterError`
     (a ``ValueError``) naming ``name``.
 
+    Parameters
+    ----------
+    text : str
+        The values, separated by commas and/or spaces.
+    integer : bool, default=False
+        Parse a grid of integers (k values) instead of ε values.
+    name : str, default="--epsilons"
+        The option's name in error messages.
+
+    Returns
+    -------
+    list[float | int | None]
+        The values in the given order; ``None`` for the non-private baseline.
+
+    Raises
+    ------
+    InvalidParameterError
+        When a value is not a number (or not an integer with ``integer=True``), or the text is empty.
+
     Examples
     --------
     >>> parse_grid("0.5,1,inf,no-dp")

@@ -38,6 +38,21 @@ def _label(data: Mapping[str, Any]) -> str:
 def encrypted_cost_figure(result: Any) -> go.Figure:
     """Milliseconds per row of each phase, beside the plaintext model on the same rows.
 
+    Parameters
+    ----------
+    result : EncryptedResult or Mapping
+        The result of encrypted inference, or its plain-data form ``result.to_dict()``.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Bars of the encrypted phases (labelled with their share of the time) and of the plaintext model.
+
+    Raises
+    ------
+    InvalidParameterError
+        When ``result`` is neither an encrypted-inference result nor its ``to_dict()``.
+
     Examples
     --------
     >>> from workbench.viz import encrypted_cost_figure
@@ -76,7 +91,34 @@ def encrypted_cost_figure(result: Any) -> go.Figure:
 
 
 def encrypted_sizes_figure(result: Any) -> go.Figure:
-    """Bytes of one ciphertext, the evaluation keys the server gets, the secret key, and all traffic (log axis)."""
+    """Bytes of one ciphertext, the evaluation keys the server gets, the secret key, and all traffic (log axis).
+
+    Sizes that were not measured (zero or absent) are left out.
+
+    Parameters
+    ----------
+    result : EncryptedResult or Mapping
+        The result of encrypted inference, or its plain-data form ``result.to_dict()``.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        One bar per size, on a log axis.
+
+    Raises
+    ------
+    InvalidParameterError
+        When ``result`` is neither an encrypted-inference result nor its ``to_dict()``.
+
+    Examples
+    --------
+    >>> from workbench.viz import encrypted_sizes_figure
+    >>> data = {"scheme": "ckks", "packing": "column", "model": "logreg", "metrics": {},
+    ...         "cost": {"sizes": {"ciphertext": 330_000, "evaluation_keys": 9_000_000, "secret_key": 260_000},
+    ...                  "bytes": {"per_row": 700, "total": 700_000}}}
+    >>> encrypted_sizes_figure(data).data[0].x
+    ('one ciphertext', 'evaluation keys (server)', 'secret key (data owner)', 'traffic per row', 'all traffic')
+    """
     data = _data(result)
     cost = data["cost"]
     sizes, traffic = cost["sizes"], cost["bytes"]
@@ -105,7 +147,31 @@ def encrypted_sizes_figure(result: Any) -> go.Figure:
 
 
 def encrypted_precision_figure(result: Any) -> go.Figure:
-    """Agreement of the decrypted decisions with the plaintext model, and the largest and mean score errors."""
+    """Agreement of the decrypted decisions with the plaintext model, and the largest and mean score errors.
+
+    Parameters
+    ----------
+    result : EncryptedResult or Mapping
+        The result of encrypted inference, or its plain-data form ``result.to_dict()``.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Bars of the largest and mean absolute score errors (log axis); the title gives the agreement.
+
+    Raises
+    ------
+    InvalidParameterError
+        When ``result`` is neither an encrypted-inference result nor its ``to_dict()``.
+
+    Examples
+    --------
+    >>> from workbench.viz import encrypted_precision_figure
+    >>> metrics = {"agreement": 1.0, "outside_range": 0, "max_score_error": 4e-9, "mean_score_error": 1e-9}
+    >>> data = {"scheme": "ckks", "packing": "column", "model": "logreg", "metrics": metrics, "cost": {}}
+    >>> encrypted_precision_figure(data).data[0].y
+    (4e-09, 1e-09)
+    """
     data = _data(result)
     m = data["metrics"]
     fig = new_figure(
@@ -130,7 +196,35 @@ def encrypted_precision_figure(result: Any) -> go.Figure:
 
 
 def encrypted_figures(result: Any) -> dict[str, go.Figure]:
-    """All figures of an encrypted-inference result, the cost breakdown first."""
+    """All figures of an encrypted-inference result, the cost breakdown first.
+
+    Parameters
+    ----------
+    result : EncryptedResult or Mapping
+        The result of encrypted inference, or its plain-data form ``result.to_dict()``.
+
+    Returns
+    -------
+    dict[str, plotly.graph_objects.Figure]
+        ``cost``, ``sizes`` and ``precision``, in that order.
+
+    Raises
+    ------
+    InvalidParameterError
+        When ``result`` is neither an encrypted-inference result nor its ``to_dict()``.
+
+    Examples
+    --------
+    >>> from workbench.viz import encrypted_figures
+    >>> phases = {p: {"seconds": 1.0, "ms_per_row": 0.1, "share": 0.2}
+    ...           for p in ("key_generation", "encrypt", "compute", "decrypt", "communication")}
+    >>> cost = {"phases": phases, "plaintext_ms_per_row": 0.001, "end_to_end_ms_per_row": 0.5,
+    ...         "sizes": {"ciphertext": 330_000}, "bytes": {"per_row": 700, "total": 700_000}}
+    >>> metrics = {"agreement": 1.0, "outside_range": 0, "max_score_error": 4e-9, "mean_score_error": 1e-9}
+    >>> data = {"scheme": "ckks", "packing": "column", "model": "logreg", "metrics": metrics, "cost": cost}
+    >>> list(encrypted_figures(data))
+    ['cost', 'sizes', 'precision']
+    """
     return {
         "cost": encrypted_cost_figure(result),
         "sizes": encrypted_sizes_figure(result),
@@ -141,6 +235,17 @@ def encrypted_figures(result: Any) -> dict[str, go.Figure]:
 def encrypted_tradeoff_figure(result: Any) -> go.Figure:
     """An ``"encrypted"`` sweep: cost (ms per row, log axis) against precision (largest score error, log axis),
     one point per CKKS scale; hover shows agreement, accuracy and bytes per row.
+
+    Parameters
+    ----------
+    result : TradeoffResult or pandas.DataFrame
+        The sweep (``tradeoff(data, "encrypted", ...)``) or its frame, with the columns ``value``, ``ms_per_row``,
+        ``max_score_error``, ``agreement``, ``accuracy`` and ``bytes_per_row``.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        One marker per scale, labelled ``2^bits``, on log axes.
 
     Examples
     --------

@@ -61,6 +61,16 @@ def register_figures(result_type: type | str, builder: FigureBuilder, *, replace
 def figures_for(result: Any) -> dict[str, Any]:
     """The figures of a result, ``{name: go.Figure}`` with the main figure first (``{}`` if none are registered).
 
+    Parameters
+    ----------
+    result : Any
+        A result whose type (or a base class of it) has figures registered with :func:`register_figures`.
+
+    Returns
+    -------
+    dict[str, plotly.graph_objects.Figure]
+        The figures by name, main figure first; empty when none are registered for the type.
+
     Examples
     --------
     >>> from workbench.tradeoff import TradeoffPoint, TradeoffResult

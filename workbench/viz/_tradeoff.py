@@ -361,6 +361,18 @@ def sweep_axes(frame, parameter: str) -> tuple[str | None, str | None]:
     Utility: the first measured of accuracy, AUC, information loss. Leakage: ``epsilon`` for ε sweeps, else the
     first measured of expected re-identification, re-identification rate, prosecutor risk.
 
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The sweep's points, one row each (``TradeoffResult.to_frame()``).
+    parameter : str
+        The swept parameter (``"epsilon"``, ``"k"``, ...).
+
+    Returns
+    -------
+    tuple[str or None, str or None]
+        The utility column and the leakage column.
+
     Examples
     --------
     >>> import pandas as pd
