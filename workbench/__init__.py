@@ -32,6 +32,8 @@ _EXPORTS: dict[str, str] = {
     "train": "workbench.dp",
     "PrivacyStatement": "workbench.dp",
     "PrivacyLedger": "workbench.dp",
+    "federate": "workbench.federated",
+    "FederatedResult": "workbench.federated",
     "membership_inference": "workbench.audit",
     "tradeoff": "workbench.tradeoff",
     "report": "workbench.report",
@@ -47,6 +49,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from workbench.audit import membership_inference
     from workbench.datasets import Dataset, Provenance, available_datasets, load_dataset
     from workbench.dp import PrivacyLedger, PrivacyStatement, train
+    from workbench.federated import FederatedResult, federate
     from workbench.magics import load_ipython_extension, unload_ipython_extension
     from workbench.report import report
     from workbench.risk import assess_risk
