@@ -177,11 +177,13 @@ def _run(job: Any, config: FederatedConfig) -> dict[str, Any]:
         return run_deployment(job, address=config.address)
     from workbench.federated._client import build_client_app
     from workbench.federated._runtime import run_in_process, saved_global_rngs
-    from workbench.federated._server import build_server_app
+    from workbench.federated._server import Meter, build_server_app
 
     client_app = build_client_app(lambda _context: job, secure_aggregation=config.secure_aggregation)
+    meter = Meter()
     with saved_global_rngs(), _threads(1):
-        return run_in_process(job, lambda meter: build_server_app(job, meter), client_app)
+        run_in_process(job, build_server_app(job, meter), client_app)
+    return {"bytes": meter.total}
 
 
 def _refuse_over_budget(ledger: Any, ds: Any, prepared: Any, config: FederatedConfig) -> None:

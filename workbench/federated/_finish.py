@@ -27,7 +27,7 @@ def finish(prepared: Any, members, non_members, ds, config, outcome: dict, secon
     if job.final_weights is not None:
         set_weights(net, job.final_weights)
     net.eval()
-    rows = [len(c.y) for c in job.clients]
+    rows = [c.rows for c in job.clients]
     rounds_done = len({r["round"] for r in job.client_rounds})
     statement = build_statement(config, job.noise, rows, job.participation, rounds_done, prepared.encoder)
     history = pd.DataFrame(job.rounds, columns=_HISTORY) if job.rounds else pd.DataFrame(columns=_HISTORY)

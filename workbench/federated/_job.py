@@ -16,10 +16,11 @@ __all__ = ["ClientData", "Job", "client_seed"]
 
 @dataclass
 class ClientData:
-    """One client's encoded rows (they never leave the client's app)."""
+    """One client's encoded rows (they never leave the client's app); the server knows only ``rows``."""
 
-    X: torch.Tensor
-    y: torch.Tensor
+    X: torch.Tensor | None
+    y: torch.Tensor | None
+    rows: int
 
 
 @dataclass

@@ -47,7 +47,7 @@ def prepare(members: pd.DataFrame, ds: Any, config: Any) -> Prepared:
     table = partition_table(parts, y.numpy(), names)
     if len(parts) < 2 and config.secure_aggregation:
         raise EmptyDataError("Secure aggregation needs at least 2 clients; use more clients or another partition.")
-    clients = [ClientData(X[torch_index(p)], y[torch_index(p)]) for p in parts]
+    clients = [ClientData(X[torch_index(p)], y[torch_index(p)], len(p)) for p in parts]
     noise = plan_noise(config, [len(p) for p in parts])
     job = Job(config=config, clients=clients, X_test=X_test, y_test=y_test, n_features=encoder.n_features,
               n_classes=encoder.n_classes, noise=noise)  # fmt: skip

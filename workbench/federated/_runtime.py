@@ -25,25 +25,6 @@ _SECAGG_LOCK = threading.Lock()
 _RNG_LOCK = threading.Lock()
 
 
-class _Meter:
-    """Bytes of the messages' contents exchanged with the clients, as Flower serialises them (protobuf)."""
-
-    def __init__(self) -> None:
-        self.total, self.lock = 0, threading.Lock()
-
-    def add(self, message: Any) -> None:
-        if message is None or not message.has_content():
-            return
-        from flwr.common.serde import recorddict_to_proto
-
-        size = recorddict_to_proto(message.content).ByteSize()
-        with self.lock:
-            self.total += size
-
-    def __call__(self) -> int:
-        return self.total
-
-
 def _backend_class():
     from flwr.server.superlink.fleet.vce.backend import Backend
 
@@ -54,9 +35,9 @@ def _backend_class():
         message (SecAgg+'s stochastic rounding draws from it), so the same seed gives the same numbers.
         """
 
-        def __init__(self, workers: int, meter: _Meter, seed: int, serial_seeded: bool) -> None:
+        def __init__(self, workers: int, seed: int, serial_seeded: bool) -> None:
             super().__init__({})
-            self.workers, self.meter, self.seed, self.serial = workers, meter, seed, serial_seeded
+            self.workers, self.seed, self.serial = workers, seed, serial_seeded
             self.app = None
             self.error: BaseException | None = None
             self.calls = 0
@@ -75,7 +56,6 @@ def _backend_class():
             self.app = None
 
         def process_message(self, message, context):
-            self.meter.add(message)
             message = copy.deepcopy(message)  # as over a wire: SecAgg+ mods edit the content the server may share
             try:
                 if self.serial:
@@ -88,7 +68,6 @@ def _backend_class():
             except BaseException as exc:
                 self.error = self.error or exc
                 raise
-            self.meter.add(reply)
             return reply, context
 
     return ThreadBackend
@@ -106,10 +85,10 @@ def ThreadBackend(*args: Any, **kwargs: Any) -> Any:
     return _backend_class()(*args, **kwargs)
 
 
-def run_in_process(job: Any, server_app_for, client_app: Any, *, workers: int | None = None) -> dict[str, Any]:
-    """Run ``server_app_for(meter)`` against ``len(job.clients)`` simulated SuperNodes running ``client_app``.
+def run_in_process(job: Any, server_app: Any, client_app: Any, *, workers: int | None = None) -> None:
+    """Run ``server_app`` against ``len(job.clients)`` simulated SuperNodes running ``client_app``.
 
-    Returns the bytes exchanged. Raises the first client or server error.
+    Raises the first client or server error.
     """
     from queue import Queue
 
@@ -131,9 +110,7 @@ def run_in_process(job: Any, server_app_for, client_app: Any, *, workers: int | 
     from flwr.superlink.grid import InMemoryGrid
 
     n = len(job.clients)
-    meter = _Meter()
-    backend = ThreadBackend(workers or min(n, os.cpu_count() or 1), meter, job.config.seed,
-                            job.config.secure_aggregation)  # fmt: skip
+    backend = ThreadBackend(workers or min(n, os.cpu_count() or 1), job.config.seed, job.config.secure_aggregation)
     state_factory = LinkStateFactory(FLWR_IN_MEMORY_DB_NAME, NoOpFederationManager(), ObjectStoreFactory())
     run = Run.create_empty(run_id=generate_rand_int_from_bytes(RUN_ID_NUM_BYTES))
     run.primary_task_id = generate_rand_int_from_bytes(TASK_ID_NUM_BYTES)
@@ -151,7 +128,7 @@ def run_in_process(job: Any, server_app_for, client_app: Any, *, workers: int | 
     errors: Queue = Queue()
     context = Context(run_id=run.run_id, node_id=0, node_config=UserConfig(), state=RecordDict(),
                       run_config=UserConfig())  # fmt: skip
-    server = run_serverapp_th(None, server_app_for(meter), context, grid, "", f_stop, errors, False, Queue())
+    server = run_serverapp_th(None, server_app, context, grid, "", f_stop, errors, False, Queue())
     try:
         vce_api.run_api(lambda: client_app, lambda: backend, nodes, state_factory, stores, f_stop, VceMetrics())
     finally:
@@ -161,7 +138,6 @@ def run_in_process(job: Any, server_app_for, client_app: Any, *, workers: int | 
         raise errors.get()
     if backend.error is not None:
         raise backend.error
-    return {"bytes": meter.total}
 
 
 @contextlib.contextmanager

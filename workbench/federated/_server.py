@@ -35,7 +35,7 @@ def epsilon_so_far(job: Job, curves: dict) -> float:
         return curves[key](rounds)
     worst = 0.0
     for cid, data in enumerate(job.clients):
-        rate, per_round = local_schedule(len(data.y), cfg.batch_size, cfg.local_epochs)
+        rate, per_round = local_schedule(data.rows, cfg.batch_size, cfg.local_epochs)
         key = (noise.client_sigmas[cid], rate, per_round)
         if key not in curves:
             curves[key] = EpsilonCurve(cfg.accountant, key[0], rate, noise.delta, per_round * cfg.rounds)
@@ -153,27 +153,64 @@ def _Ordered(inner: Any, job: Job) -> Any:
     return _ordered_class()(inner, job)
 
 
-def build_server_app(job: Job, bytes_counter: Callable[[], int]) -> Any:
-    """A Flower ``ServerApp`` running ``job.config.rounds`` rounds (with SecAgg+ when asked)."""
+class Meter:
+    """Bytes of the messages exchanged with the clients, as Flower serialises their contents (protobuf)."""
+
+    def __init__(self) -> None:
+        self.total = 0
+
+    def add(self, messages: Any) -> None:
+        from flwr.common.serde import recorddict_to_proto
+
+        for message in messages:
+            if message.has_content():
+                self.total += recorddict_to_proto(message.content).ByteSize()
+
+    def __call__(self) -> int:
+        return self.total
+
+
+class _MeteredGrid:
+    """Flower's ``Grid``, counting the bytes of what is sent and received."""
+
+    def __init__(self, grid: Any, meter: Meter) -> None:
+        self.grid, self.meter = grid, meter
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.grid, name)
+
+    def send_and_receive(self, messages, *, timeout=None):
+        messages = list(messages)
+        self.meter.add(messages)
+        replies = list(self.grid.send_and_receive(messages, timeout=timeout))
+        self.meter.add(replies)
+        return replies
+
+
+def serve(grid: Any, context: Any, job: Job, meter: Meter) -> None:
+    """The server's work: ``job.config.rounds`` rounds on Flower's legacy-compatible workflow (SecAgg+ if asked)."""
     from flwr.server import LegacyContext, ServerConfig
     from flwr.server.workflow import DefaultWorkflow, SecAggPlusWorkflow
-    from flwr.serverapp import ServerApp
 
     cfg = job.config
+    grid = _MeteredGrid(grid, meter)
+    np.random.seed(cfg.seed)  # Flower's central-DP noise and SecAgg+'s server draws use numpy's global RNG
+    legacy = LegacyContext(context=context, config=ServerConfig(num_rounds=cfg.rounds),
+                           strategy=_make_strategy(job, meter))  # fmt: skip
+    fit = None
+    if cfg.secure_aggregation:
+        n = len(job.clients)
+        fit = SecAggPlusWorkflow(num_shares=n, reconstruction_threshold=secagg_threshold(n),
+                                 max_weight=float(max(c.rows for c in job.clients)))  # fmt: skip
+    DefaultWorkflow(fit_workflow=fit)(grid, legacy)
+
+
+def build_server_app(job: Job, meter: Meter) -> Any:
+    """A Flower ``ServerApp`` running :func:`serve` on ``job``."""
+    from flwr.serverapp import ServerApp
+
     app = ServerApp()
-
-    @app.main()
-    def main(grid, context) -> None:
-        np.random.seed(cfg.seed)  # Flower's central-DP noise and SecAgg+'s server draws use numpy's global RNG
-        legacy = LegacyContext(context=context, config=ServerConfig(num_rounds=cfg.rounds),
-                               strategy=_make_strategy(job, bytes_counter))  # fmt: skip
-        fit = None
-        if cfg.secure_aggregation:
-            n = len(job.clients)
-            fit = SecAggPlusWorkflow(num_shares=n, reconstruction_threshold=secagg_threshold(n),
-                                     max_weight=float(max(len(c.y) for c in job.clients)))  # fmt: skip
-        DefaultWorkflow(fit_workflow=fit)(grid, legacy)
-
+    app.main()(lambda grid, context: serve(grid, context, job, meter))
     return app
 
 
