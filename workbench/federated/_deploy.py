@@ -134,7 +134,12 @@ def _environment(job_dir: Path) -> dict[str, str]:
     root = str(Path(workbench.__file__).resolve().parent.parent)
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
-    env.update(FLWR_TELEMETRY_ENABLED="0", FLWR_HOME=str(job_dir / "flwr-home"), OMP_NUM_THREADS="1")
+    env.update(
+        FLWR_TELEMETRY_ENABLED="0",
+        FLWR_DISABLE_UPDATE_CHECK="1",
+        FLWR_HOME=str(job_dir / "flwr-home"),
+        OMP_NUM_THREADS="1",
+    )  # no calls home (no internet here)
     return env
 
 

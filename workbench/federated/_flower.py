@@ -17,6 +17,7 @@ INSTALL = 'pip install "privacy-workbench[federated]"'
 def require_flower() -> None:
     """Import Flower (telemetry off) or raise :class:`~workbench.errors.MissingDependencyError` naming the extra."""
     os.environ.setdefault("FLWR_TELEMETRY_ENABLED", "0")  # no calls home (and no internet here)
+    os.environ.setdefault("FLWR_DISABLE_UPDATE_CHECK", "1")
     try:
         import flwr  # noqa: F401
     except ImportError:
