@@ -8,8 +8,8 @@ from IPython.core.error import UsageError
 import workbench as wb
 from workbench.magics import COMMANDS, WorkbenchMagics
 
-SUBCOMMANDS = ["load", "roles", "risk", "anonymise", "pseudonymise", "train", "audit", "tradeoff", "dashboard",
-               "report", "budget"]  # fmt: skip
+SUBCOMMANDS = ["load", "roles", "risk", "anonymise", "pseudonymise", "train", "federate", "audit", "tradeoff",
+               "dashboard", "report", "budget"]  # fmt: skip
 
 
 def test_load_ext_finds_the_extension_on_the_top_package(shell):
@@ -82,7 +82,7 @@ def test_bad_list_value(shell, capsys):
     assert "'abc' is not a number" in text
 
 
-@pytest.mark.parametrize("line", ["roles", "risk", "anonymise --k 5", "pseudonymise", "train", "audit",
+@pytest.mark.parametrize("line", ["roles", "risk", "anonymise --k 5", "pseudonymise", "train", "federate", "audit",
                                   "tradeoff dp --epsilons 1"])  # fmt: skip
 def test_no_dataset_loaded(shell, capsys, line):
     text = _one_line_error(shell, capsys, f"%wb {line}")

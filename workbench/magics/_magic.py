@@ -11,6 +11,7 @@ from traitlets import Bool, Float, Int, TraitError, Unicode, observe, validate
 
 from workbench.errors import WorkbenchError
 from workbench.magics._data import LOAD, ROLES
+from workbench.magics._federated import FEDERATE
 from workbench.magics._release import ANONYMISE, PSEUDONYMISE, RISK
 from workbench.magics._session import Command, Context, Session
 from workbench.magics._sweep import DASHBOARD, REPORT, TRADEOFF
@@ -22,7 +23,8 @@ _EXECUTORS = ("", "serial", "processes", "dask")
 
 # sub-command name -> Command, listed by hand in workflow order
 COMMANDS: dict[str, Command] = {
-    c.name: c for c in (LOAD, ROLES, RISK, ANONYMISE, PSEUDONYMISE, TRAIN, AUDIT, TRADEOFF, DASHBOARD, REPORT, BUDGET)
+    c.name: c
+    for c in (LOAD, ROLES, RISK, ANONYMISE, PSEUDONYMISE, TRAIN, FEDERATE, AUDIT, TRADEOFF, DASHBOARD, REPORT, BUDGET)
 }
 
 

@@ -42,11 +42,18 @@ def _outcome(fl: Any, options: Mapping[str, Any], seed: int, stop: Any, clients:
     out: dict[str, Any] = {
         "epsilon": s.epsilon,
         "delta": s.delta if s.private else None,
-        "utility": {"accuracy": float(fl.metrics["accuracy"]), "auc": float(fl.metrics["auc"]),
-                    "megabytes": float(fl.metrics["bytes"]) / 1e6},  # fmt: skip
+        "utility": {
+            "accuracy": float(fl.metrics["accuracy"]),
+            "auc": float(fl.metrics["auc"]),
+            "megabytes": float(fl.metrics["bytes"]) / 1e6,
+        },
         "statement": {**s.ledger_statement().to_dict(), "federated": s.to_dict()},
-        "details": {"history": fl.history.to_dict(orient="records"), "clients": fl.clients.to_dict(orient="records"),
-                    "unit": s.unit, "guarantee": s.guarantee},  # fmt: skip
+        "details": {
+            "history": fl.history.to_dict(orient="records"),
+            "clients": fl.clients.to_dict(orient="records"),
+            "unit": s.unit,
+            "guarantee": s.guarantee,
+        },
     }
     if clients is not None:
         out["k"] = float(clients)

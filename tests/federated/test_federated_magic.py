@@ -1,0 +1,43 @@
+"""``%wb federate`` drives wb.federate; its result is what '%wb audit' attacks next."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture
+def shell(small_adult):
+    """A fresh ``%wb`` session in the singleton InteractiveShell, on the small Adult sample."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from workbench.magics import unload_ipython_extension
+
+    sh = InteractiveShell.instance()
+    sh.config.pop("WorkbenchMagics", None)
+    sh.run_line_magic("load_ext", "workbench")
+    sh.run_line_magic("config", "WorkbenchMagics.progress = False")
+    sh.user_ns["small"] = small_adult.frame
+    sh.run_line_magic("wb", "load small --target income")
+    yield sh
+    unload_ipython_extension(sh)
+    sh.config.pop("WorkbenchMagics", None)
+    sh.extension_manager.loaded.discard("workbench")
+    for name in ("small", "fl"):
+        sh.user_ns.pop(name, None)
+
+
+def test_wb_federate_with_record_level_dp_then_audit(shell):
+    fl = shell.run_line_magic(
+        "wb", "federate --clients 3 --partition dirichlet --dp record --epsilon 1 --rounds 2 -o fl"
+    )
+    assert fl.statement.unit == "record" and fl.statement.epsilon <= 1.0 and len(fl.clients) == 3
+    assert shell.user_ns["fl"] is fl
+    audit = shell.run_line_magic("wb", "audit")
+    assert audit.claimed_epsilon == pytest.approx(fl.statement.epsilon)
+
+
+def test_wb_federate_bad_flag_is_a_usage_error(shell):
+    from IPython.core.error import UsageError
+
+    with pytest.raises(UsageError, match="'fedavg', 'fedprox'"):
+        shell.run_line_magic("wb", "federate --strategy fedsgd --rounds 1")
