@@ -209,6 +209,28 @@ def _train_section(run: Any, figures: _Figures) -> str:
     )
 
 
+def _federated_section(result: Any, figures: _Figures) -> str:
+    """A federated run: settings, the statement (unit, what the server sees), metrics and cost, clients, rounds."""
+    from workbench import viz
+
+    summary = {k: v for k, v in result.summary().items() if not isinstance(v, (list, tuple, Mapping))}
+    statement = result.statement
+    clients = result.clients.drop(columns=["client"]) if "client" in result.clients else result.clients
+    return (
+        "<h2>Federated learning run</h2>"
+        + _kv_table(summary)
+        + "<h3>Statement</h3>"
+        + f"<p>{_esc(statement.plain_language())}</p>"
+        + _kv_table({k: v for k, v in statement.to_dict().items() if k not in ("parameters", "caveats")})
+        + "<h3>Clients</h3>"
+        + _frame_table(clients.reset_index(names="client #"))
+        + figures.html(viz.partition_figure(result), "federated-partition")
+        + "<h3>Rounds</h3>"
+        + _frame_table(result.history)
+        + figures.html(viz.rounds_figure(result), "federated-rounds")
+    )
+
+
 def _audit_section(audit: Any, figures: _Figures) -> str:
     from workbench import viz
 
@@ -276,6 +298,8 @@ def _section(item: Any, figures: _Figures, datasets: dict[str, Mapping[str, Any]
         return ""
     if hasattr(item, "key") and hasattr(item, "data") and not hasattr(item, "statement"):
         return _pseudonymisation_section(item, figures)
+    if getattr(item, "technique", None) == "federated" and hasattr(item, "clients"):
+        return _federated_section(item, figures)
     if hasattr(item, "history") and hasattr(item, "statement") and hasattr(item, "model"):
         return _train_section(item, figures)
     if hasattr(item, "roc") and hasattr(item, "auc"):
@@ -285,8 +309,8 @@ def _section(item: Any, figures: _Figures, datasets: dict[str, Mapping[str, Any]
     if hasattr(item, "class_sizes") and hasattr(item, "prosecutor"):
         return _risk_section(item, figures)
     raise InvalidParameterError(
-        f"report cannot show a {type(item).__name__}; pass Datasets, tradeoff results, train results, audit results, "
-        "anonymisation, pseudonymisation or risk results."
+        f"report cannot show a {type(item).__name__}; pass Datasets, tradeoff results, train or federated results, "
+        "audit results, anonymisation, pseudonymisation or risk results."
     )
 
 

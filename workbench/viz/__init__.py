@@ -5,6 +5,7 @@ text carries the privacy statement of each point.
 """
 
 from workbench.viz._audit import roc_figure
+from workbench.viz._federated import federated_figures, partition_figure, rounds_figure
 from workbench.viz._risk import class_size_figure, risk_figure
 from workbench.viz._style import PALETTE
 from workbench.viz._tradeoff import k_figure, leakage_figure, tradeoff_figure, utility_vs_leakage_figure
@@ -13,10 +14,13 @@ from workbench.viz._training import training_figure
 __all__ = [
     "PALETTE",
     "class_size_figure",
+    "federated_figures",
     "k_figure",
     "leakage_figure",
+    "partition_figure",
     "risk_figure",
     "roc_figure",
+    "rounds_figure",
     "tradeoff_figure",
     "training_figure",
     "utility_vs_leakage_figure",

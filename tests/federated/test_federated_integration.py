@@ -1,4 +1,4 @@
-"""``%wb federate`` drives wb.federate; its result is what '%wb audit' attacks next."""
+"""Integration: ``%wb federate`` (its result is what "%wb audit" attacks next), the report section, the figures."""
 
 from __future__ import annotations
 
@@ -41,3 +41,16 @@ def test_wb_federate_bad_flag_is_a_usage_error(shell):
 
     with pytest.raises(UsageError, match="'fedavg', 'fedprox'"):
         shell.run_line_magic("wb", "federate --strategy fedsgd --rounds 1")
+
+
+def test_a_federated_run_has_a_report_section_and_figures(federate_small, tmp_path):
+    import workbench as wb
+    from workbench import viz
+
+    fl = federate_small(dp="client", epsilon=20.0)
+    figures = viz.federated_figures(fl)
+    assert set(figures) == {"partition", "rounds"} and len(figures["rounds"].data) == 3
+    path = wb.report(fl, path=tmp_path / "federated.html")
+    text = path.read_text()
+    assert "Federated learning run" in text and "per CLIENT" in text and "data-figure='federated-rounds'" in text
+    assert "Married-civ-spouse" not in text  # no data rows
