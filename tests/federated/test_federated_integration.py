@@ -54,3 +54,26 @@ def test_a_federated_run_has_a_report_section_and_figures(federate_small, tmp_pa
     text = path.read_text()
     assert "Federated learning run" in text and "per CLIENT" in text and "data-figure='federated-rounds'" in text
     assert "Married-civ-spouse" not in text  # no data rows
+
+
+def test_the_federated_tab_fills_its_curve_live_and_stops(small_adult):
+    import time
+
+    import workbench as wb
+
+    app = wb.dashboard(small_adult, executor="serial")
+    view = app.show("Federated")
+    view.clients.value, view.rounds.value, view.dp.value = 3, 30, "client"
+    view.epsilon.value = 50.0
+    view.start_button.click()
+    deadline = time.monotonic() + 60
+    while len(app.state.federated.history) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    bar = next(c for c in view.children if c.__class__.__name__ == "JobBar")
+    bar.stop_button.click()
+    assert app.state.federated.job.wait(60) == "stopped", app.state.federated.job.error
+    fl = app.state.federated.result
+    assert fl.stopped and fl.statement.unit == "client" and 1 <= fl.metrics["rounds"] < 30
+    view.rounds_figure.flush()
+    assert [t.name for t in view.rounds_figure.figure.data] == ["accuracy", "loss", "ε spent"]
+    assert "per CLIENT" in view.summary.value and app.state.audit.run is fl

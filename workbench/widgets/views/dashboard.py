@@ -25,6 +25,12 @@ def _anonymise(state: DashboardState) -> widgets.Widget:
     return AnonymiseView(state.anonymise)
 
 
+def _federated(state: DashboardState) -> widgets.Widget:
+    from workbench.widgets.views.federated import FederatedView
+
+    return FederatedView(state.federated)
+
+
 def _train(state: DashboardState) -> widgets.Widget:
     from workbench.widgets.views.train import TrainView
 
@@ -49,6 +55,7 @@ TABS: dict[str, Callable[[DashboardState], widgets.Widget]] = {
     "Risk": _risk,
     "Anonymise": _anonymise,
     "Train": _train,
+    "Federated": _federated,
     "Audit": _audit,
     "Trade-off": _tradeoff,
 }
