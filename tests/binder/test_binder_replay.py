@@ -56,9 +56,9 @@ def test_postbuild_installs_cpu_torch_then_the_package():
     lines = [line for line in post_build.read_text().splitlines() if line.startswith("python -m pip install")]
     assert len(lines) == 2
     assert "--index-url https://download.pytorch.org/whl/cpu" in lines[0] and '"torch==2.13.0"' in lines[0]
-    assert lines[1].endswith(" .")  # the package itself, as the README installs it
+    assert lines[1].endswith(' ".[federated]"')  # the package itself (and Flower for tutorial 07), as the README
     # the same torch pin as the README's install command and .ci/run
-    assert "pip install torch==2.13.0 && pip install ." in (ROOT / "README.md").read_text()
+    assert 'pip install torch==2.13.0 && pip install ".[federated]"' in (ROOT / "README.md").read_text()
 
 
 def test_readme_badge_opens_the_quickstart():
