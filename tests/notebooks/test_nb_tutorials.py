@@ -18,10 +18,11 @@ EXPECTED = [
     "04_dp_training.ipynb",
     "05_auditing.ipynb",
     "06_choosing_a_technique.ipynb",
+    "07_federated_learning.ipynb",
 ]
 
 
-def test_the_six_tutorials_are_there():
+def test_the_tutorials_are_there():
     assert [p.name for p in NOTEBOOKS] == EXPECTED
 
 
