@@ -12,8 +12,8 @@ from workbench.federated.result import FederatedResult
 
 __all__ = ["finish"]
 
-_HISTORY = ["round", "accuracy", "auc", "loss", "epsilon", "clients", "client_loss", "client_seconds", "bytes",
-            "seconds"]  # fmt: skip
+_HISTORY = ["round", "accuracy", "auc", "loss", "epsilon", "clients", "client_loss", "client_seconds",
+            "client_seconds_total", "bytes", "seconds"]  # fmt: skip
 
 
 def finish(prepared: Any, members, non_members, ds, config, outcome: dict, seconds: float) -> FederatedResult:

@@ -64,6 +64,7 @@ def _make_strategy(job: Job, bytes_counter: Callable[[], int]) -> Any:
             "epsilon": epsilon_so_far(job, state["curves"]) if server_round > 0 else 0.0,
             "clients": len(fits), "client_loss": float(np.nanmean([f["loss"] for f in fits])) if fits else math.nan,
             "client_seconds": max((f["train_seconds"] for f in fits), default=0.0),
+            "client_seconds_total": float(sum(f["train_seconds"] for f in fits)),
             "bytes": sent - state["bytes"], "seconds": now - state["t"],
         }  # fmt: skip
         state["t"], state["bytes"] = now, sent

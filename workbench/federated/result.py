@@ -44,7 +44,8 @@ class FederatedResult:
         Final "accuracy", "auc", "loss" on the test rows, plus "seconds", "bytes" and "rounds".
     history : DataFrame
         One row per round (round 0: the initial model): accuracy, auc, loss (server side, test rows), epsilon spent
-        so far, clients trained, client_loss, client_seconds (slowest client's training), bytes, seconds.
+        so far, clients trained, client_loss, client_seconds (slowest client's training), client_seconds_total (all
+        clients' training), bytes (messages' contents as Flower serialises them), seconds (the round's wall time).
     clients : DataFrame
         One row per client: rows, label_rate, rounds trained, epsilon spent (record level), name.
     stopped : bool
