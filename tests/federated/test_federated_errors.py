@@ -48,3 +48,11 @@ def test_without_flower_the_error_names_the_extra(small_adult, monkeypatch):
     monkeypatch.setitem(sys.modules, "flwr", None)
     with pytest.raises(MissingDependencyError, match=r'pip install "privacy-workbench\[federated\]"'):
         wb.federate(small_adult, rounds=1, ledger=False, stop=threading.Event())
+
+
+def test_flower_is_imported_on_first_use_only():
+    import subprocess
+
+    code = "import sys, workbench, workbench.federated, workbench.tradeoff; print('flwr' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
