@@ -78,3 +78,15 @@ def test_a_federated_model_is_audited_like_a_trained_one(federate_small):
     assert 0.3 < audit.auc < 0.7 and len(fl.non_members) == 480
     plain = federate_small()
     assert math.isinf(wb.membership_inference(plain).claimed_epsilon)
+
+
+def test_runs_that_differ_only_in_epsilon_never_share_noise():
+    from workbench.federated import FederatedConfig
+    from workbench.federated._job import client_seed, server_seed
+
+    a = FederatedConfig(dp="record", epsilon=1.0)
+    b = a.replace(epsilon=2.0)
+    assert client_seed(a, 1, 0) == client_seed(a.replace(engine="deployment"), 1, 0)
+    assert len({client_seed(a, 1, 0), client_seed(b, 1, 0), client_seed(a, 2, 0), client_seed(a, 1, 1)}) == 4
+    c = FederatedConfig(dp="client", epsilon=8.0)
+    assert server_seed(c) != server_seed(c.replace(epsilon=4.0))

@@ -47,7 +47,7 @@ def train_local(job: Job, cid: int, weights: list[np.ndarray], server_round: int
     rate, per_round = local_schedule(len(data.y), cfg.batch_size, cfg.local_epochs)
     sigma = job.noise.client_sigmas[cid]
     plan = Plan(rate, per_round // cfg.local_epochs, cfg.local_epochs, sigma, cfg.max_grad_norm, cfg.learning_rate,
-                cfg.optimizer, client_seed(cfg.seed, server_round, cid))  # fmt: skip
+                cfg.optimizer, client_seed(cfg, server_round, cid))  # fmt: skip
     on_step = [_proximal(net, mu * cfg.learning_rate)] if mu > 0 else []
     empty = data.X[:0], data.y[:0]
     started = time.perf_counter()

@@ -56,7 +56,23 @@ class Job:
         return self.stop is not None and self.stop.is_set()
 
 
-def client_seed(seed: int, server_round: int, client: int) -> int:
-    """The seed of a client's batches and noise in one round: distinct per (run seed, round, client)."""
-    digest = hashlib.sha256(f"workbench-federated:{seed}:{server_round}:{client}".encode()).digest()
+def run_key(config: Any) -> str:
+    """What a run's random streams depend on: the seed *and* the settings that shape the noise.
+
+    Two runs on the same data that differ only in their ε (or rounds, clipping, ...) but share a seed would otherwise
+    draw the same noise, and a combination of their outputs could cancel it (as ``workbench.dp``'s stream seeds).
+    """
+    settings = {k: v for k, v in config.to_dict().items() if k not in ("engine", "address")}
+    return repr(sorted(settings.items()))
+
+
+def client_seed(config: Any, server_round: int, client: int) -> int:
+    """The seed of a client's batches and noise in one round: distinct per (run settings, round, client)."""
+    digest = hashlib.sha256(f"workbench-federated:{run_key(config)}:{server_round}:{client}".encode()).digest()
     return int.from_bytes(digest[:8], "little") >> 1
+
+
+def server_seed(config: Any) -> int:
+    """The seed of numpy's global generator in the server (Flower's central-DP noise), from the run's settings."""
+    digest = hashlib.sha256(f"workbench-federated-server:{run_key(config)}".encode()).digest()
+    return int.from_bytes(digest[:4], "little")

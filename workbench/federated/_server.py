@@ -14,7 +14,7 @@ import numpy as np
 from workbench.dp._loop import evaluate
 from workbench.federated._accounting import local_schedule
 from workbench.federated._client import get_weights, new_model, set_weights
-from workbench.federated._job import Job
+from workbench.federated._job import Job, server_seed
 
 __all__ = ["build_server_app", "epsilon_so_far"]
 
@@ -195,7 +195,7 @@ def serve(grid: Any, context: Any, job: Job, meter: Meter) -> None:
 
     cfg = job.config
     grid = _MeteredGrid(grid, meter)
-    np.random.seed(cfg.seed)  # Flower's central-DP noise and SecAgg+'s server draws use numpy's global RNG
+    np.random.seed(server_seed(cfg))  # Flower's central-DP noise and SecAgg+'s server draws use numpy's global RNG
     legacy = LegacyContext(context=context, config=ServerConfig(num_rounds=cfg.rounds),
                            strategy=_make_strategy(job, meter))  # fmt: skip
     fit = None
