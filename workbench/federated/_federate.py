@@ -61,7 +61,7 @@ def federate(
         Number of clients for ``"iid"`` and ``"dirichlet"`` partitions.
     partition : {"iid", "dirichlet"} or str, default="iid"
         IID shards; Dirichlet label skew (``alpha``: smaller, more skew); or a column name: one client per value
-        (natural silos such as a hospital id), ``clients`` then ignored. Seeded.
+        (natural silos such as a hospital id; that column is then not a feature), ``clients`` ignored. Seeded.
     alpha : float, default=0.5
     rounds, local_epochs : int, default=10, 1
         Federated rounds; passes over its own rows a client makes per round.
@@ -154,10 +154,8 @@ def federate(
     job = prepared.job
     job.stop, job.on_round = stop, on_round
     started = time.perf_counter()
-    with _progress(config.rounds, progress, job) as bar, quiet_flower():
+    with _progress(config.rounds, progress, job), quiet_flower():
         outcome = _run(job, config)
-        if bar is not None:
-            bar.close()
     seconds = time.perf_counter() - started
     from workbench.federated._finish import finish
 
