@@ -86,7 +86,7 @@ def test_runs_that_differ_only_in_epsilon_never_share_noise():
 
     a = FederatedConfig(dp="record", epsilon=1.0)
     b = a.replace(epsilon=2.0)
-    assert client_seed(a, 1, 0) == client_seed(a.replace(engine="deployment"), 1, 0)
+    assert client_seed(a, 1, 0) == client_seed(a.replace(engine="deployment", secure_aggregation=True), 1, 0)
     assert len({client_seed(a, 1, 0), client_seed(b, 1, 0), client_seed(a, 2, 0), client_seed(a, 1, 1)}) == 4
     c = FederatedConfig(dp="client", epsilon=8.0)
     assert server_seed(c) != server_seed(c.replace(epsilon=4.0))
