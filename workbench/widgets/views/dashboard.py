@@ -77,7 +77,7 @@ class Dashboard(widgets.VBox):
     >>> app = wb.dashboard("diabetes")
     >>> view = app.show("Trade-off")
     >>> list(app.views), app.tabs.selected_index
-    (['Data', 'Trade-off'], 5)
+    (['Data', 'Trade-off'], 6)
     """
 
     def __init__(self, state: DashboardState) -> None:
