@@ -35,6 +35,8 @@ _EXPORTS: dict[str, str] = {
     "PrivacyLedger": "workbench.dp",
     "Release": "workbench.release",
     "Statement": "workbench.release",
+    "federate": "workbench.federated",
+    "FederatedResult": "workbench.federated",
     "membership_inference": "workbench.audit",
     "encrypted_inference": "workbench.encrypted",
     "tradeoff": "workbench.tradeoff",
@@ -53,6 +55,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from workbench.dp import PrivacyLedger, PrivacyStatement, train
     from workbench.dp.tuning import tune
     from workbench.encrypted import encrypted_inference
+    from workbench.federated import FederatedResult, federate
     from workbench.magics import load_ipython_extension, unload_ipython_extension
     from workbench.release import Release, Statement
     from workbench.report import report

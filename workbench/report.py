@@ -287,6 +287,23 @@ def _audit_section(audit: Any, page: ReportPage) -> str:
     return "<h2>Membership-inference audit</h2>" + _kv_table(summary) + page.figures(audit)
 
 
+def _federated_section(result: Any, page: ReportPage) -> str:
+    """A federated run: settings, the statement (unit, what the server sees), metrics and cost, clients, rounds."""
+    summary = {k: v for k, v in result.summary().items() if not isinstance(v, (list, tuple, Mapping))}
+    clients = result.clients.drop(columns=["client"]) if "client" in result.clients else result.clients
+    return (
+        "<h2>Federated learning run</h2>"
+        + _kv_table(summary)
+        + "<h3>Statement</h3>"
+        + page.statement(result.statement)
+        + "<h3>Clients</h3>"
+        + _frame_table(clients.reset_index(names="client #"))
+        + "<h3>Rounds</h3>"
+        + _frame_table(result.history)
+        + page.figures(result)
+    )
+
+
 def _anonymisation_section(result: Any, page: ReportPage) -> str:
     metrics = {k: v for k, v in dict(result.metrics).items() if isinstance(v, (int, float))}
     return (
@@ -361,6 +378,7 @@ for _type, _section in {
     "workbench.anonymise.pseudonymise.PseudonymisationResult": _pseudonymisation_section,
     "workbench.risk._report.RiskReport": _risk_section,
     "workbench.encrypted.result.EncryptedResult": _encrypted_section,
+    "workbench.federated.result.FederatedResult": _federated_section,
 }.items():
     register_section(_type, _section)
 

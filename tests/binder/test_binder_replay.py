@@ -57,11 +57,11 @@ def test_postbuild_installs_cpu_torch_then_the_package():
     lines = [line for line in post_build.read_text().splitlines() if line.startswith("python -m pip install")]
     assert len(lines) == 3
     assert "--index-url https://download.pytorch.org/whl/cpu" in lines[0] and '"torch==2.13.0"' in lines[0]
-    assert lines[1].endswith(' ".[encrypted]"')  # the package itself, as the README installs it
+    assert lines[1].endswith(' ".[all]"')  # the package with every tutorial's libraries, as the README installs it
     assert "--no-deps crypten==0.4.1" in lines[2]  # tutorial 08's MPC part (its metadata names the dead sklearn)
     # the same torch pin and installs as the README's command and .ci/run
     readme = (ROOT / "README.md").read_text()
-    assert 'pip install torch==2.13.0 && pip install ".[encrypted]" && pip install --no-deps crypten==0.4.1' in readme
+    assert 'pip install torch==2.13.0 && pip install ".[all]" && pip install --no-deps crypten==0.4.1' in readme
 
 
 def test_readme_badge_opens_the_quickstart():

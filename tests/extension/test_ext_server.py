@@ -75,7 +75,7 @@ def test_creates_the_folder_when_absent(lab_server):
     assert [p.name for p in folder.glob("*.ipynb")] == ["06_choosing_a_technique.ipynb"]
 
 
-@pytest.mark.parametrize("name", ["nope.ipynb", "..%2F..%2Fetc%2Fpasswd", "07"])
+@pytest.mark.parametrize("name", ["nope.ipynb", "..%2F..%2Fetc%2Fpasswd", "99"])
 def test_unknown_or_crafted_names_are_refused(lab_server, name):
     status, body = lab_server.request("POST", f"privacy-workbench/tutorials/{name}")
     assert status == 404

@@ -8,7 +8,8 @@ from IPython.core.error import UsageError
 import workbench as wb
 from workbench.magics import COMMANDS, WorkbenchMagics
 
-SUBCOMMANDS = ["load", "roles", "risk", "anonymise", "pseudonymise", "train", "tune", "audit", "encrypt", "tradeoff",
+SUBCOMMANDS = ["load", "roles", "risk", "anonymise", "pseudonymise", "train", "tune", "federate", "audit", "encrypt",
+               "tradeoff",
                "dashboard", "report", "budget"]  # fmt: skip
 
 
@@ -82,7 +83,7 @@ def test_bad_list_value(shell, capsys):
     assert "must be comma-separated numbers (or 'none' for no DP); got 'abc'" in text
 
 
-@pytest.mark.parametrize("line", ["roles", "risk", "anonymise --k 5", "pseudonymise", "train", "audit",
+@pytest.mark.parametrize("line", ["roles", "risk", "anonymise --k 5", "pseudonymise", "train", "federate", "audit",
                                   "tradeoff dp --epsilons 1", "tune --epsilon 1"])  # fmt: skip
 def test_no_dataset_loaded(shell, capsys, line):
     text = _one_line_error(shell, capsys, f"%wb {line}")

@@ -81,7 +81,7 @@ def list_tutorials() -> list[Tutorial]:
     Examples
     --------
     >>> [t.name[:2] for t in list_tutorials()]
-    ['01', '02', '03', '04', '05', '06']
+    ['01', '02', '03', '04', '05', '06', '07']
     """
     source = tutorials_source()
     paths = sorted(p for p in source.glob("[0-9][0-9]_*.ipynb") if p.is_file())

@@ -12,6 +12,7 @@ from traitlets import Bool, Float, Int, TraitError, Unicode, observe, validate
 from workbench.errors import WorkbenchError, user_errors
 from workbench.magics._data import LOAD, ROLES
 from workbench.magics._encrypted import ENCRYPT
+from workbench.magics._federated import FEDERATE
 from workbench.magics._release import ANONYMISE, PSEUDONYMISE, RISK
 from workbench.magics._session import Command, Context, Session
 from workbench.magics._sweep import DASHBOARD, REPORT, TRADEOFF
@@ -33,6 +34,7 @@ COMMANDS: dict[str, Command] = {
         PSEUDONYMISE,
         TRAIN,
         TUNE,
+        FEDERATE,
         AUDIT,
         ENCRYPT,
         TRADEOFF,

@@ -16,6 +16,7 @@ from workbench.viz._encrypted import (
     encrypted_sizes_figure,
     encrypted_tradeoff_figure,
 )
+from workbench.viz._federated import federated_figures, partition_figure, rounds_figure
 from workbench.viz._registry import FigureBuilder, figures_for, register_figures
 from workbench.viz._risk import anonymisation_figures, class_size_figure, risk_figure, risk_figures
 from workbench.viz._style import PALETTE
@@ -38,12 +39,15 @@ __all__ = [
     "encrypted_precision_figure",
     "encrypted_sizes_figure",
     "encrypted_tradeoff_figure",
+    "federated_figures",
     "figures_for",
     "k_figure",
     "leakage_figure",
+    "partition_figure",
     "register_figures",
     "risk_figure",
     "roc_figure",
+    "rounds_figure",
     "sweep_axes",
     "tradeoff_figure",
     "training_figure",
@@ -57,3 +61,4 @@ register_figures("workbench.audit.result.AuditResult", audit_figures)
 register_figures("workbench.risk._report.RiskReport", risk_figures)
 register_figures("workbench.anonymise.result.AnonymisationResult", anonymisation_figures)
 register_figures("workbench.encrypted.result.EncryptedResult", encrypted_figures)
+register_figures("workbench.federated.result.FederatedResult", federated_figures)

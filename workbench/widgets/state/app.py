@@ -12,6 +12,7 @@ from workbench.widgets.state.audit import AuditState
 from workbench.widgets.state.budget import BudgetState
 from workbench.widgets.state.data import DataState
 from workbench.widgets.state.encrypted import EncryptedState
+from workbench.widgets.state.federated import FederatedState
 from workbench.widgets.state.risk import RiskState
 from workbench.widgets.state.tradeoff import TradeoffState
 from workbench.widgets.state.train import TrainState
@@ -35,6 +36,7 @@ class DashboardState(HasTraits):
     risk = Instance(RiskState, args=())
     anonymise = Instance(AnonymiseState, kw={"auto": False})  # computes once its tab is shown
     train = Instance(TrainState, args=())
+    federated = Instance(FederatedState, args=())
     audit = Instance(AuditState, args=())
     encrypted = Instance(EncryptedState, args=())
     tradeoff = Instance(TradeoffState, args=())
@@ -42,14 +44,15 @@ class DashboardState(HasTraits):
 
     def __init__(self, namespace: Mapping[str, Any] | None = None, *, seed: int = 0, **kwargs: Any) -> None:
         super().__init__(data=DataState(namespace=namespace), **kwargs)
-        for child in (self.anonymise, self.train, self.audit, self.encrypted, self.tradeoff):
+        for child in (self.anonymise, self.train, self.federated, self.audit, self.encrypted, self.tradeoff):
             child.seed = seed
-        for child in (self.risk, self.anonymise, self.train, self.tradeoff):
+        for child in (self.risk, self.anonymise, self.train, self.federated, self.tradeoff):
             dlink((self.data, "dataset"), (child, "dataset"))
         dlink((self.train, "result"), (self.audit, "run"))
         dlink((self.train, "result"), (self.encrypted, "run"))
+        dlink((self.federated, "result"), (self.audit, "run"))  # the latest model, central or federated
         self.data.observe(lambda change: self.refresh_budget(), "dataset")
-        for job in (self.train.job, self.tradeoff.job):
+        for job in (self.train.job, self.federated.job, self.tradeoff.job):
             job.observe(self._job_status, "status")
 
     def refresh_budget(self) -> None:

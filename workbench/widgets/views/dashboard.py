@@ -27,6 +27,12 @@ def _anonymise(state: DashboardState) -> widgets.Widget:
     return AnonymiseView(state.anonymise)
 
 
+def _federated(state: DashboardState) -> widgets.Widget:
+    from workbench.widgets.views.federated import FederatedView
+
+    return FederatedView(state.federated)
+
+
 def _train(state: DashboardState) -> widgets.Widget:
     from workbench.widgets.views.train import TrainView
 
@@ -57,6 +63,7 @@ TABS: dict[str, Callable[[DashboardState], widgets.Widget]] = {
     "Risk": _risk,
     "Anonymise": _anonymise,
     "Train": _train,
+    "Federated": _federated,
     "Audit": _audit,
     "Encrypted": _encrypted,
     "Trade-off": _tradeoff,

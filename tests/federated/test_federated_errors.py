@@ -1,0 +1,58 @@
+"""Bad input is a one-line WorkbenchError saying what to do; a missing Flower names the install command."""
+
+from __future__ import annotations
+
+import sys
+import threading
+
+import pytest
+
+from workbench.errors import (
+    EmptyDataError,
+    InvalidParameterError,
+    MissingDependencyError,
+    UnknownColumnError,
+    UnknownNameError,
+)
+
+CASES = [
+    ({"partition": "hospital"}, UnknownColumnError, "is not a column"),
+    ({"partition": "income"}, InvalidParameterError, "use 'dirichlet'"),
+    ({"clients": 0}, InvalidParameterError, "The 'clients' parameter of federate must be an int ≥ 1"),
+    ({"clients": 5000}, EmptyDataError, "use at most 2400 clients"),
+    ({"dp": "client"}, InvalidParameterError, "needs epsilon="),
+    ({"epsilon": 1.0}, InvalidParameterError, "need dp='record'"),
+    ({"dp": "local", "epsilon": 1.0}, UnknownNameError, "'record', 'client' or None"),
+    ({"dp": "client", "epsilon": 1.0, "secure_aggregation": True}, InvalidParameterError, "use dp='record'"),
+    ({"strategy": "fedsgd"}, UnknownNameError, "'fedavg', 'fedprox'"),
+    ({"mu": 0.1}, InvalidParameterError, "strategy='fedprox'"),
+    ({"model": "cnn"}, UnknownNameError, "'logreg', 'mlp'"),
+    ({"fraction_fit": 0.0}, InvalidParameterError, "fraction_fit"),
+    ({"address": "127.0.0.1:9093"}, InvalidParameterError, "engine='deployment'"),
+    ({"stop": "now"}, InvalidParameterError, "threading.Event"),
+]
+
+
+@pytest.mark.parametrize(("options", "error", "text"), CASES)
+def test_bad_input_is_one_line(federate_small, small_adult, digest, options, error, text):
+    before = digest(small_adult.frame)
+    with pytest.raises(error) as caught:
+        federate_small(**options)
+    assert text in str(caught.value) and "\n" not in str(caught.value)
+    assert digest(small_adult.frame) == before
+
+
+def test_without_flower_the_error_names_the_extra(small_adult, monkeypatch):
+    import workbench as wb
+
+    monkeypatch.setitem(sys.modules, "flwr", None)
+    with pytest.raises(MissingDependencyError, match=r'pip install "privacy-workbench\[federated\]"'):
+        wb.federate(small_adult, rounds=1, ledger=False, stop=threading.Event())
+
+
+def test_flower_is_imported_on_first_use_only():
+    import subprocess
+
+    code = "import sys, workbench, workbench.federated, workbench.tradeoff; print('flwr' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"

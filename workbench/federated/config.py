@@ -1,0 +1,120 @@
+"""``FederatedConfig``: every parameter of a federated run, validated in one place."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from workbench._validation import InstanceOf, Interval, OneOf, Optional, validate_params
+from workbench.errors import InvalidParameterError
+
+__all__ = ["CONSTRAINTS", "FederatedConfig"]
+
+CONSTRAINTS = {
+    "clients": Interval(int, 1, 10_000),
+    "partition": InstanceOf((str,), "'iid', 'dirichlet' or a column name"),
+    "alpha": Interval(float, 0, None, closed="neither"),
+    "rounds": Interval(int, 1, 10_000),
+    "local_epochs": Interval(int, 1, 1_000),
+    "batch_size": Interval(int, 1, None),
+    "lr": Optional(Interval(float, 0, None, closed="neither")),
+    "model": OneOf(("logreg", "mlp")),
+    "hidden": InstanceOf((tuple,), "a tuple of layer widths, e.g. (64, 64)"),
+    "strategy": OneOf(("fedavg", "fedprox")),
+    "mu": Interval(float, 0, None),
+    "fraction_fit": Interval(float, 0, 1, closed="right"),
+    "dp": Optional(OneOf(("record", "client"))),
+    "epsilon": Optional(Interval(float, 0, None, closed="neither")),
+    "delta": Optional(Interval(float, 0, 1, closed="neither")),
+    "noise_multiplier": Optional(Interval(float, 0, None, closed="neither")),
+    "max_grad_norm": Interval(float, 0, None, closed="neither"),
+    "clipping_norm": Interval(float, 0, None, closed="neither"),
+    "accountant": OneOf(("prv", "rdp")),
+    "secure_aggregation": InstanceOf((bool,), "True or False"),
+    "engine": OneOf(("simulation", "deployment")),
+    "address": Optional(InstanceOf((str,), "a 'host:port' string")),
+    "seed": Interval(int, 0, 2**31 - 1),
+    "optimizer": OneOf(("adam", "sgd")),
+    "public_schema": InstanceOf((bool,), "True or False"),
+    "audit_fraction": Interval(float, 0, 1, closed="left"),
+}
+
+#: default learning rates per optimizer and model (as ``workbench.train``)
+_DEFAULT_LR = {("adam", "logreg"): 0.01, ("adam", "mlp"): 0.002, ("sgd", "logreg"): 0.5, ("sgd", "mlp"): 0.2}
+
+
+@dataclass(frozen=True)
+class FederatedConfig:
+    """Every parameter of :func:`workbench.federate` (see there for their meaning).
+
+    Examples
+    --------
+    >>> FederatedConfig(clients=5, dp="record", epsilon=1.0).private
+    True
+    >>> FederatedConfig(dp="client")
+    Traceback (most recent call last):
+    ...
+    workbench.errors.InvalidParameterError: dp='client' needs epsilon= (a budget) or noise_multiplier=.
+    """
+
+    clients: int = 5
+    partition: str = "iid"
+    alpha: float = 0.5
+    rounds: int = 10
+    local_epochs: int = 1
+    batch_size: int = 256
+    lr: float | None = None
+    model: str = "logreg"
+    hidden: tuple = (64, 64)
+    strategy: str = "fedavg"
+    mu: float = 0.0
+    fraction_fit: float = 1.0
+    dp: str | None = None
+    epsilon: float | None = None
+    delta: float | None = None
+    noise_multiplier: float | None = None
+    max_grad_norm: float = 1.0
+    clipping_norm: float = 1.0
+    accountant: str = "prv"
+    secure_aggregation: bool = False
+    engine: str = "simulation"
+    address: str | None = None
+    seed: int = 0
+    optimizer: str = "adam"
+    public_schema: bool = False
+    audit_fraction: float = 0.0
+
+    def __post_init__(self) -> None:
+        validate_params("federate", CONSTRAINTS, dataclasses.asdict(self))
+        if self.dp is None and (self.epsilon is not None or self.noise_multiplier is not None):
+            raise InvalidParameterError(
+                "epsilon / noise_multiplier need dp='record' (DP-SGD in each client) or dp='client' (central DP)."
+            )
+        if self.dp is not None and self.epsilon is None and self.noise_multiplier is None:
+            raise InvalidParameterError(f"dp={self.dp!r} needs epsilon= (a budget) or noise_multiplier=.")
+        if self.dp == "client" and self.secure_aggregation:
+            raise InvalidParameterError(
+                "dp='client' clips each client's update on the server, which secure aggregation hides from it; use "
+                "dp='record' with secure_aggregation=True."
+            )
+        if self.address is not None and self.engine != "deployment":
+            raise InvalidParameterError("address= connects to a running SuperLink: use it with engine='deployment'.")
+        if self.strategy == "fedavg" and self.mu > 0:
+            raise InvalidParameterError("mu is FedProx's proximal weight: pass strategy='fedprox' with it.")
+
+    @property
+    def private(self) -> bool:
+        return self.dp is not None
+
+    @property
+    def learning_rate(self) -> float:
+        return self.lr if self.lr is not None else _DEFAULT_LR[(self.optimizer, self.model)]
+
+    def replace(self, **changes: Any) -> FederatedConfig:
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = dataclasses.asdict(self)
+        out["hidden"] = list(self.hidden)
+        return out
