@@ -128,7 +128,7 @@ def federate(
     >>> fl.statement.unit, fl.statement.epsilon <= 1.0  # doctest: +SKIP
     ('record', True)
     """
-    from workbench.dp.train import _as_dataset, _num, _resolve_ledger, split_audit
+    from workbench.dp.training import _as_dataset, _num, _resolve_ledger, split_audit
 
     if stop is not None and not callable(getattr(stop, "is_set", None)):
         raise InvalidParameterError(f"stop must be a threading.Event (or have is_set()); got {type(stop).__name__}.")
@@ -167,7 +167,7 @@ def federate(
 
 
 def _run(job: Any, config: FederatedConfig) -> dict[str, Any]:
-    from workbench.dp.train import _threads
+    from workbench.dp.training import torch_threads as _threads
 
     if config.engine == "deployment":
         from workbench.federated._deploy import run_deployment

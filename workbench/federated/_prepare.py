@@ -27,7 +27,7 @@ class Prepared:
 
 def prepare(members: pd.DataFrame, ds: Any, config: Any) -> Prepared:
     from workbench.dp.encoding import fit_encoder
-    from workbench.dp.train import _drop_missing_target
+    from workbench.dp.training import drop_missing_target as _drop_missing_target
 
     target = ds.target
     identifiers = set(ds.identifiers)
