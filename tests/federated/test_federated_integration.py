@@ -52,7 +52,7 @@ def test_a_federated_run_has_a_report_section_and_figures(federate_small, tmp_pa
     assert set(figures) == {"partition", "rounds"} and len(figures["rounds"].data) == 3
     path = wb.report(fl, path=tmp_path / "federated.html")
     text = path.read_text()
-    assert "Federated learning run" in text and "per CLIENT" in text and "data-figure='federated-rounds'" in text
+    assert "Federated learning run" in text and "per CLIENT" in text and "data-figure='rounds'" in text
     assert "Married-civ-spouse" not in text  # no data rows
 
 

@@ -129,9 +129,7 @@ def _report_rounds(job: Any, rounds_file: Path, seen: int) -> int:
 
 def _environment(job_dir: Path) -> dict[str, str]:
     """Flower's processes: this workbench importable, telemetry off, Flower's home inside the job directory."""
-    import workbench
-
-    root = str(Path(workbench.__file__).resolve().parent.parent)
+    root = str(Path(__file__).resolve().parents[2])  # the folder holding this workbench package
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
     env.update(
