@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from workbench.dp.training import Plan, run_loop  # the one DP-SGD loop, as train runs it
 from workbench.dp.models import build_model
+from workbench.dp.training import Plan, run_loop  # the one DP-SGD loop, as train runs it
 from workbench.federated._accounting import local_schedule
 from workbench.federated._job import Job, client_seed
 

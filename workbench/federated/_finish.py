@@ -17,8 +17,8 @@ _HISTORY = ["round", "accuracy", "auc", "loss", "epsilon", "clients", "client_lo
 
 
 def finish(prepared: Any, members, non_members, ds, config, outcome: dict, seconds: float) -> FederatedResult:
-    from workbench.dp._loop import evaluate
     from workbench.dp.config import TrainConfig
+    from workbench.dp.training import evaluate
     from workbench.federated._client import new_model, set_weights
     from workbench.federated._prepare import build_statement
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from workbench.dp._loop import evaluate
+from workbench.dp.training import evaluate
 from workbench.federated._accounting import local_schedule
 from workbench.federated._client import get_weights, new_model, set_weights
 from workbench.federated._job import Job, server_seed
