@@ -6,6 +6,15 @@ Heavy libraries (JAX, private-pgm, OpenDP) are imported on first use; without th
 
 from workbench.synthetic.result import SyntheticResult
 from workbench.synthetic.statement import SyntheticStatement
+from workbench.synthetic.statistics import Answer, StatisticsSession, StatisticsStatement, dp_statistics
 from workbench.synthetic.synthesise import synthesise
 
-__all__ = ["SyntheticResult", "SyntheticStatement", "synthesise"]
+__all__ = [
+    "Answer",
+    "StatisticsSession",
+    "StatisticsStatement",
+    "SyntheticResult",
+    "SyntheticStatement",
+    "dp_statistics",
+    "synthesise",
+]
