@@ -103,7 +103,6 @@ def fit_mst(fit: Fit, rho: float, mbi, *, max_iters: int, tol: float):
     ]  # fmt: skip
     edges: list[tuple[str, str]] = []
     if d > 1:
-        fit.check_stop()
         fit.on_progress("selecting the tree of 2-way marginals", 0.05)
         edges = _select_tree(fit, cols, compression, independent, total, thirds)
         sigma2 = gaussian_sigma(thirds / len(edges))
@@ -111,7 +110,6 @@ def fit_mst(fit: Fit, rho: float, mbi, *, max_iters: int, tol: float):
         for a, b in edges:
             y = fit.measure((a, b), sigma2, compression.mapping)
             measurements.append(mbi.LinearMeasurement(y, (a, b), stddev=sigma2))
-    fit.check_stop()
     result = estimate(fit, mbi, domain, measurements, independent, total, max_iters=max_iters, tol=tol)
     return result, compression, total
 

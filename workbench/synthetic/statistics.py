@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import math
 import threading
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -123,7 +124,7 @@ class Answer:
 class StatisticsSession:
     """A budgeted session of DP queries on one table; build it with :func:`dp_statistics`."""
 
-    def __init__(self, ds, *, epsilon: float, ledger: Any, default_epsilon: float) -> None:
+    def __init__(self, ds, *, epsilon: float, ledger: Any, default_epsilon: float, public_schema: bool) -> None:
         from workbench.synthetic._libs import load_opendp
         from workbench.synthetic._schema import is_bundled
 
@@ -133,7 +134,7 @@ class StatisticsSession:
         self.epsilon = float(epsilon)
         self.default_epsilon = float(default_epsilon)
         self._ledger = ledger
-        self._bundled = is_bundled(ds)
+        self._public_dtypes = public_schema or is_bundled(ds)
         self._lock = threading.Lock()
         self._answers: list[Answer] = []
         self._count: float | None = None
@@ -179,7 +180,7 @@ class StatisticsSession:
     def mean(self, column: str, *, bounds: tuple[float, float], epsilon: float | None = None) -> Answer:
         """The mean of ``column`` clamped to public ``bounds``: the rows resized to the session's noisy count (one
         count query is spent first, half of ``epsilon``, if none was asked yet), then OpenDP's sized mean."""
-        low, high = self._bounds(column, bounds)
+        low, high = self._bounds(self._numeric(column), bounds)
         eps = self._epsilon(epsilon)
         if self._count is None:
             self.count(epsilon=eps / 2)
@@ -225,14 +226,19 @@ class StatisticsSession:
 
     def _rows(self, eps: float, column: str):
         column = self._column(column)
-        query = self._context.query(epsilon=eps).split_dataframe(",", col_names=self.columns)
-        return query.select_column(column, str)
+        with warnings.catch_warnings():  # OpenDP 0.16 points to its Polars API, which pins an old polars
+            warnings.filterwarnings("ignore", message=".*Use Polars instead", category=DeprecationWarning)
+            query = self._context.query(epsilon=eps).split_dataframe(",", col_names=self.columns)
+            return query.select_column(column, str)
 
-    def _numbers(self, eps: float, column: str, fill: float):
+    def _numeric(self, column: str) -> str:
         series = self._ds.frame[self._column(column)]
         if not pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype):
             raise InvalidParameterError(f"Column {column!r} is not numeric; ask for a histogram instead.")
-        return self._rows(eps, column).cast_default(float).impute_constant(float(fill))
+        return column
+
+    def _numbers(self, eps: float, column: str, fill: float):
+        return self._rows(eps, self._numeric(column)).cast_default(float).impute_constant(float(fill))
 
     def _bounds(self, column: str, bounds: Any) -> tuple[float, float]:
         try:
@@ -249,11 +255,12 @@ class StatisticsSession:
         series = self._ds.frame[self._column(column)]
         if categories is not None:
             return list(dict.fromkeys(categories))
-        if isinstance(series.dtype, pd.CategoricalDtype) and self._bundled:
+        if isinstance(series.dtype, pd.CategoricalDtype) and self._public_dtypes:
             return list(series.dtype.categories)
         raise InvalidParameterError(
-            f"histogram({column!r}) needs public categories: pass categories=[...] (reading them from the rows "
-            "would leak which values occur)."
+            f"histogram({column!r}) needs public categories: pass categories=[...], or public_schema=True to "
+            "dp_statistics if the column's Categorical dtype comes from a public schema (reading them from the "
+            "rows would leak which values occur)."
         )
 
     def _release(self, name: str, query, eps: float, sensitivity: float, public: tuple = ()) -> Answer:
@@ -300,6 +307,7 @@ def dp_statistics(
     epsilon: float,
     delta: float = 0.0,
     queries: int = 4,
+    public_schema: bool = False,
     ledger: Any = None,
 ) -> StatisticsSession:
     """Open a budgeted session of DP queries (count, sum, mean, histogram) on ``data``.
@@ -313,6 +321,8 @@ def dp_statistics(
         Only 0 (pure DP, Laplace noise) is offered.
     queries : int, default=4
         How many queries the budget is split over when a query names no ε.
+    public_schema : bool, default=False
+        Declare the categories of Categorical columns public (bundled datasets' schemas are public without it).
     ledger : PrivacyLedger or False, optional
         Each answer is recorded there (default: the session ledger).
 
@@ -334,4 +344,6 @@ def dp_statistics(
     from workbench.synthetic.synthesise import _dataset, _ledger
 
     ds = _dataset(data)
-    return StatisticsSession(ds, epsilon=epsilon, ledger=_ledger(ledger), default_epsilon=epsilon / queries)
+    return StatisticsSession(
+        ds, epsilon=epsilon, ledger=_ledger(ledger), default_epsilon=epsilon / queries, public_schema=public_schema
+    )
