@@ -54,8 +54,9 @@ def test_statement_is_rederived_from_its_steps(fit, small):
 
 def test_metrics_and_privacy_checks_are_measured(fit):
     m = fit.metrics
-    for key in ("tv_1way", "tv_2way", "accuracy", "accuracy_original", "mia_auc", "mia_advantage",
-                "dcr_share_closer_to_train", "exact_copy_share", "reidentification_rate", "linkage_advantage"):  # fmt: skip
+    keys = ["tv_1way", "tv_2way", "accuracy", "accuracy_original", "mia_auc", "mia_advantage",
+            "dcr_share_closer_to_train", "exact_copy_share", "reidentification_rate", "linkage_advantage"]  # fmt: skip
+    for key in keys:
         assert key in m and np.isfinite(m[key]), key
     assert 0 <= m["tv_1way"] <= m["tv_2way"] + 1e-9 <= 1
     assert m["accuracy"] > m["majority_accuracy"] - 0.05
@@ -146,7 +147,7 @@ def test_budget_refused_before_any_work(small):
     from workbench.synthetic import synthesise
 
     ledger = PrivacyLedger(budget=0.5)
-    with pytest.raises(BudgetExceededError, match="past its budget of 0.5"):
+    with pytest.raises(BudgetExceededError, match=r"past its budget of 0\.5"):
         synthesise(small, epsilon=1.0, bounds=BOUNDS, public_schema=True, ledger=ledger)
     assert len(ledger) == 0
 
