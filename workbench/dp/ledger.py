@@ -13,7 +13,7 @@ import pandas as pd
 from workbench.dp.statement import PrivacyStatement
 from workbench.errors import BudgetExceededError, BudgetWarning, InvalidParameterError, warn_user
 
-__all__ = ["LedgerEntry", "PrivacyLedger", "default_ledger"]
+__all__ = ["STATEMENT_TYPES", "LedgerEntry", "PrivacyLedger", "default_ledger", "statement_from_dict"]
 
 _VERSION = 1
 
@@ -239,7 +239,7 @@ class PrivacyLedger:
             ledger._entries.append(
                 LedgerEntry(
                     str(item["dataset_fingerprint"]),
-                    _statement_from_dict(item["statement"]),
+                    statement_from_dict(item["statement"]),
                     str(item.get("dataset_name", "")),
                     str(item.get("label", "")),
                     float(item.get("time", 0.0)),
@@ -269,7 +269,7 @@ def _composed(statements: list[PrivacyStatement], delta: float, accountant: str)
 
 
 # statements of other techniques, rebuilt by from_dict: technique -> "module:class" (imported when met)
-_STATEMENT_TYPES = {
+STATEMENT_TYPES = {
     "dp-synthetic": "workbench.synthetic.statement:SyntheticStatement",
     "dp-statistics": "workbench.synthetic.statistics:StatisticsStatement",
 }
@@ -283,12 +283,13 @@ def _is_statement(statement: Any) -> bool:
     return numbers and eps >= 0 and 0 <= delta <= 1 and callable(getattr(statement, "to_dict", None))
 
 
-def _statement_from_dict(data: Any) -> Any:
+def statement_from_dict(data: Any) -> Any:
+    """A statement rebuilt from its ``to_dict()``: another technique's by its ``technique`` key, else DP-SGD's."""
     technique = data.get("technique") if isinstance(data, dict) else None
-    if technique in _STATEMENT_TYPES:
+    if technique in STATEMENT_TYPES:
         import importlib
 
-        module, name = _STATEMENT_TYPES[technique].split(":")
+        module, name = STATEMENT_TYPES[technique].split(":")
         return getattr(importlib.import_module(module), name).from_dict(data)
     return PrivacyStatement.from_dict(data)
 

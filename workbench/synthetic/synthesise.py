@@ -19,7 +19,7 @@ from workbench.synthetic.accounting import gaussian_sigma, rho_from_epsilon
 from workbench.synthetic.result import SyntheticResult
 from workbench.synthetic.statement import SyntheticStatement
 
-__all__ = ["synthesise"]
+__all__ = ["evaluate_release", "synthesise"]
 
 _CONSTRAINTS = {
     "epsilon": Interval(float, 0, None, closed="neither"),
@@ -148,7 +148,7 @@ def synthesise(
     metrics = {"seconds": time.perf_counter() - started, "iterations": float(model.iterations)}
     if evaluate:
         report("measuring fidelity, utility and privacy", 0.95)
-        metrics.update(_evaluate(table, ds, columns, domain, seed))
+        metrics.update(evaluate_release(table, ds, columns, seed, domain))
     result = SyntheticResult(
         table, statement, metrics, domain, _marginals(train, table, domain), ds.name, ds.fingerprint, seed,
         model.stopped, draw,
@@ -245,7 +245,13 @@ def _fit(fit: Fit, method: str, rho: float, max_iters: int, rounds: int | None):
         raise InvalidParameterError("synthesise was stopped before a model was fitted.") from None
 
 
-def _evaluate(table: pd.DataFrame, ds, columns: list[str], domain: TableDomain, seed: int) -> dict[str, float]:
+def evaluate_release(
+    table: pd.DataFrame, ds, columns: list[str], seed: int, domain: TableDomain | None = None
+) -> dict[str, float]:
+    """Fidelity, ML utility and privacy checks of a released table (synthetic, or the real rows as a baseline)."""
+    if domain is None:  # measuring only (nothing of it is released): the rows' own ranges are fine here
+        domain = build_domain(ds.frame, columns, bounds={}, categories={}, schema_edges={}, public_schema=True,
+                              schema_categorical=True, bins=16, warn=False)  # fmt: skip
     rng = np.random.default_rng([seed, 4])
     train, test = ds.train[columns], ds.test[columns]
     out = _metrics.fidelity(train, table, domain, rng)

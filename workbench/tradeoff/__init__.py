@@ -4,7 +4,10 @@
 """
 
 from workbench._callable import make_module_callable
-from workbench.tradeoff import _builtin  # noqa: F401 - registers the built-in techniques
+from workbench.tradeoff import (
+    _builtin,  # noqa: F401 - registers the built-in techniques
+    _synthetic,  # noqa: F401 - registers dp-synthetic
+)
 from workbench.tradeoff._executors import shutdown_pool
 from workbench.tradeoff._pareto import pareto_frontier
 from workbench.tradeoff._point import TradeoffPoint

@@ -23,10 +23,15 @@ def resolve_ledger(ledger: Any) -> Any:
 
 
 def privacy_statement(point: TradeoffPoint) -> Any:
-    """The point's :class:`~workbench.dp.PrivacyStatement` (extra keys such as ``pseudonymised`` left out)."""
+    """The point's statement: a :class:`~workbench.dp.PrivacyStatement` (extra keys such as ``pseudonymised`` left
+    out), or another technique's statement (e.g. a DP synthetic table's) rebuilt by the ledger."""
     import dataclasses
 
     from workbench.dp import PrivacyStatement
+    from workbench.dp.ledger import STATEMENT_TYPES, statement_from_dict
+
+    if point.statement.get("technique") in STATEMENT_TYPES:
+        return statement_from_dict(point.statement)
 
     names = {f.name for f in dataclasses.fields(PrivacyStatement)}
     return PrivacyStatement.from_dict({k: v for k, v in point.statement.items() if k in names})

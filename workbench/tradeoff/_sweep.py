@@ -298,6 +298,8 @@ def _options(l, t, model, epochs, batch_size, delta, audit, extra) -> dict[str, 
         "audit_fraction",
         "attack",
         "public_schema",
+        "synthesiser",
+        "bounds",
     }
     unknown = sorted(set(extra) - known)
     if unknown:
