@@ -8,8 +8,8 @@ from IPython.core.error import UsageError
 import workbench as wb
 from workbench.magics import COMMANDS, WorkbenchMagics
 
-SUBCOMMANDS = ["load", "roles", "risk", "anonymise", "pseudonymise", "train", "audit", "tradeoff", "dashboard",
-               "report", "budget"]  # fmt: skip
+SUBCOMMANDS = ["load", "roles", "risk", "anonymise", "pseudonymise", "train", "audit", "tradeoff", "synthesise",
+               "query", "dashboard", "report", "budget"]  # fmt: skip
 
 
 def test_load_ext_finds_the_extension_on_the_top_package(shell):

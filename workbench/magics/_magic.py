@@ -14,6 +14,7 @@ from workbench.magics._data import LOAD, ROLES
 from workbench.magics._release import ANONYMISE, PSEUDONYMISE, RISK
 from workbench.magics._session import Command, Context, Session
 from workbench.magics._sweep import DASHBOARD, REPORT, TRADEOFF
+from workbench.magics._synthetic import QUERY, SYNTHESISE
 from workbench.magics._training import AUDIT, BUDGET, TRAIN
 
 __all__ = ["COMMANDS", "WorkbenchMagics"]
@@ -22,7 +23,22 @@ _EXECUTORS = ("", "serial", "processes", "dask")
 
 # sub-command name -> Command, listed by hand in workflow order
 COMMANDS: dict[str, Command] = {
-    c.name: c for c in (LOAD, ROLES, RISK, ANONYMISE, PSEUDONYMISE, TRAIN, AUDIT, TRADEOFF, DASHBOARD, REPORT, BUDGET)
+    c.name: c
+    for c in (
+        LOAD,
+        ROLES,
+        RISK,
+        ANONYMISE,
+        PSEUDONYMISE,
+        TRAIN,
+        AUDIT,
+        TRADEOFF,
+        SYNTHESISE,
+        QUERY,
+        DASHBOARD,
+        REPORT,
+        BUDGET,
+    )
 }
 
 
