@@ -209,6 +209,23 @@ def _train_section(run: Any, figures: _Figures) -> str:
     )
 
 
+def _synthetic_section(result: Any, figures: _Figures) -> str:
+    """A DP synthetic table: statement, metrics, checks and marginals (aggregates only, never rows)."""
+    from workbench import viz
+
+    metrics = {k: v for k, v in dict(result.metrics).items() if isinstance(v, (int, float))}
+    charts = viz.synthetic_figures(result)
+    return (
+        f"<h2>DP synthetic table ({_esc(result.statement.mechanism)})</h2>"
+        + _kv_table({"dataset": result.dataset_name, "rows": len(result.data), "columns": result.data.shape[1]})
+        + "<h3>Statement</h3>"
+        + f"<p>{_esc(result.statement.plain_language())}</p>"
+        + "<h3>Utility and privacy checks</h3>"
+        + _kv_table(metrics)
+        + "".join(figures.html(fig, name) for name, fig in charts.items())
+    )
+
+
 def _audit_section(audit: Any, figures: _Figures) -> str:
     from workbench import viz
 
@@ -284,6 +301,8 @@ def _section(item: Any, figures: _Figures, datasets: dict[str, Mapping[str, Any]
         return _anonymisation_section(item, figures)
     if hasattr(item, "class_sizes") and hasattr(item, "prosecutor"):
         return _risk_section(item, figures)
+    if getattr(item, "technique", None) == "dp-synthetic":  # until a section registry exists (issue 13)
+        return _synthetic_section(item, figures)
     raise InvalidParameterError(
         f"report cannot show a {type(item).__name__}; pass Datasets, tradeoff results, train results, audit results, "
         "anonymisation, pseudonymisation or risk results."

@@ -7,6 +7,7 @@ text carries the privacy statement of each point.
 from workbench.viz._audit import roc_figure
 from workbench.viz._risk import class_size_figure, risk_figure
 from workbench.viz._style import PALETTE
+from workbench.viz._synthetic import marginals_figure, statistics_figure, synthetic_checks_figure, synthetic_figures
 from workbench.viz._tradeoff import k_figure, leakage_figure, tradeoff_figure, utility_vs_leakage_figure
 from workbench.viz._training import training_figure
 
@@ -15,8 +16,12 @@ __all__ = [
     "class_size_figure",
     "k_figure",
     "leakage_figure",
+    "marginals_figure",
     "risk_figure",
     "roc_figure",
+    "statistics_figure",
+    "synthetic_checks_figure",
+    "synthetic_figures",
     "tradeoff_figure",
     "training_figure",
     "utility_vs_leakage_figure",
