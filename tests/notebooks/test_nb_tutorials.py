@@ -18,6 +18,7 @@ EXPECTED = [
     "04_dp_training.ipynb",
     "05_auditing.ipynb",
     "06_choosing_a_technique.ipynb",
+    "09_dp_synthetic_data.ipynb",
 ]
 
 
