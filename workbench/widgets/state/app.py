@@ -12,6 +12,7 @@ from workbench.widgets.state.audit import AuditState
 from workbench.widgets.state.budget import BudgetState
 from workbench.widgets.state.data import DataState
 from workbench.widgets.state.risk import RiskState
+from workbench.widgets.state.synthetic import SyntheticState
 from workbench.widgets.state.tradeoff import TradeoffState
 from workbench.widgets.state.train import TrainState
 
@@ -37,16 +38,18 @@ class DashboardState(HasTraits):
     audit = Instance(AuditState, args=())
     tradeoff = Instance(TradeoffState, args=())
     budget = Instance(BudgetState, args=())
+    synthetic = Instance(SyntheticState, args=())
 
     def __init__(self, namespace: Mapping[str, Any] | None = None, *, seed: int = 0, **kwargs: Any) -> None:
         super().__init__(data=DataState(namespace=namespace), **kwargs)
-        for child in (self.anonymise, self.train, self.audit, self.tradeoff):
+        for child in (self.anonymise, self.train, self.audit, self.tradeoff, self.synthetic):
             child.seed = seed
-        for child in (self.risk, self.anonymise, self.train, self.tradeoff):
+        for child in (self.risk, self.anonymise, self.train, self.tradeoff, self.synthetic):
             dlink((self.data, "dataset"), (child, "dataset"))
         dlink((self.train, "result"), (self.audit, "run"))
         self.data.observe(lambda change: self.refresh_budget(), "dataset")
-        for job in (self.train.job, self.tradeoff.job):
+        self.synthetic.observe(lambda change: self.refresh_budget(), "answers")
+        for job in (self.train.job, self.tradeoff.job, self.synthetic.job):
             job.observe(self._job_status, "status")
 
     def refresh_budget(self) -> None:

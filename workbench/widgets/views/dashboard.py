@@ -44,6 +44,12 @@ def _tradeoff(state: DashboardState) -> widgets.Widget:
 
 
 # tab title -> builder of its view, in workflow order
+def _synthetic(state: DashboardState) -> widgets.Widget:
+    from workbench.widgets.views.synthetic import SyntheticView
+
+    return SyntheticView(state.synthetic)
+
+
 TABS: dict[str, Callable[[DashboardState], widgets.Widget]] = {
     "Data": lambda state: DataView(state.data),
     "Risk": _risk,
@@ -51,6 +57,7 @@ TABS: dict[str, Callable[[DashboardState], widgets.Widget]] = {
     "Train": _train,
     "Audit": _audit,
     "Trade-off": _tradeoff,
+    "Synthetic": _synthetic,
 }
 
 
