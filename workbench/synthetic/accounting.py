@@ -87,7 +87,7 @@ def epsilon_from_rho(rho: float, delta: float) -> float:
     Examples
     --------
     >>> eps = epsilon_from_rho(0.0125, 1e-6)
-    >>> 0.8 < eps < 1.0 and eps <= 0.0125 + 2 * math.sqrt(0.0125 * math.log(1e6))
+    >>> 0.6 < eps < 0.8 and eps <= 0.0125 + 2 * math.sqrt(0.0125 * math.log(1e6))
     True
     """
     if not 0 < delta < 1:
