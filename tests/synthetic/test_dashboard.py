@@ -7,6 +7,7 @@ import pytest
 from tests.synthetic.conftest import small_frame
 
 
+@pytest.mark.slow
 def test_synthetic_tab_fits_and_answers():
     import workbench as wb
     from workbench.widgets.state.app import DashboardState
