@@ -32,7 +32,10 @@ _EXPORTS: dict[str, str] = {
     "train": "workbench.dp",
     "PrivacyStatement": "workbench.dp",
     "PrivacyLedger": "workbench.dp",
+    "Release": "workbench.release",
+    "Statement": "workbench.release",
     "membership_inference": "workbench.audit",
+    "encrypted_inference": "workbench.encrypted",
     "synthesise": "workbench.synthetic",
     "dp_statistics": "workbench.synthetic",
     "tradeoff": "workbench.tradeoff",
@@ -49,7 +52,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from workbench.audit import membership_inference
     from workbench.datasets import Dataset, Provenance, available_datasets, load_dataset
     from workbench.dp import PrivacyLedger, PrivacyStatement, train
+    from workbench.encrypted import encrypted_inference
     from workbench.magics import load_ipython_extension, unload_ipython_extension
+    from workbench.release import Release, Statement
     from workbench.report import report
     from workbench.risk import assess_risk
     from workbench.roles import Role, infer_roles

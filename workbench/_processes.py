@@ -9,6 +9,7 @@ workbench code need none of it: :func:`main_hidden` starts them without it. Work
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing.spawn
 import os
 import sys
@@ -101,6 +102,10 @@ def defined_in_main(*objects: Any) -> bool:
                 return True
         elif isinstance(obj, (list, tuple)):
             if defined_in_main(*obj):
+                return True
+        elif dataclasses.is_dataclass(obj) and not isinstance(obj, type):  # a config: its class and its fields
+            fields = [getattr(obj, f.name) for f in dataclasses.fields(obj)]
+            if defined_in_main(type(obj), *fields):
                 return True
         elif obj is not None:
             owner = obj if hasattr(obj, "__qualname__") else type(obj)  # a function or class, else an instance

@@ -1,6 +1,8 @@
 """Jupyter server extension behind the JupyterLab extension: lists the tutorials and copies one in on request.
 
-Endpoints (both need the server's token or login, like the rest of Jupyter's API):
+Endpoints (both need the server's token or login, like the rest of Jupyter's API, and pass through the server's
+authorizer as the ``contents`` resource: ``read`` for ``GET``, ``write`` for ``POST``, so RBAC set-ups such as
+JupyterHub's apply):
 
 - ``GET  <base_url>/privacy-workbench/tutorials`` → ``{"tutorials": [{"name": ..., "title": ...}, ...]}``
 - ``POST <base_url>/privacy-workbench/tutorials/<name>`` → copies the tutorial to ``notebooks/<name>`` through the
@@ -17,28 +19,40 @@ from typing import Any
 
 import nbformat
 import tornado.web
+from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import ensure_async, url_path_join
 
-from workbench import _lab
+from workbench.cli import lab as _lab
 from workbench.errors import InvalidParameterError
 
 #: URL prefix of this extension's endpoints (under the server's base_url)
 NAMESPACE = "privacy-workbench"
 
 
+#: the Jupyter authorization resource both handlers act on: they list and write notebooks, as the contents API does
+AUTH_RESOURCE = "contents"
+
+
 class TutorialListHandler(APIHandler):
-    """``GET``: the bundled tutorials, in order."""
+    """``GET``: the bundled tutorials, in order (needs ``read`` on ``contents``)."""
+
+    auth_resource = AUTH_RESOURCE
 
     @tornado.web.authenticated
+    @authorized
     def get(self) -> None:
         self.finish(json.dumps({"tutorials": [t.to_dict() for t in _lab.list_tutorials()]}))
 
 
 class TutorialCopyHandler(APIHandler):
-    """``POST``: make sure ``notebooks/<name>`` exists in the served folder; answer its path."""
+    """``POST``: make sure ``notebooks/<name>`` exists in the served folder; answer its path (needs ``write`` on
+    ``contents``)."""
+
+    auth_resource = AUTH_RESOURCE
 
     @tornado.web.authenticated
+    @authorized
     async def post(self, name: str) -> None:
         try:
             tutorial = _lab.find_tutorial(name)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import sys
 import warnings
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ __all__ = [
     "BudgetWarning",
     "DataSourceError",
     "EmptyDataError",
+    "FileAccessError",
     "InfeasibleError",
     "InvalidParameterError",
     "MissingDependencyError",
@@ -26,6 +28,8 @@ __all__ = [
     "WorkbenchError",
     "WorkerError",
     "translate_errors",
+    "user_errors",
+    "warn_once",
     "warn_user",
 ]
 
@@ -57,6 +61,11 @@ class EmptyDataError(WorkbenchError, ValueError):
 
 class DataSourceError(WorkbenchError, FileNotFoundError):
     """A data source is missing, unreadable, or fails its checksum."""
+
+
+class FileAccessError(WorkbenchError, OSError):
+    """A file or folder could not be read or written: a folder where a file was expected, no permission, a full
+    disk, a link pointing out of the folder being written."""
 
 
 class MissingDependencyError(WorkbenchError, ImportError):
@@ -101,9 +110,43 @@ class RecalibrationWarning(UserWarning):
 _PACKAGE_DIR = str(Path(__file__).resolve().parent)
 
 
+# the (category name, message) pairs already shown in this context (a sweep's points computed in this process)
+_WARNED: contextvars.ContextVar[set[tuple[str, str]] | None] = contextvars.ContextVar("workbench_warned", default=None)
+
+
+@contextlib.contextmanager
+def warn_once(seen: set[tuple[str, str]]) -> Iterator[None]:
+    """Within the block, in this thread only, :func:`warn_user` shows each (category, message) once: pairs already in
+    ``seen`` are skipped and new ones added. No process-wide warning state is touched (a context variable).
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     with warn_once(set()):
+    ...         warn_user("careful", PrivacyLeakWarning)
+    ...         warn_user("careful", PrivacyLeakWarning)
+    >>> len(caught)
+    1
+    """
+    token = _WARNED.set(seen)
+    try:
+        yield
+    finally:
+        _WARNED.reset(token)
+
+
 def warn_user(message: str, category: type[Warning]) -> None:
     """Warn at the first frame outside the workbench package, so the warning names the user's line whichever path
     (a callable sub-package, the tradeoff engine, a magic) led to it.
+
+    Parameters
+    ----------
+    message : str
+        The warning's text.
+    category : type of Warning
+        Its class, e.g. :class:`PrivacyLeakWarning`.
 
     Examples
     --------
@@ -114,6 +157,12 @@ def warn_user(message: str, category: type[Warning]) -> None:
     >>> caught[0].category.__name__, caught[0].filename.endswith("errors.py")
     ('PrivacyLeakWarning', False)
     """
+    seen = _WARNED.get()
+    if seen is not None:
+        key = (category.__name__, str(message))
+        if key in seen:
+            return
+        seen.add(key)
     level, frame = 1, sys._getframe(1)
     while frame is not None and str(Path(frame.f_code.co_filename).resolve()).startswith(_PACKAGE_DIR):
         level, frame = level + 1, frame.f_back
@@ -154,3 +203,52 @@ def translate_errors(what: str) -> Iterator[None]:
         raise MissingDependencyError(f"Error while {what}: {_one_line(exc)}") from None
     except (ValueError, TypeError, KeyError, IndexError, RuntimeError, OSError) as exc:
         raise InvalidParameterError(f"Error while {what}: {_one_line(exc)}") from None
+
+
+@contextlib.contextmanager
+def user_errors() -> Iterator[None]:
+    """At a boundary the user talks to (the CLI, the ``%wb`` magics), turn a user's mistake that escaped as a builtin
+    error into a one-line :class:`WorkbenchError`; a genuine bug keeps its type and traceback.
+
+    A user's mistake is an :class:`OSError` (a path that is a folder, missing, unwritable, a full disk, a network
+    failure) or a :class:`UnicodeError` (an undecodable file, text that cannot be encoded). Both boundaries catch
+    :class:`WorkbenchError` only, so wrapping their call in this context manager is all they need.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> try:
+    ...     with user_errors():
+    ...         open(tempfile.gettempdir()).read()
+    ... except FileAccessError as err:
+    ...     print(str(err).split(":")[0])
+    Is a directory
+    >>> with user_errors():
+    ...     {}["bug"]
+    Traceback (most recent call last):
+    ...
+    KeyError: 'bug'
+    """
+    try:
+        yield
+    except WorkbenchError:
+        raise
+    except OSError as exc:
+        raise FileAccessError(_describe_os_error(exc)) from None
+    except UnicodeDecodeError as exc:
+        raise DataSourceError(
+            f"The data is not valid {exc.encoding} text ({_one_line(exc)}); save the file as UTF-8 or load it into a "
+            "DataFrame with the right encoding first."
+        ) from None
+    except UnicodeError as exc:
+        raise InvalidParameterError(
+            f"A text value cannot be encoded ({_one_line(exc)}); remove invalid characters such as lone surrogates."
+        ) from None
+
+
+def _describe_os_error(exc: OSError) -> str:
+    reason = exc.strerror or _one_line(exc) or type(exc).__name__
+    if exc.filename is None:
+        return f"{reason}. Check the address, the connection or the disk, then try again."
+    where = repr(str(exc.filename))
+    return f"{reason}: {where}. Check the path and its permissions, or choose another path."

@@ -11,15 +11,16 @@ import datetime as _dt
 import html
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from workbench._callable import make_module_callable
 from workbench._version import __version__
 from workbench.errors import InvalidParameterError
+from workbench.release import Release
 
-__all__ = ["render_report", "report"]
+__all__ = ["ReportPage", "SectionRenderer", "register_section", "render_report", "report"]
 
 _esc = html.escape
 
@@ -66,18 +67,96 @@ def _frame_table(frame: Any) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
-class _Figures:
-    """Collects figures; each is embedded as a div (plotly.js is inlined once for the whole file)."""
+class ReportPage:
+    """What a section renderer gets: helpers that turn plain data and figures into HTML for one report.
+
+    A renderer (see :func:`register_section`) is ``renderer(result, page) -> str``; it reads the result's plain-data
+    views (``summary()``, ``statement``, ``metrics``), never its rows, keys or identifiers.
+
+    Examples
+    --------
+    >>> page = ReportPage()
+    >>> page.table({"k": 5})
+    '<table><tr><th>k</th><td>5</td></tr></table>'
+    """
 
     def __init__(self) -> None:
         self.count = 0
+        self.datasets: dict[str, Mapping[str, Any]] = {}
 
-    def html(self, fig: Any, name: str) -> str:
+    def figure(self, fig: Any, name: str) -> str:
+        """One figure as a div (plotly.js is inlined once for the whole file)."""
         self.count += 1
         div = fig.to_html(
             full_html=False, include_plotlyjs=False, div_id=f"wb-fig-{self.count}", config={"displaylogo": False}
         )
         return f"<div class='figure' data-figure='{_esc(name)}'>{div}</div>"
+
+    def figures(self, result: Any) -> str:
+        """Every figure :func:`workbench.viz.figures_for` gives for ``result``, in its order."""
+        from workbench import viz
+
+        return "".join(self.figure(fig, name) for name, fig in viz.figures_for(result).items())
+
+    def table(self, data: Mapping[str, Any]) -> str:
+        """A two-column table of names and values."""
+        return _kv_table(data)
+
+    def frame_table(self, frame: Any) -> str:
+        """A DataFrame of plain numbers and words as a table."""
+        return _frame_table(frame)
+
+    def statement(self, statement: Any) -> str:
+        """A statement (protocol object or its ``to_dict()``) as its plain-language paragraph and its numbers."""
+        if isinstance(statement, Mapping):
+            return _kv_table(statement)
+        return f"<p>{_esc(statement.plain_language())}</p>" + _kv_table(statement.to_dict())
+
+    def add_dataset(self, info: Mapping[str, Any]) -> None:
+        """Show a dataset's provenance and roles (plain data, see ``Dataset.info()``) once at the top."""
+        if info:
+            self.datasets.setdefault(str(info.get("fingerprint", info.get("name", ""))), info)
+
+
+#: ``renderer(result, page) -> str``: HTML of one section from the result's plain-data views.
+SectionRenderer = Callable[[Any, ReportPage], str]
+
+_SECTIONS: dict[type | str, SectionRenderer] = {}
+
+
+def register_section(result_type: type | str, renderer: SectionRenderer, *, replace: bool = False) -> None:
+    """Register how the report shows a result type: ``renderer(result, page) -> str`` (HTML).
+
+    ``result_type`` is a class or its qualified name ``"package.module.Class"`` (registers without importing it);
+    subclasses inherit it. A :class:`~workbench.release.Release` without a registered section gets a generic one
+    (statement, summary, figures).
+
+    Examples
+    --------
+    >>> from workbench.report import register_section, render_report
+    >>> class Count:
+    ...     value = 3
+    >>> register_section(Count, lambda r, page: "<h2>Count</h2>" + page.table({"value": r.value}), replace=True)
+    >>> "<h2>Count</h2>" in render_report(Count())
+    True
+    """
+    if not (isinstance(result_type, type) or (isinstance(result_type, str) and "." in result_type)):
+        raise InvalidParameterError(
+            f"register_section takes a class or its qualified name 'module.Class'; got {result_type!r}."
+        )
+    if not callable(renderer):
+        raise InvalidParameterError(f"The section renderer must be callable; got {renderer!r}.")
+    if result_type in _SECTIONS and not replace:
+        raise InvalidParameterError(f"A report section for {result_type!r} is already registered; pass replace=True.")
+    _SECTIONS[result_type] = renderer
+
+
+def _renderer(item: Any) -> SectionRenderer | None:
+    for cls in type(item).__mro__:
+        renderer = _SECTIONS.get(cls) or _SECTIONS.get(f"{cls.__module__}.{cls.__qualname__}")
+        if renderer is not None:
+            return renderer
+    return _release_section if isinstance(item, Release) else None
 
 
 # -- sections ----------------------------------------------------------------------------------------------------
@@ -110,22 +189,23 @@ def _dataset_section(info: Mapping[str, Any]) -> str:
     )
 
 
-def _statement_html(statement: Mapping[str, Any]) -> str:
+def _dataset(dataset: Any, page: ReportPage) -> str:
+    page.add_dataset(dataset.info())
+    return ""
+
+
+def _point_statement(point: Any) -> str:
     text = ""
-    if "noise_multiplier" in statement:
+    if "noise_multiplier" in point.statement:
         try:
-            from workbench.tradeoff._budget import privacy_statement
-
-            point = type("P", (), {"statement": statement})()
-            text = f"<p>{_esc(privacy_statement(point).plain_language())}</p>"
-        except Exception:  # a statement from an older version: show the numbers only
+            text = f"<p>{_esc(point.privacy_statement().plain_language())}</p>"
+        except InvalidParameterError:  # a statement from an older version: show the numbers only
             text = ""
-    return text + _kv_table(statement)
+    return text + _kv_table(point.statement)
 
 
-def _tradeoff_section(result: Any, figures: _Figures) -> str:
-    from workbench import viz
-
+def _tradeoff_section(result: Any, page: ReportPage) -> str:
+    page.add_dataset(result.dataset)
     frame = result.results
     options = dict(result.options)
     table = frame.drop(columns=["statement"])
@@ -140,32 +220,12 @@ def _tradeoff_section(result: Any, figures: _Figures) -> str:
         "<h3>Results</h3>",
         _frame_table(table),
         "<h3>Figures</h3>",
+        page.figures(result),
+        _audit_table(frame),
+        "<h3>Statements</h3>",
     ]
-    if result.parameter == "epsilon":
-        if "accuracy" in frame:
-            parts.append(figures.html(viz.tradeoff_figure(result), "utility-vs-epsilon"))
-        if "epsilon_lower_bound" in frame and frame["epsilon_lower_bound"].notna().any():
-            parts.append(figures.html(viz.leakage_figure(result), "leakage-vs-epsilon"))
-        if "mia_advantage" in frame and frame["mia_advantage"].notna().any():
-            parts.append(figures.html(viz.utility_vs_leakage_figure(result), "utility-vs-leakage"))
-        if any("roc" in p.details for p in result.points):
-            parts.append(figures.html(viz.roc_figure(result), "roc"))
-        with_history = [p for p in result.points if p.details.get("history")]
-        if with_history:
-            parts.append(figures.html(viz.training_figure(with_history[0]), "training"))
-    else:
-        if {"accuracy", "reidentification_rate"} <= set(frame.columns):
-            parts.append(figures.html(viz.k_figure(result), "utility-vs-k"))
-        with_sizes = [p for p in result.points if p.details.get("class_sizes")]
-        if with_sizes:
-            fig = viz.class_size_figure(*with_sizes, names=[p.label() for p in with_sizes])
-            parts.append(figures.html(fig, "class-sizes"))
-        if "mia_advantage" in frame or "reidentification_rate" in frame:
-            parts.append(figures.html(viz.utility_vs_leakage_figure(result), "utility-vs-leakage"))
-    parts.append(_audit_table(frame))
-    parts.append("<h3>Statements</h3>")
     for p in result.points:
-        parts.append(f"<details><summary>{_esc(p.label())}</summary>{_statement_html(p.statement)}</details>")
+        parts.append(f"<details><summary>{_esc(p.label())}</summary>{_point_statement(p)}</details>")
     return "".join(parts)
 
 
@@ -192,133 +252,163 @@ def _audit_table(frame: Any) -> str:
     )
 
 
-def _train_section(run: Any, figures: _Figures) -> str:
-    from workbench import viz
-
-    info = {"dataset": getattr(run, "dataset_name", ""), "dataset fingerprint": getattr(run, "dataset_fingerprint", "")}
-    config = getattr(run, "config", None)
-    params = config.to_dict() if hasattr(config, "to_dict") else {}
+def _train_section(run: Any, page: ReportPage) -> str:
+    info = {"dataset": run.dataset_name, "dataset fingerprint": run.dataset_fingerprint}
+    params = run.config.to_dict()
     return (
         "<h2>DP training run</h2>"
         + _kv_table({**info, **{k: v for k, v in params.items() if not isinstance(v, Mapping)}})
         + "<h3>Statement</h3>"
-        + _statement_html(run.statement.to_dict())
+        + page.statement(run.statement)
         + "<h3>Test metrics</h3>"
         + _kv_table(dict(run.metrics))
-        + figures.html(viz.training_figure(run), "training")
+        + page.figures(run)
     )
 
 
-def _synthetic_section(result: Any, figures: _Figures) -> str:
-    """A DP synthetic table: statement, metrics, checks and marginals (aggregates only, never rows)."""
-    from workbench import viz
-
-    metrics = {k: v for k, v in dict(result.metrics).items() if isinstance(v, (int, float))}
-    charts = viz.synthetic_figures(result)
-    return (
-        f"<h2>DP synthetic table ({_esc(result.statement.mechanism)})</h2>"
-        + _kv_table({"dataset": result.dataset_name, "rows": len(result.data), "columns": result.data.shape[1]})
-        + "<h3>Statement</h3>"
-        + f"<p>{_esc(result.statement.plain_language())}</p>"
-        + "<h3>Utility and privacy checks</h3>"
-        + _kv_table(metrics)
-        + "".join(figures.html(fig, name) for name, fig in charts.items())
-    )
+def _audit_section(audit: Any, page: ReportPage) -> str:
+    summary = {k: v for k, v in audit.summary().items() if not isinstance(v, (list, tuple, Mapping)) or k == "notes"}
+    return "<h2>Membership-inference audit</h2>" + _kv_table(summary) + page.figures(audit)
 
 
-def _audit_section(audit: Any, figures: _Figures) -> str:
-    from workbench import viz
-
-    summary = audit.summary() if hasattr(audit, "summary") else {"auc": audit.auc, "advantage": audit.advantage}
-    summary = {k: v for k, v in summary.items() if not isinstance(v, (list, tuple, Mapping)) or k == "notes"}
-    return "<h2>Membership-inference audit</h2>" + _kv_table(summary) + figures.html(viz.roc_figure(audit), "roc")
-
-
-def _anonymisation_section(result: Any, figures: _Figures) -> str:
-    from workbench import viz
-
-    statement = result.statement.to_dict() if hasattr(result.statement, "to_dict") else dict(result.statement)
+def _anonymisation_section(result: Any, page: ReportPage) -> str:
     metrics = {k: v for k, v in dict(result.metrics).items() if isinstance(v, (int, float))}
     return (
         "<h2>Anonymised release</h2><h3>Statement</h3>"
-        + _kv_table(statement)
+        + _kv_table(result.statement.to_dict())
         + "<h3>Utility</h3>"
         + _kv_table(metrics)
-        + _risk_body(result.risk, figures)
-        + figures.html(viz.class_size_figure(result), "class-sizes")
+        + "<h3>Re-identification risk</h3>"
+        + _kv_table(result.risk.summary())
+        + page.figures(result)
     )
 
 
-def _risk_body(risk: Any, figures: _Figures) -> str:
-    from workbench import viz
-
-    facts = {name: getattr(risk, name, None) for name in ("k", "l", "t", "sample_uniqueness")}
-    facts.update(dict(getattr(risk, "prosecutor", {})))
-    return "<h3>Re-identification risk</h3>" + _kv_table(facts) + figures.html(viz.risk_figure(risk), "risk")
+def _risk_section(risk: Any, page: ReportPage) -> str:
+    return "<h2>Risk assessment</h2><h3>Re-identification risk</h3>" + _kv_table(risk.summary()) + page.figures(risk)
 
 
-def _risk_section(risk: Any, figures: _Figures) -> str:
-    from workbench import viz
-
-    return (
-        "<h2>Risk assessment</h2>"
-        + _risk_body(risk, figures)
-        + figures.html(viz.class_size_figure(risk), "class-sizes")
-    )
-
-
-def _pseudonymisation_section(result: Any, figures: _Figures) -> str:
+def _pseudonymisation_section(result: Any, page: ReportPage) -> str:
     # the key is a secret: only the method and the columns replaced are shown, never the key or the tokens
-    facts = {"method": getattr(result, "method", "hmac"), "columns": list(getattr(result, "columns", []) or [])}
     return (
         "<h2>Pseudonymisation</h2>"
-        + _kv_table(facts)
+        + _kv_table(result.summary())
         + "<p class='meta'>The secret key is not part of this report. Keyed tokens are pseudonymous, not anonymous: "
         "whoever holds the key can link them back to people.</p>"
     )
 
 
-def _section(item: Any, figures: _Figures, datasets: dict[str, Mapping[str, Any]]) -> str:
-    from workbench.datasets import Dataset
-    from workbench.tradeoff import TradeoffResult
-
-    if isinstance(item, TradeoffResult):
-        datasets.setdefault(item.dataset.get("fingerprint", item.dataset.get("name", "")), item.dataset)
-        return _tradeoff_section(item, figures)
-    if isinstance(item, Dataset):
-        from workbench.tradeoff._dataset_ref import dataset_info
-
-        info = dataset_info(item)
-        datasets.setdefault(info["fingerprint"], info)
-        return ""
-    if hasattr(item, "key") and hasattr(item, "data") and not hasattr(item, "statement"):
-        return _pseudonymisation_section(item, figures)
-    if hasattr(item, "history") and hasattr(item, "statement") and hasattr(item, "model"):
-        return _train_section(item, figures)
-    if hasattr(item, "roc") and hasattr(item, "auc"):
-        return _audit_section(item, figures)
-    if hasattr(item, "statement") and hasattr(item, "risk") and hasattr(item, "metrics"):
-        return _anonymisation_section(item, figures)
-    if hasattr(item, "class_sizes") and hasattr(item, "prosecutor"):
-        return _risk_section(item, figures)
-    if getattr(item, "technique", None) == "dp-synthetic":  # until a section registry exists (issue 13)
-        return _synthetic_section(item, figures)
-    raise InvalidParameterError(
-        f"report cannot show a {type(item).__name__}; pass Datasets, tradeoff results, train results, audit results, "
-        "anonymisation, pseudonymisation or risk results."
+def _synthetic_section(result: Any, page: ReportPage) -> str:
+    """A DP synthetic table: statement, metrics, checks and marginals (aggregates only, never rows)."""
+    metrics = {k: v for k, v in dict(result.metrics).items() if isinstance(v, (int, float))}
+    return (
+        f"<h2>DP synthetic table ({_esc(result.statement.mechanism)})</h2>"
+        + _kv_table({"dataset": result.dataset_name, "rows": len(result.data), "columns": result.data.shape[1]})
+        + "<h3>Statement</h3>"
+        + page.statement(result.statement)
+        + "<h3>Utility and privacy checks</h3>"
+        + _kv_table(metrics)
+        + page.figures(result)
     )
 
 
+def _encrypted_section(result: Any, page: ReportPage) -> str:
+    """Encrypted inference: the threat model, precision against plaintext, the cost per phase (no scores, no keys)."""
+    summary = result.summary()
+    facts = {k: summary[k] for k in ("scheme", "packing", "model", "output", "rows", "security_bits")}
+    facts["parameters"] = ", ".join(f"{k}={v}" for k, v in summary["parameters"].items() if k != "sigmoid_polynomial")
+    precision = {k: summary[k] for k in ("accuracy", "agreement", "max_score_error", "outside_range")}
+    costs = {f"{phase.replace('_', ' ')} (s)": seconds for phase, seconds in summary["seconds"].items()}
+    costs.update({"ms per row, end to end": summary["end_to_end_ms_per_row"],
+                  "ms per row, plaintext model": summary["plaintext_ms_per_row"],
+                  "bytes exchanged": summary["bytes_total"]})  # fmt: skip
+    costs.update({f"{name.replace('_', ' ')} (bytes)": size for name, size in summary["sizes"].items()})
+    return (
+        "<h2>Encrypted inference</h2><h3>Threat model</h3>"
+        + page.statement(result.statement)
+        + "<h3>Setting</h3>"
+        + _kv_table(facts)
+        + "<h3>Precision against the plaintext model</h3>"
+        + _kv_table(precision)
+        + "<h3>Cost</h3>"
+        + _kv_table(costs)
+        + page.figures(result)
+        + "<p class='meta'>No differential privacy (ε = ∞): the decrypted outputs can still reveal membership.</p>"
+    )
+
+
+def _release_section(release: Any, page: ReportPage) -> str:
+    """Any :class:`~workbench.release.Release` without a section of its own: statement, summary, figures."""
+    summary = {k: v for k, v in release.summary().items() if not isinstance(v, (list, tuple, Mapping))}
+    return (
+        f"<h2>{_esc(release.technique)}</h2><h3>Statement</h3>"
+        + page.statement(release.statement)
+        + "<h3>Summary</h3>"
+        + _kv_table(summary)
+        + page.figures(release)
+    )
+
+
+# the built-in results, by qualified name (importing them here would import torch and every technique)
+for _type, _section in {
+    "workbench.datasets._dataset.Dataset": _dataset,
+    "workbench.tradeoff._result.TradeoffResult": _tradeoff_section,
+    "workbench.dp.result.TrainResult": _train_section,
+    "workbench.audit.result.AuditResult": _audit_section,
+    "workbench.anonymise.result.AnonymisationResult": _anonymisation_section,
+    "workbench.anonymise.pseudonymise.PseudonymisationResult": _pseudonymisation_section,
+    "workbench.risk._report.RiskReport": _risk_section,
+    "workbench.encrypted.result.EncryptedResult": _encrypted_section,
+    "workbench.synthetic.result.SyntheticResult": _synthetic_section,
+}.items():
+    register_section(_type, _section)
+
+
+def _render(item: Any, page: ReportPage) -> str:
+    renderer = _renderer(item)
+    if renderer is None:
+        raise InvalidParameterError(
+            f"report cannot show a {type(item).__name__}; pass Datasets, tradeoff results, train results, audit "
+            "results, anonymisation, pseudonymisation or risk results, or any workbench.Release."
+        )
+    return renderer(item, page)
+
+
 def render_report(*results: Any, title: str = "Privacy report") -> str:
-    """The report as an HTML string (see :func:`report`)."""
+    """The report as an HTML string (see :func:`report`).
+
+    Parameters
+    ----------
+    *results
+        What to report on, as for :func:`report`.
+    title : str, default="Privacy report"
+        The page's title.
+
+    Returns
+    -------
+    str
+        One self-contained HTML page (plotly.js inlined).
+
+    Raises
+    ------
+    InvalidParameterError
+        When no result is given.
+
+    Examples
+    --------
+    >>> import workbench as wb
+    >>> from workbench.report import render_report
+    >>> page = render_report(wb.assess_risk(wb.load_dataset("diabetes")))
+    >>> page.startswith("<!DOCTYPE html>"), "Privacy report" in page
+    (True, True)
+    """
     from plotly.offline import get_plotlyjs
 
     if not results:
         raise InvalidParameterError("report needs at least one result to show (a sweep, a train result, ...).")
-    figures = _Figures()
-    datasets: dict[str, Mapping[str, Any]] = {}
-    sections = [_section(item, figures, datasets) for item in results]
-    dataset_html = "".join(_dataset_section(info) for info in datasets.values())
+    page = ReportPage()
+    sections = [_render(item, page) for item in results]
+    dataset_html = "".join(_dataset_section(info) for info in page.datasets.values())
     now = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     return (
         "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
@@ -330,7 +420,11 @@ def render_report(*results: Any, title: str = "Privacy report") -> str:
     )
 
 
-def report(*results: Any, path: str | os.PathLike = "report.html", title: str = "Privacy report") -> Path:
+#: the file name ``report`` writes when no path is given (or ``report-1.html``, ... when it is taken)
+DEFAULT_REPORT_NAME = "report.html"
+
+
+def report(*results: Any, path: str | os.PathLike | None = None, title: str = "Privacy report") -> Path:
     """Write one self-contained HTML privacy report (plotly.js inlined; opens offline) and return its path.
 
     Parameters
@@ -338,8 +432,11 @@ def report(*results: Any, path: str | os.PathLike = "report.html", title: str = 
     *results
         Any mix of :class:`~workbench.tradeoff.TradeoffResult`, :class:`~workbench.Dataset` (provenance and roles),
         train results, audit results, anonymisation / pseudonymisation results and risk reports.
-    path : str or path, default="report.html"
-        Where to write the file (folders are created).
+    path : str or path, optional
+        Where to write the file (folders are created). An existing file there is replaced, atomically: the report
+        goes to a temporary file first, so a failure never leaves half a file or loses the old one. Without a path
+        the report goes to ``report.html`` in the working directory, or to ``report-1.html``, ``report-2.html``, ...
+        when that name is taken: a default name never replaces a file. The path written is returned.
     title : str, default="Privacy report"
 
     Returns
@@ -357,11 +454,18 @@ def report(*results: Any, path: str | os.PathLike = "report.html", title: str = 
     >>> out.read_text().startswith("<!DOCTYPE html>")
     True
     """
-    text = render_report(*results, title=title)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
+    from workbench._files import write_output
+
+    if not isinstance(title, str):
+        raise InvalidParameterError(f"The 'title' parameter of report must be a str; got {type(title).__name__}.")
+    if path is not None and not isinstance(path, (str, os.PathLike)):
+        raise InvalidParameterError(
+            f"The 'path' parameter of report must be a str or a path; got {type(path).__name__}."
+        )
+    data = render_report(*results, title=title).encode("utf-8", errors="replace")  # lone surrogates become '?'
+    return write_output(
+        lambda temporary: temporary.write_bytes(data), path, default=DEFAULT_REPORT_NAME, what="the report"
+    )
 
 
 make_module_callable(__name__, report)

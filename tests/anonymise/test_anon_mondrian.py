@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 import workbench as wb
 from workbench.errors import InfeasibleError
-from workbench.risk._matching import parse_range
+from workbench.generalised import parse_range
 
 
 @pytest.mark.parametrize("k", [2, 10])

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import site
 import subprocess
 import sys
 import venv
@@ -106,6 +107,22 @@ class BinderEnv:
         return str(self.prefix / "bin" / "python")
 
 
+def share_running_packages(prefix: Path) -> Path:
+    """Let the new environment see the packages of the interpreter running the tests, as environment.yml's conda
+    environment has torch and the rest before postBuild runs.
+
+    ``--system-site-packages`` alone shows the *base* interpreter's packages: when the tests run inside a virtual
+    environment, those lack torch and the rest. A ``.pth`` file listing the running interpreter's site-packages
+    works in both cases (a venv or the system Python); the new environment's own site-packages still come first,
+    so ``pip install .`` there wins over the editable checkout.
+    """
+    site_packages = next(prefix.glob("lib/python3*/site-packages"))
+    folders = [folder for folder in site.getsitepackages() if Path(folder).is_dir()]
+    pth = site_packages / "_running_interpreter.pth"
+    pth.write_text("".join(f"{folder}\n" for folder in folders))
+    return pth
+
+
 @pytest.fixture(scope="module")
 def binder_env(tmp_path_factory: pytest.TempPathFactory) -> BinderEnv:
     """Replay repo2docker: a fresh copy of the sources, a new environment, then ``binder/postBuild`` unchanged."""
@@ -125,6 +142,7 @@ def binder_env(tmp_path_factory: pytest.TempPathFactory) -> BinderEnv:
         shutil.copytree(modules, repo / "extensions" / "privacy-workbench-lab" / "node_modules", symlinks=True)
     prefix = base / "venv"
     venv.create(prefix, system_site_packages=True, with_pip=True)
+    share_running_packages(prefix)
     env = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "PYTHONPATH", "PIP_NO_BUILD_ISOLATION"}}
     env.update(PATH=f"{prefix / 'bin'}{os.pathsep}{env['PATH']}", PIP_DISABLE_PIP_VERSION_CHECK="1")
     env.update(npm_config_prefer_offline="true", npm_config_audit="false", npm_config_fund="false")
@@ -134,7 +152,8 @@ def binder_env(tmp_path_factory: pytest.TempPathFactory) -> BinderEnv:
 
 @pytest.mark.slow
 def test_postbuild_pip_install_enables_the_extension(binder_env):
-    assert re.search(r"Requirement already satisfied: torch==2\.13\.0", binder_env.log)  # CPU torch step, offline
+    # the CPU-torch step found the torch the tests run with (in a venv or the system Python): no download
+    assert re.search(r"Requirement already satisfied: torch==2\.13\.0", binder_env.log)
     assert ENABLED.search(binder_env.log)  # postBuild's own check
     # `jupyter labextension list` / `jupyter server extension list`, run by the new environment's interpreter
     listed = _run([binder_env.python, "-m", "jupyterlab.labextensions", "list"], env=binder_env.env)
@@ -144,11 +163,22 @@ def test_postbuild_pip_install_enables_the_extension(binder_env):
     share = binder_env.prefix / "share" / "jupyter" / "labextensions" / "privacy-workbench-lab"
     assert (share / "install.json").is_file() and list((share / "static").glob("remoteEntry.*.js"))
     assert (binder_env.prefix / "bin" / "privacy-workbench").is_file()
-    locate = "import workbench, workbench._lab as l; print(workbench.__file__, l.tutorials_source())"
+    locate = "import workbench, workbench.cli.lab as l; print(workbench.__file__, l.tutorials_source())"
     installed = _run([binder_env.python, "-c", locate], cwd=binder_env.prefix, env=binder_env.env).split()
     site = next(binder_env.prefix.glob("lib/python3*/site-packages"))
     assert Path(installed[0]) == site / "workbench" / "__init__.py"  # the new copy, not the editable checkout
     assert Path(installed[1]) == site / "workbench" / "tutorials"
+
+
+def test_the_replay_environment_sees_the_running_interpreters_packages(tmp_path):
+    # whether the tests run in a virtual environment or the system Python, the replay's environment finds torch
+    prefix = tmp_path / "venv"
+    venv.create(prefix, system_site_packages=True, with_pip=False)
+    share_running_packages(prefix)
+    found = _run([str(prefix / "bin" / "python"), "-c", "import importlib.metadata as m; print(m.version('torch'))"])
+    assert found.strip().split("+")[0] == "2.13.0"
+    here = _run([str(prefix / "bin" / "python"), "-c", "import sys; print(sys.prefix)"])
+    assert Path(here.strip()) == prefix  # still the new environment, not the running one
 
 
 @pytest.mark.slow

@@ -116,3 +116,22 @@ def test_views_are_copies_and_frames_have_running_totals():
 def test_bad_budget_is_refused():
     with pytest.raises(InvalidParameterError, match="budget"):
         PrivacyLedger(budget=-1)
+
+
+def test_planned_runs_are_refused_by_one_rule():
+    ledger = PrivacyLedger()
+    assert not ledger.would_exceed([100.0, None], dataset_fingerprint="a")  # no budget: nothing refused
+    ledger.budget = 2.0
+    ledger.record(_dp(), dataset_fingerprint="a", dataset_name="adult")
+    left = ledger.remaining("a")
+    assert not ledger.would_exceed([left / 2, left / 2], dataset_fingerprint="a")
+    assert ledger.would_exceed([left / 2, left], dataset_fingerprint="a")
+    assert ledger.would_exceed([0.01, None], dataset_fingerprint="a")  # a run without DP never fits a budget
+    assert not ledger.would_exceed([2.0], dataset_fingerprint="other")
+    with pytest.raises(
+        BudgetExceededError,
+        match=rf"^Runs with ε = .* in all\) could take 'adult' past its privacy budget \(ε {left:.3g} left of 2\)",
+    ):
+        ledger.check_budget([left, left], dataset_fingerprint="a", dataset_name="adult")
+    assert "\n" not in ledger.refusal([math.inf], dataset_fingerprint="a")
+    assert len(ledger) == 1  # asking records nothing

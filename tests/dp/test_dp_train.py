@@ -14,8 +14,9 @@ from opacus.accountants import PRVAccountant, RDPAccountant
 from torch import nn
 
 import workbench as wb
-from workbench.dp import PrivacyLedger, TrainConfig, TrainResult, default_ledger, train_on_frames
+from workbench.dp import PrivacyLedger, PrivacyStatement, TrainConfig, TrainResult, default_ledger, train_on_frames
 from workbench.errors import (
+    BudgetExceededError,
     BudgetWarning,
     InvalidParameterError,
     PrivacyLeakWarning,
@@ -262,12 +263,22 @@ def test_runs_are_recorded_in_the_ledger(small_adult):
     assert len(default_ledger()) == before + 1
 
 
-def test_budgeted_ledger_warns_before_recalibrating_and_after_overspending(small_adult):
+def test_budgeted_ledger_refuses_before_any_work_and_warns_before_recalibrating(small_adult):
     ledger = PrivacyLedger(budget=1.2)  # two runs at epsilon 1 compose to about 1.4
     wb.train(small_adult, epsilon=1.0, epochs=1, public_schema=True, ledger=ledger)
-    with pytest.warns(RecalibrationWarning, match="already spent"), pytest.warns(BudgetWarning, match="exceeded"):
+    spent = ledger.spent(small_adult.fingerprint)
+    with pytest.raises(BudgetExceededError, match=r"^A run with ε = 1 could take .* \(ε 0\.2\d* left of 1\.2\)"):
         wb.train(small_adult, epsilon=1.0, epochs=1, public_schema=True, ledger=ledger)
-    assert ledger.spent(small_adult.fingerprint) > 1.2
+    with pytest.raises(BudgetExceededError, match="A run without DP"):
+        wb.train(small_adult, epochs=1, public_schema=True, ledger=ledger)
+    with pytest.raises(BudgetExceededError, match="left of"):  # the ε a given noise gives is known before training
+        wb.train(small_adult, noise_multiplier=0.3, epochs=1, public_schema=True, ledger=ledger)
+    assert len(ledger) == 1 and ledger.spent(small_adult.fingerprint) == spent
+    ledger.budget = 3.0
+    with pytest.warns(RecalibrationWarning, match="already spent"):
+        wb.train(small_adult, epsilon=1.0, epochs=1, public_schema=True, ledger=ledger)
+    with pytest.warns(BudgetWarning, match="exceeded"):  # recording past the budget (outside train) still warns
+        ledger.record(PrivacyStatement.non_private(dataset_size=10), dataset_fingerprint=small_adult.fingerprint)
 
 
 def test_train_on_frames_matches_train_with_the_same_config(small_adult):

@@ -7,7 +7,8 @@ import argparse
 import nbformat
 import pytest
 
-from workbench import _lab, cli
+from workbench import cli
+from workbench.cli import lab as _lab
 from workbench.errors import InvalidParameterError
 
 

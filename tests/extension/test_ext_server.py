@@ -8,7 +8,7 @@ import shutil
 import nbformat
 import pytest
 
-from workbench import _lab
+from workbench.cli import lab as _lab
 
 pytestmark = pytest.mark.slow
 

@@ -8,8 +8,8 @@ from IPython.core.error import UsageError
 import workbench as wb
 from workbench.magics import COMMANDS, WorkbenchMagics
 
-SUBCOMMANDS = ["load", "roles", "risk", "anonymise", "pseudonymise", "train", "audit", "tradeoff", "synthesise",
-               "query", "dashboard", "report", "budget"]  # fmt: skip
+SUBCOMMANDS = ["load", "roles", "risk", "anonymise", "pseudonymise", "train", "audit", "encrypt", "tradeoff",
+               "synthesise", "query", "dashboard", "report", "budget"]  # fmt: skip
 
 
 def test_load_ext_finds_the_extension_on_the_top_package(shell):
@@ -79,7 +79,7 @@ def test_unknown_option(shell, capsys):
 
 def test_bad_list_value(shell, capsys):
     text = _one_line_error(shell, capsys, "%wb tradeoff dp --epsilons 1,abc")
-    assert "'abc' is not a number" in text
+    assert "must be comma-separated numbers (or 'none' for no DP); got 'abc'" in text
 
 
 @pytest.mark.parametrize("line", ["roles", "risk", "anonymise --k 5", "pseudonymise", "train", "audit",

@@ -18,11 +18,12 @@ EXPECTED = [
     "04_dp_training.ipynb",
     "05_auditing.ipynb",
     "06_choosing_a_technique.ipynb",
+    "08_encrypted_inference.ipynb",
     "09_dp_synthetic_data.ipynb",
 ]
 
 
-def test_the_six_tutorials_are_there():
+def test_the_tutorials_are_there():
     assert [p.name for p in NOTEBOOKS] == EXPECTED
 
 

@@ -15,8 +15,8 @@ def test_dp_synthetic_and_k_anonymity_on_one_figure(small):
     from workbench.viz import utility_vs_leakage_figure
 
     ledger = PrivacyLedger()
-    syn = wb.tradeoff(small, "dp-synthetic", epsilons=[2.0, None], executor="serial", public_schema=True,
-                      technique_options={"bounds": BOUNDS}, ledger=ledger)  # fmt: skip
+    syn = wb.tradeoff(small, "dp-synthetic", epsilons=[2.0, None], executor="serial", ledger=ledger,
+                      technique_options={"bounds": BOUNDS, "public_schema": True})  # fmt: skip
     kanon = wb.tradeoff(small, "k-anonymity", ks=[5], executor="serial")
     shared = {"accuracy", "reidentification_rate", "linkage_advantage"}
     assert shared <= set(syn.results.columns) and shared <= set(kanon.results.columns)

@@ -11,8 +11,7 @@ import pytest
 
 from workbench.cli import main
 from workbench.errors import InvalidParameterError
-from workbench.tradeoff import read_results
-from workbench.tradeoff._cli import parse_grid
+from workbench.tradeoff import parse_grid, read_results
 
 
 def test_console_script_runs_a_dp_sweep_with_progress_and_writes_results_and_report(tmp_path):
@@ -42,7 +41,7 @@ def test_main_reports_user_mistakes_in_one_line(capsys):
 
 def test_an_unreachable_dask_scheduler_is_one_line(capsys, monkeypatch):
     pytest.importorskip("distributed")
-    import workbench.tradeoff._cli as cli
+    import workbench.cli.tradeoff as cli
 
     monkeypatch.setattr(cli, "_CONNECT_SECONDS", 1)
     argv = ["tradeoff", "--technique", "dp", "--epsilons", "1", "--executor", "tcp://127.0.0.1:1", "--out", "x.parquet"]
@@ -52,7 +51,7 @@ def test_an_unreachable_dask_scheduler_is_one_line(capsys, monkeypatch):
 
 
 def test_parse_grid():
-    assert parse_grid("0.5, 1,2,none") == [0.5, 1.0, 2.0, None]
+    assert parse_grid("0.5, 1,2,none,no-dp") == [0.5, 1.0, 2.0, None, None]
     assert parse_grid("2,5,10", integer=True, name="--ks") == [2, 5, 10]
     with pytest.raises(InvalidParameterError, match="integers"):
         parse_grid("2,5.5", integer=True, name="--ks")

@@ -122,14 +122,14 @@ def test_stop_while_the_pool_starts_cancels_the_rest_and_leaves_the_pool_usable(
     assert len(wb.tradeoff(diabetes, timed_technique, epsilons=[1, 2], executor=2).points) == 2
 
 
-def test_points_computed_in_threads_record_their_own_warnings_only(diabetes, timed_technique):
+def test_points_computed_in_this_process_warn_directly_and_touch_no_warning_state(diabetes, timed_technique):
     def bystander():  # another thread of the user's process, warning while the points run
         time.sleep(0.2)
         warnings.warn("not from the sweep", UserWarning, stacklevel=1)
 
-    show = warnings.showwarning
     with warnings.catch_warnings(record=True) as seen:
         warnings.simplefilter("always")
+        filters, show = warnings.filters, warnings.showwarning
         other = threading.Thread(target=bystander)
         other.start()
         result = wb.tradeoff(
@@ -140,11 +140,24 @@ def test_points_computed_in_threads_record_their_own_warnings_only(diabetes, tim
             technique_options={"warn": True, "delays": {"1.0": 0.5, "2.0": 0.5, "3.0": 0.5}},
         )
         other.join()
-    for point in result.points:
-        assert point.details["warnings"] == [["UserWarning", f"timed point {point.value:g} warned"]]
+        assert warnings.filters is filters and warnings.showwarning is show  # the process-wide state is untouched
+    assert all("warnings" not in point.details for point in result.points)  # nothing captured in this process
     messages = sorted(str(w.message) for w in seen)
     assert messages == ["not from the sweep", *(f"timed point {v} warned" for v in (1, 2, 3))]
-    assert warnings.showwarning is show  # what was there is put back
+
+
+def test_warnings_of_worker_processes_reach_the_caller_once(diabetes, timed_technique):
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        filters = warnings.filters
+        result = wb.tradeoff(diabetes, timed_technique, epsilons=[1, 2], executor=2,
+                             technique_options={"warn": True, "delays": {}})  # fmt: skip
+        assert warnings.filters is filters
+    recorded = [p.details.get("warnings") for p in result.points]
+    ours = sorted(str(w.message) for w in seen if "timed point" in str(w.message))
+    assert ours == ["timed point 1 warned", "timed point 2 warned"]  # each once, computed here or in a worker
+    expected = [[["UserWarning", f"timed point {p.value:g} warned"]] for p in result.points]
+    assert any(r == e for r, e in zip(recorded, expected, strict=True))  # a worker's point carries its warnings
 
 
 def test_stop_reaches_points_running_on_dask(diabetes, timed_technique, dask_client):
@@ -221,29 +234,27 @@ def test_registry_lists_builtins_and_rejects_duplicates(timed_technique):
     assert {"dp", "k-anonymity", "pseudonymise+dp", "timed"} <= set(available_techniques())
     with pytest.raises(InvalidParameterError, match="already registered"):
         register_technique("timed", timed_point, parameter="epsilon")
-    with pytest.raises(InvalidParameterError, match="'epsilon' or 'k'"):
+    with pytest.raises(InvalidParameterError, match="needs a default_grid"):
         register_technique("other", timed_point, parameter="delta")
+    with pytest.raises(InvalidParameterError, match="must be a name"):
+        register_technique("other", timed_point, parameter="not a name", default_grid=(1.0,))
 
 
-def test_a_recorder_started_after_another_catch_warnings_still_records_its_own():
-    from workbench.tradeoff._worker import _record_warnings
+def test_a_sweep_that_could_exceed_the_budget_is_refused_before_any_work(small_adult):
+    from workbench.dp import PrivacyLedger
+    from workbench.errors import BudgetExceededError
+    from workbench.tradeoff import iter_tradeoff, register_technique
 
-    release, entered = threading.Event(), threading.Event()
+    ledger = PrivacyLedger(budget=1.0)
+    with pytest.raises(BudgetExceededError, match=r"^Runs with ε = 0.6, 0.7 \(ε 1.3 in all\) .* \(ε 1 left of 1\)"):
+        wb.tradeoff(small_adult, "dp", epochs=1, epsilons=[0.6, 0.7], executor="serial", ledger=ledger)
+    with pytest.raises(BudgetExceededError, match="A run without DP"):
+        iter_tradeoff(small_adult, "pseudonymise+dp", epsilons=[0.1, None], executor="serial", ledger=ledger)
+    assert len(ledger) == 0
+    _ = register_technique("budget-free", _share_point, parameter="k", replace=True)
+    curve = wb.tradeoff(small_adult, "budget-free", ks=[2], executor="serial", ledger=ledger)  # spends no budget
+    assert len(curve.points) == 1 and len(ledger) == 0
 
-    def earlier_point():  # a point still computing in another thread (a previous sweep, the dashboard)
-        with _record_warnings():
-            entered.set()
-            release.wait(10)
 
-    other = threading.Thread(target=earlier_point)
-    other.start()
-    entered.wait(10)
-    try:
-        with warnings.catch_warnings(record=True):  # entered while that point records: replaces its dispatcher
-            warnings.simplefilter("always")
-            with _record_warnings() as log:
-                warnings.warn("from this point", UserWarning, stacklevel=1)
-        assert log == [("UserWarning", "from this point")]
-    finally:
-        release.set()
-        other.join()
+def _share_point(dataset, value, options, seed, stop):
+    return {"k": value, "utility": {"accuracy": float((dataset.train[dataset.target] == ">50K").mean())}}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
@@ -39,7 +41,7 @@ def test_utility_vs_epsilon_is_log_with_the_non_private_baseline_as_a_line(dp_re
     assert "no DP" in fig.layout.annotations[0].text
     assert "noise_multiplier: 1.3" in trace.hovertext[0] and "accountant: prv" in trace.hovertext[0]
     assert _colours(fig) <= OKABE_ITO
-    assert fig.layout.yaxis.tickformat == ".0%"
+    assert fig.layout.yaxis.tickformatstops and fig.layout.yaxis.tickformat is None
 
 
 def test_leakage_vs_epsilon_has_the_claimed_epsilon_diagonal(dp_result):
@@ -84,7 +86,7 @@ def test_class_size_histogram_and_risk_bars(kanon_result):
     assert list(fig.data[0].x) == [1, 2, 7] and list(fig.data[0].y) == [3, 2, 1]
     assert len(viz.class_size_figure(*kanon_result.points).data) == 3
     bars = viz.risk_figure({"highest": 1.0, "average": 0.25, "records_at_risk": 0.1})
-    assert list(bars.data[0].y) == [1.0, 0.25, 0.1] and bars.layout.yaxis.tickformat == ".0%"
+    assert list(bars.data[0].y) == [1.0, 0.25, 0.1] and bars.layout.yaxis.tickformatstops
 
 
 def test_training_curve_shows_epsilon_spent_on_a_second_axis(dp_result):
@@ -111,3 +113,19 @@ def test_figures_do_not_change_their_input(dp_result, digest):
     viz.leakage_figure(frame)
     viz.utility_vs_leakage_figure(frame)
     assert (digest(frame.drop(columns=["statement"])), frame["statement"].tolist()) == before
+
+
+@pytest.mark.parametrize("dtick", [m * 10.0**e for e in range(-6, 0) for m in (1, 2, 5)])
+def test_percent_ticks_are_distinct_and_honest_at_every_zoom(dtick):
+    # plotly spaces linear ticks by 1, 2 or 5 x 10^n and picks the tickformatstops entry holding that spacing
+    from workbench.viz._style import percent_axis
+
+    stops = percent_axis()["tickformatstops"]
+    chosen = [s["value"] for s in stops if (s["dtickrange"][0] or 0) <= dtick <= (s["dtickrange"][1] or math.inf)]
+    assert len(chosen) == 1
+    ticks = [0.83 + i * dtick for i in range(6)]
+    labels = [format(t, chosen[0]) for t in ticks]  # Python's format spec is d3's for these
+    assert len(set(labels)) == len(labels), labels
+    decimals = int(chosen[0][1:-1])
+    half_unit = 0.5 * 10 ** -(decimals + 2) + 1e-12
+    assert all(abs(float(label[:-1]) / 100 - t) <= half_unit for label, t in zip(labels, ticks, strict=True))

@@ -151,7 +151,7 @@ def test_tradeoff_bad_grid_error_in_panel(app):
     view.grid.value = "2, five"
     view.run_button.click()
     bar = next(c for c in view.children if c.__class__.__name__ == "JobBar")
-    assert "'five' in the grid is not an integer" in html.unescape(bar.error.value)
+    assert "comma-separated integers; got 'five'" in html.unescape(bar.error.value)
 
 
 def test_risk_tab_computes_when_shown(app):

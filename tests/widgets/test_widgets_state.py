@@ -151,7 +151,7 @@ def test_tradeoff_bad_grid_is_a_message(small):
     state = TradeoffState(technique="k-anonymity", grid="2, five")
     state.dataset = small
     assert not state.start()
-    assert state.job.error == "ValueError: 'five' in the grid is not an integer"
+    assert state.job.error == "The grid must be comma-separated integers; got 'five' in '2, five'."
     assert TradeoffState(technique="dp").grid == "0.05, 0.2, 1, none"
     assert state.export_report() is None and "Run a sweep first" in state.job.error
 

@@ -5,7 +5,7 @@
 
 from workbench._callable import make_module_callable
 from workbench.anonymise._adult import adult_hierarchies
-from workbench.anonymise._anonymise import anonymise
+from workbench.anonymise._anonymise import anonymise, check_parameters
 from workbench.anonymise._registry import available_methods, register_method
 from workbench.anonymise.builders import (
     auto_hierarchy,
@@ -31,6 +31,7 @@ __all__ = [
     "anonymise",
     "auto_hierarchy",
     "available_methods",
+    "check_parameters",
     "date_hierarchy",
     "flat_hierarchy",
     "interval_hierarchy",

@@ -74,6 +74,16 @@ def adult_hierarchies(ages: Iterable[int] | None = None) -> dict[str, Hierarchy]
     """The Adult hierarchies: age (5 levels), education (4), marital-status, native-country, workclass, occupation
     (3 each), sex and race (2 each). Missing values get their own '?' branch when a table is encoded.
 
+    Parameters
+    ----------
+    ages : iterable of int, optional
+        The ages the age hierarchy must cover (default: 0 to 100), in 5-, 10- and 20-year bands from 0.
+
+    Returns
+    -------
+    dict of str to Hierarchy
+        One hierarchy per Adult quasi-identifier, by column name.
+
     Examples
     --------
     >>> from workbench.anonymise import adult_hierarchies

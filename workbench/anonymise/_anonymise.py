@@ -5,13 +5,13 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from workbench._validation import EventLike, InstanceOf, Interval, OneOf, Optional, validate_params
+from workbench.anonymise._draft import Draft, SensitiveParts
 from workbench.anonymise._registry import available_methods, get_method
 from workbench.anonymise.hierarchy import (
     EncodedColumn,
@@ -21,16 +21,37 @@ from workbench.anonymise.hierarchy import (
     encode,
     validate_hierarchy,
 )
-from workbench.anonymise.models import L_KINDS, ClassChecker, PrivacyModel
+from workbench.anonymise.models import L_KINDS, PrivacyModel
 from workbench.anonymise.optimal import METRICS
 from workbench.anonymise.result import AnonymisationResult, AnonymisationStatement
 from workbench.errors import InfeasibleError, InvalidParameterError, RoleError
-from workbench.risk import assess_risk, encode_column, is_ordered
-from workbench.risk._inputs import Columns, resolve_columns
-from workbench.risk._matching import normalise
-from workbench.utility._measures import aecs, discernibility, entropy_loss
+from workbench.generalised import normalise
+from workbench.risk import Columns, assess_risk, encode_column, is_ordered, resolve_columns
+from workbench.utility import aecs, discernibility, entropy_loss
 
 __all__ = ["Draft", "anonymise"]
+
+
+def check_parameters(caller: str, values: Mapping[str, Any]) -> None:
+    """Check anonymisation parameters (``k``, ``l``, ``t``, ``method``, ``max_suppression``, ...) with the very
+    constraints :func:`anonymise` applies, so they mean the same wherever they are given (e.g. in a sweep).
+
+    ``method`` may be any name :func:`available_methods` lists (built-in or added with ``register_method``).
+
+    Examples
+    --------
+    >>> from workbench.anonymise import check_parameters
+    >>> check_parameters("tradeoff", {"l": 1.5, "method": "mondrian"})
+    >>> check_parameters("tradeoff", {"t": 2.0})
+    Traceback (most recent call last):
+    ...
+    workbench.errors.InvalidParameterError: The 't' parameter of tradeoff must be a number ≥ 0 and ≤ 1 or None; got 2.0.
+    """
+    constraints = {**_CONSTRAINTS, "method": OneOf(available_methods())}
+    unknown = sorted(set(values) - set(constraints))
+    if unknown:
+        raise InvalidParameterError(f"{caller} got unknown anonymisation parameter(s) {unknown}.")
+    validate_params(caller, {k: constraints[k] for k in values}, dict(values))
 
 
 _CONSTRAINTS = {
@@ -46,20 +67,6 @@ _CONSTRAINTS = {
     "metric": OneOf(METRICS),
     "progress": InstanceOf((bool,), "True or False"),
 }
-
-
-@dataclass
-class Draft:
-    """What an algorithm hands back: which records stay, their released QI values, per-record loss and codes."""
-
-    kept: np.ndarray  # positions of kept records in the input
-    values: dict[str, Any]  # per QI: released values of the kept records (array-like)
-    loss: dict[str, np.ndarray]  # per QI: information loss of each kept record
-    codes: dict[str, np.ndarray]  # per QI: a code per kept record identifying its released value
-    cover: dict[str, np.ndarray]  # per QI: input records whose value the kept record's released value covers
-    transformation: dict[str, Any]
-    optimal: bool | None
-    nodes_evaluated: int | None
 
 
 def anonymise(
@@ -108,7 +115,11 @@ def anonymise(
     seed : int, default=0
         Seeds the shuffle of released rows (row order must not re-identify anyone).
     l_kind : {"distinct", "entropy", "recursive"}, default="distinct"
-        Which l-diversity; ``c`` is the constant of recursive (c, l)-diversity.
+        Which l-diversity.
+    c : float, default=3.0
+        The constant of recursive (c, l)-diversity (with ``l_kind="recursive"``): in every class the count of the
+        most frequent sensitive value is below ``c`` times the summed counts of all but its ``l - 1`` most
+        frequent values.
     metric : {"information_loss", "non_uniform_entropy"}, default="information_loss"
         What the optimal search minimises (suppressed records count fully): the normalised certainty penalty
         (leaves or covered range per value), or ARX's non-uniform entropy ``-log P(value | released value)``.
@@ -236,13 +247,6 @@ def _prepare_hierarchies(cols: Columns, given: Mapping[str, Any] | None) -> list
     return [encode(cols.frame[c], chosen[c]) for c in cols.quasi_identifiers]
 
 
-@dataclass(frozen=True)
-class SensitiveParts:
-    codes: list[np.ndarray]
-    cards: list[int]
-    ordered: list[bool]
-
-
 def _encode_sensitive(cols: Columns, model: PrivacyModel) -> SensitiveParts:
     if model.l is None and model.t is None:
         return SensitiveParts([], [], [])
@@ -253,10 +257,6 @@ def _encode_sensitive(cols: Columns, model: PrivacyModel) -> SensitiveParts:
         cards.append(len(uniques))
         ordered.append(is_ordered(cols.frame[col]))
     return SensitiveParts(codes, cards, ordered)
-
-
-def make_checker(model: PrivacyModel, parts: SensitiveParts, weights: np.ndarray, sensitive: list[np.ndarray]):
-    return ClassChecker(model, weights, sensitive, parts.cards, parts.ordered)
 
 
 def _finish(

@@ -6,6 +6,8 @@ from collections.abc import Callable
 from typing import Any
 
 from workbench._validation import close_matches
+from workbench.anonymise._run import run_optimal
+from workbench.anonymise.mondrian import run_mondrian
 from workbench.errors import InvalidParameterError, UnknownNameError
 
 __all__ = ["available_methods", "get_method", "register_method"]
@@ -15,14 +17,10 @@ Runner = Callable[..., Any]
 
 
 def _optimal(encoded, parts, model, *, n, limit, stop, metric, tick):
-    from workbench.anonymise._run import run_optimal
-
     return run_optimal(encoded, parts, model, n, limit, stop, metric, tick)
 
 
 def _mondrian(encoded, parts, model, *, n, limit, stop, metric, tick):
-    from workbench.anonymise.mondrian import run_mondrian
-
     return run_mondrian(encoded, parts, model, stop, tick)
 
 
@@ -32,6 +30,21 @@ _METHODS: dict[str, tuple[Runner, bool]] = {"optimal": (_optimal, True), "mondri
 
 def register_method(name: str, runner: Runner, *, suppresses: bool = True) -> None:
     """Add an anonymisation algorithm under ``name`` (see the built-ins in this module for the runner's contract).
+
+    Parameters
+    ----------
+    name : str
+        A new method name.
+    runner : callable
+        ``runner(encoded, parts, model, *, n, limit, stop, metric, tick)`` returning a draft release, as the built-in
+        ``"optimal"`` and ``"mondrian"`` runners of ``workbench/anonymise/_registry.py`` do.
+    suppresses : bool, default=True
+        Whether the method may suppress records (then ``max_suppression`` applies).
+
+    Raises
+    ------
+    InvalidParameterError
+        When the name is empty or already taken.
 
     Examples
     --------
@@ -45,7 +58,14 @@ def register_method(name: str, runner: Runner, *, suppresses: bool = True) -> No
 
 
 def available_methods() -> list[str]:
-    """Names of the anonymisation algorithms ``anonymise(method=...)`` accepts."""
+    """Names of the anonymisation algorithms ``anonymise(method=...)`` accepts.
+
+    Examples
+    --------
+    >>> from workbench.anonymise import available_methods
+    >>> available_methods()
+    ['mondrian', 'optimal']
+    """
     return sorted(_METHODS)
 
 

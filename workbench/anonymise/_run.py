@@ -7,7 +7,7 @@ import threading
 import numpy as np
 import pandas as pd
 
-from workbench.anonymise._anonymise import Draft, SensitiveParts, make_checker
+from workbench.anonymise._draft import Draft, SensitiveParts, make_checker
 from workbench.anonymise.hierarchy import EncodedColumn
 from workbench.anonymise.models import PrivacyModel
 from workbench.anonymise.optimal import Compressed, Lattice, compress, optimal_search

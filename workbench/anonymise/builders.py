@@ -9,9 +9,10 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from workbench._validation import check_finite
 from workbench.anonymise.hierarchy import Hierarchy
 from workbench.errors import InvalidParameterError, PrivacyLeakWarning, warn_user
-from workbench.risk._matching import SUPPRESSED
+from workbench.generalised import SUPPRESSED
 
 __all__ = [
     "auto_hierarchy",
@@ -43,6 +44,26 @@ def interval_hierarchy(
 
     Each width must be a multiple of the one before, so the bands nest.
 
+    Parameters
+    ----------
+    values : iterable of float
+        The column's values (numbers).
+    widths : sequence of float, default=(5, 10, 20)
+        Band widths, level by level.
+    start : float, optional
+        Where the bands start (default: the smallest value rounded down to a multiple of the widest band).
+    name : str, optional
+        The column the hierarchy is for (default: the values' ``name``).
+
+    Returns
+    -------
+    Hierarchy
+
+    Raises
+    ------
+    InvalidParameterError
+        For widths that are not positive nested multiples, or values that are not numbers.
+
     Examples
     --------
     >>> from workbench.anonymise import interval_hierarchy
@@ -57,6 +78,7 @@ def interval_hierarchy(
     numbers = pd.to_numeric(distinct, errors="coerce")
     if numbers.isna().any():
         raise InvalidParameterError(f"interval_hierarchy needs numbers; got {distinct[numbers.isna()].tolist()[:3]}.")
+    check_finite(numbers.astype(float).to_frame("values"), ["values"], "interval_hierarchy", "give finite numbers")
     if start is None:
         start = math.floor(numbers.min() / widths[-1]) * widths[-1] if len(numbers) else 0.0
     rows = []
@@ -82,6 +104,24 @@ def date_hierarchy(
 ) -> Hierarchy:
     """Dates: day → month → year → decade → ``'*'`` (choose levels from month, quarter, year, decade).
 
+    Parameters
+    ----------
+    values : iterable
+        The dates (anything :func:`pandas.to_datetime` reads).
+    levels : sequence of str, default=("month", "year", "decade")
+        The levels above the day, in order.
+    name : str, optional
+        The column the hierarchy is for.
+
+    Returns
+    -------
+    Hierarchy
+
+    Raises
+    ------
+    InvalidParameterError
+        For an unknown level or a value that is not a date.
+
     Examples
     --------
     >>> from workbench.anonymise import date_hierarchy
@@ -102,6 +142,24 @@ def date_hierarchy(
 
 def masking_hierarchy(values: Iterable[str], *, levels: int | None = None, name: str | None = None) -> Hierarchy:
     """Mask characters from the right, one per level, then ``'*'``: ZIP 81675 → 8167* → 816** → … → ``*``.
+
+    Parameters
+    ----------
+    values : iterable of str
+        The codes (ZIP codes, phone prefixes...).
+    levels : int, optional
+        Number of masking levels below ``'*'`` (default: the longest code's length minus one).
+    name : str, optional
+        The column the hierarchy is for.
+
+    Returns
+    -------
+    Hierarchy
+
+    Raises
+    ------
+    InvalidParameterError
+        When ``levels`` is negative or longer than the codes.
 
     Examples
     --------
@@ -129,6 +187,22 @@ def tree_hierarchy(tree: Mapping, *, name: str | None = None) -> Hierarchy:
     """A categorical tree from a nested dict; the outer key is the top label, lists hold the original values.
 
     Leaves at different depths are padded by repeating their lowest label, so every value has every level.
+
+    Parameters
+    ----------
+    tree : mapping
+        ``{top label: {label: [values], ...}}``, nested to any depth.
+    name : str, optional
+        The column the hierarchy is for.
+
+    Returns
+    -------
+    Hierarchy
+
+    Raises
+    ------
+    InvalidParameterError
+        When ``tree`` is not a non-empty mapping.
 
     Examples
     --------
@@ -161,7 +235,26 @@ def tree_hierarchy(tree: Mapping, *, name: str | None = None) -> Hierarchy:
 
 
 def flat_hierarchy(values: Iterable, *, name: str | None = None) -> Hierarchy:
-    """Two levels: the value, or ``'*'``."""
+    """Two levels: the value, or ``'*'``.
+
+    Parameters
+    ----------
+    values : iterable
+        The column's values.
+    name : str, optional
+        The column the hierarchy is for.
+
+    Returns
+    -------
+    Hierarchy
+
+    Examples
+    --------
+    >>> from workbench.anonymise import flat_hierarchy
+    >>> h = flat_hierarchy(["Male", "Female"], name="sex")
+    >>> h.n_levels, h.mapping(1)["Female"]
+    (2, '*')
+    """
     distinct = _distinct(values)
     return Hierarchy.from_frame(
         pd.DataFrame({0: distinct, 1: SUPPRESSED}), name=name or getattr(values, "name", None), kind="flat"
@@ -176,6 +269,19 @@ def auto_hierarchy(series: pd.Series, *, bands: int = 8, warn: bool = True) -> H
     ``'*'``); categorical columns with more than 12 values keep the values holding at least 1 % of the records and
     group the rest as ``'Other'``; everything else goes straight to ``'*'``. Band edges come from the data, so a
     :class:`~workbench.errors.PrivacyLeakWarning` says so (pass your own hierarchy to avoid it).
+
+    Parameters
+    ----------
+    series : pandas.Series
+        The column (its name names the hierarchy).
+    bands : int, default=8
+        Number of quantile bands on the first level of a numeric column.
+    warn : bool, default=True
+        Warn (:class:`~workbench.errors.PrivacyLeakWarning`) when the hierarchy's edges come from the data.
+
+    Returns
+    -------
+    Hierarchy
 
     Examples
     --------
@@ -209,6 +315,7 @@ def auto_hierarchy(series: pd.Series, *, bands: int = 8, warn: bool = True) -> H
 
 def _quantile_hierarchy(series: pd.Series, distinct: pd.Series, bands: int) -> Hierarchy:
     numbers = pd.to_numeric(series, errors="coerce").dropna().to_numpy(dtype=float)
+    check_finite(pd.DataFrame({series.name: numbers}), [series.name], "auto_hierarchy", "drop or fix those rows")
     lo, hi = float(numbers.min()), float(numbers.max())
     edges = np.unique(np.quantile(numbers, np.linspace(0, 1, bands + 1)))
     edges[0], edges[-1] = lo, hi

@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 
 from workbench.errors import InvalidParameterError
-from workbench.risk._classes import encode_column
-from workbench.risk._matching import MISSING, SUPPRESSED, normalise
+from workbench.generalised import MISSING, SUPPRESSED, normalise
+from workbench.risk import encode_column
 
 __all__ = ["EncodedColumn", "Hierarchy", "HierarchyError", "validate_hierarchy"]
 
@@ -111,6 +111,18 @@ def validate_hierarchy(hierarchy: Hierarchy, values: Iterable | None = None) -> 
     Problems: data values missing from level 0, a value listed twice with different parents, a label with two
     parents on the next level, empty labels, and labels on one level that look like typos of each other
     ("Europa" beside "Europe").
+
+    Parameters
+    ----------
+    hierarchy : Hierarchy
+        The hierarchy to check.
+    values : iterable, optional
+        The column's values, which must all be on level 0.
+
+    Raises
+    ------
+    HierarchyError
+        Listing every problem found.
 
     Examples
     --------

@@ -14,13 +14,13 @@ import threading
 import numpy as np
 import pandas as pd
 
-from workbench.anonymise._anonymise import Draft, SensitiveParts, make_checker
+from workbench.anonymise._draft import Draft, SensitiveParts, make_checker
 from workbench.anonymise.hierarchy import EncodedColumn
 from workbench.anonymise.models import PrivacyModel
 from workbench.anonymise.optimal import compress
 from workbench.errors import InfeasibleError
+from workbench.generalised import SUPPRESSED, normalise
 from workbench.risk import distribution_matrix, l_distinct, l_entropy
-from workbench.risk._matching import SUPPRESSED, normalise
 
 __all__ = ["run_mondrian"]
 

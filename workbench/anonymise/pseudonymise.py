@@ -13,14 +13,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from workbench._validation import InstanceOf, Interval, OneOf, Optional, validate_params
-from workbench.datasets._roles import check_columns
+from workbench._validation import InstanceOf, Interval, OneOf, Optional, Secret, check_table, validate_params
+from workbench.columns import check_columns
 from workbench.errors import InvalidParameterError, RoleError
-from workbench.risk._matching import normalise
+from workbench.generalised import normalise
+from workbench.release import PlainStatement
 
-__all__ = ["PREFIX", "PseudonymisationResult", "pseudonymise"]
+__all__ = ["MIN_KEY_BYTES", "PREFIX", "PseudonymisationResult", "pseudonymise"]
 
 PREFIX = "pse_"
+#: the shortest key pseudonymise accepts, in bytes; use ``secrets.token_bytes(32)``
+MIN_KEY_BYTES = 16
 GDPR_NOTE = (
     "Pseudonymised data is still personal data under the GDPR (Recital 26): whoever holds the key, or can link "
     "the remaining columns to other data, can re-identify people."
@@ -42,6 +45,30 @@ class PseudonymisationResult:
     key: bytes | None = field(repr=False)
     generated_key: bool = False
     token_length: int = 0
+
+    @property
+    def technique(self) -> str:
+        """``"pseudonymisation"``: the :class:`~workbench.Release` protocol."""
+        return "pseudonymisation"
+
+    @property
+    def statement(self) -> PlainStatement:
+        """No formal guarantee: pseudonymised data is still personal data (the key links tokens back)."""
+        return PlainStatement(
+            "pseudonymisation",
+            {"method": self.method, "columns": list(self.columns)},
+            guarantee="no formal guarantee: pseudonymous, not anonymous (whoever holds the key can re-identify)",
+            text=f"Columns {', '.join(self.columns) or '(none)'} replaced by method {self.method!r}. {GDPR_NOTE}",
+        )
+
+    @property
+    def metrics(self) -> dict[str, float]:
+        """Rows released and columns replaced."""
+        return {"rows": float(len(self.data)), "columns_replaced": float(len(self.columns))}
+
+    def summary(self) -> dict[str, Any]:
+        """The method and the columns replaced: never the key or the tokens."""
+        return {"method": self.method, "columns": list(self.columns)}
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data, without the key."""
@@ -93,10 +120,20 @@ def pseudonymise(
         Columns to pseudonymise; by default those with role identifier (guessed for a DataFrame).
     key : bytes or str, optional
         The HMAC key. Same value and key give the same token; another key gives unlinkable tokens. Without one a
-        random 256-bit key is generated and handed back once, as ``.key``.
+        random 256-bit key is generated and handed back once, as ``.key``. A key must be at least
+        ``MIN_KEY_BYTES`` (16) bytes long (a str counts its UTF-8 bytes) with at least 6 different bytes: a short
+        or repetitive key can be guessed, and then every token reversed by trying the likely values. Use
+        ``secrets.token_bytes(32)`` and keep it apart from the data. The key never appears in a message, repr,
+        report or saved file (errors name its type only).
     method : {"hmac", "mask", "drop"}, default="hmac"
         ``"hmac"``: ``"pse_"`` + the first ``token_length`` hex digits of HMAC-SHA256(key, value);
         ``"mask"``: all but the last ``keep`` characters become ``*``; ``"drop"``: the columns are removed.
+    token_length : int, default=20
+        Hex digits kept from each HMAC (8 to 64; 20 digits = 80 bits). Two different values of a column never share
+        a token in a released table: if truncation makes two tokens equal, pseudonymise refuses with
+        :class:`~workbench.errors.InvalidParameterError` asking for a longer ``token_length``.
+    keep : int, default=2
+        Characters left visible at the end of each value by ``"mask"``.
 
     Returns
     -------
@@ -107,7 +144,7 @@ def pseudonymise(
     >>> import pandas as pd
     >>> import workbench as wb
     >>> frame = pd.DataFrame({"email": ["ann@x.org", "bob@y.org", "ann@x.org"], "age": [31, 45, 31]})
-    >>> out = wb.pseudonymise(frame, columns=["email"], key=b"secret")
+    >>> out = wb.pseudonymise(frame, columns=["email"], key=b"0123456789abcdef-not-a-real-secret")
     >>> out.data["email"].tolist()[0] == out.data["email"].tolist()[2], out.data["email"][0][:4]
     (True, 'pse_')
     >>> wb.pseudonymise(frame, columns=["email"], method="mask").data["email"][0]
@@ -117,7 +154,7 @@ def pseudonymise(
         "pseudonymise",
         {
             "method": OneOf(METHODS),
-            "key": Optional(InstanceOf((bytes, str), "bytes or a str")),
+            "key": Optional(Secret(InstanceOf((bytes, str), "bytes or a str"))),
             "token_length": Interval(int, 8, 64),
             "keep": Interval(int, 0),
         },
@@ -125,9 +162,7 @@ def pseudonymise(
     )
     frame, targets = _columns(data, columns)
     generated = key is None and method == "hmac"
-    secret = secrets.token_bytes(32) if generated else (key.encode() if isinstance(key, str) else key)
-    if method == "hmac" and not secret:
-        raise InvalidParameterError("The key of pseudonymise must not be empty; pass a long random secret.")
+    secret = secrets.token_bytes(32) if generated else _key_bytes(key) if method == "hmac" else None
     out = frame.copy()
     if method == "drop":
         out = out.drop(columns=targets)
@@ -150,6 +185,7 @@ def _columns(data: object, columns: str | Iterable[str] | None) -> tuple[pd.Data
     if isinstance(data, Dataset):
         frame, identifiers = data.frame, data.identifiers
     elif isinstance(data, pd.DataFrame):
+        check_table(data, "pseudonymise")
         frame = data
         identifiers = None
     else:
@@ -167,12 +203,47 @@ def _columns(data: object, columns: str | Iterable[str] | None) -> tuple[pd.Data
     return frame, list(identifiers)
 
 
-def _transform(series: pd.Series, method: str, key: bytes, length: int, keep: int) -> pd.Series:
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+def _key_bytes(key: bytes | str | None) -> bytes:
+    """The key as bytes, refused when too short or repetitive to be secret (its value is never shown)."""
+    if isinstance(key, str):
+        try:
+            key = key.encode("utf-8")
+        except UnicodeEncodeError:
+            raise InvalidParameterError(
+                "The key of pseudonymise has characters that UTF-8 cannot encode (lone surrogates); pass bytes "
+                "instead, e.g. key=secrets.token_bytes(32)."
+            ) from None
+    if key is None or len(key) < MIN_KEY_BYTES or len(set(key)) < 6:
+        size = 0 if key is None else len(key)
+        raise InvalidParameterError(
+            f"The key of pseudonymise is too short or too repetitive to be secret ({size} bytes; at least "
+            f"{MIN_KEY_BYTES} bytes with 6 different ones are needed): use key=secrets.token_bytes(32), or no key "
+            "for a fresh random one."
+        )
+    return key
+
+
+def _transform(series: pd.Series, method: str, key: bytes | None, length: int, keep: int) -> pd.Series:
+    try:
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    except TypeError:  # unhashable cells (dicts, lists)
+        raise InvalidParameterError(
+            f"Column {series.name!r} holds values pseudonymise cannot compare (such as lists or dicts); turn them "
+            "into text first, e.g. frame[col].astype(str)."
+        ) from None
     if method == "hmac":
-        tokens = [
-            PREFIX + hmac.new(key, normalise(v).encode("utf-8"), hashlib.sha256).hexdigest()[:length] for v in uniques
-        ]
+        texts = pd.unique(np.asarray([normalise(v) for v in uniques], dtype=object))
+        digests = {
+            text: hmac.new(key, text.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()[:length]
+            for text in texts
+        }
+        if len(set(digests.values())) < len(digests):
+            raise InvalidParameterError(
+                f"With token_length={length}, two different values of column {series.name!r} got the same token "
+                f"({len(texts)} distinct values, {len(set(digests.values()))} tokens); a release must never merge two "
+                "people. Pass a larger token_length (e.g. 20 or more)."
+            )
+        tokens = [PREFIX + digests[normalise(v)] for v in uniques]
     else:
         tokens = [_mask(normalise(v), keep) for v in uniques]
     mapped = np.asarray(tokens, dtype=object)[np.maximum(codes, 0)] if len(tokens) else np.full(len(codes), None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +37,36 @@ class AnonymisationStatement:
     optimal: bool | None = None
     nodes_evaluated: int | None = None
     seed: int = 0
+
+    # -- the Statement protocol (workbench.release) ------------------------------------------------------------
+    @property
+    def technique(self) -> str:
+        """Always ``"anonymisation"`` (the algorithm is in ``method``)."""
+        return "anonymisation"
+
+    @property
+    def parameters(self) -> dict[str, Any]:
+        """Method, requested privacy model and suppression limit."""
+        return {"method": self.method, **dict(self.requested), "suppression_limit": self.suppression_limit}
+
+    @property
+    def epsilon(self) -> float:
+        """``inf``: k-anonymity, l-diversity and t-closeness give no differential-privacy guarantee."""
+        return math.inf
+
+    @property
+    def delta(self) -> float:
+        return 0.0
+
+    @property
+    def guarantee(self) -> str:
+        """The achieved syntactic guarantee in one line (measured on the released table)."""
+        parts = [f"k = {self.k}"]
+        if self.l is not None and self.requested.get("l") is not None:
+            parts.append(f"l = {self.l}")
+        if self.t is not None and self.requested.get("t") is not None:
+            parts.append(f"t = {self.t:.3f}")
+        return f"{', '.join(parts)} on {', '.join(self.quasi_identifiers)} (no differential-privacy guarantee)"
 
     def to_dict(self) -> dict[str, Any]:
         """Plain, JSON-serialisable data."""
@@ -102,6 +133,26 @@ class AnonymisationResult:
             "statement": self.statement.to_dict(),
             "metrics": dict(self.metrics),
             "risk": self.risk.to_dict(),
+        }
+
+    @property
+    def technique(self) -> str:
+        """``"anonymisation"``: the :class:`~workbench.Release` protocol."""
+        return "anonymisation"
+
+    def summary(self) -> dict[str, Any]:
+        """Headline facts as plain data (never rows): method, achieved k / l / t, records, metrics, risk."""
+        s = self.statement
+        return {
+            "technique": self.technique,
+            "method": s.method,
+            "k": s.k,
+            "l": s.l,
+            "t": s.t,
+            "released": s.n_released,
+            "suppressed": s.suppressed,
+            **{k: float(v) for k, v in self.metrics.items() if isinstance(v, (int, float))},
+            "prosecutor_risk": float(self.risk.prosecutor["highest"]),
         }
 
     def to_frame(self) -> pd.DataFrame:

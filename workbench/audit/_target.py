@@ -10,7 +10,7 @@ import numpy as np
 
 from workbench.errors import EmptyDataError, InvalidParameterError, UnsupportedModelError
 
-__all__ = ["AuditTarget", "as_target", "is_train_result", "logit_confidence", "model_logits"]
+__all__ = ["AuditTarget", "as_target", "is_train_result", "logit_confidence", "model_logits", "require_run"]
 
 _CHUNK = 65_536
 _SMALL_MODEL = 1_000_000  # parameters
@@ -255,3 +255,12 @@ def logit_confidence(logits: np.ndarray, y: Any) -> np.ndarray:
     m = others.max(axis=1)
     lse = m + np.log(np.exp(others - m[:, None]).sum(axis=1))
     return z_y - lse
+
+
+def require_run(run: Any, attack: str) -> None:
+    """Reference-model attacks retrain with the run's settings, so they need a workbench train result."""
+    if not is_train_result(run):
+        raise InvalidParameterError(
+            f"The {attack!r} attack trains reference models with the audited run's settings, so it needs a result "
+            "of workbench.train; for your own torch model use attack='threshold'."
+        )

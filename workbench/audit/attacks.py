@@ -13,7 +13,8 @@ from typing import Any
 import numpy as np
 
 from workbench._validation import close_matches
-from workbench.audit._target import AuditTarget, is_train_result, logit_confidence, model_logits
+from workbench.audit._target import AuditTarget, logit_confidence, model_logits, require_run
+from workbench.audit.cost import reference_rows
 from workbench.errors import InvalidParameterError, UnknownNameError
 
 __all__ = ["AttackOutput", "available_attacks", "get_attack", "register_attack", "require_run"]
@@ -46,18 +47,8 @@ def threshold_attack(target: AuditTarget, **_: Any) -> AttackOutput:
     return AttackOutput(member, non)
 
 
-def require_run(run: Any, attack: str) -> None:
-    """Reference-model attacks retrain with the run's settings, so they need a workbench train result."""
-    if not is_train_result(run):
-        raise InvalidParameterError(
-            f"The {attack!r} attack trains reference models with the audited run's settings, so it needs a result "
-            "of workbench.train; for your own torch model use attack='threshold'."
-        )
-
-
 def _reference_signals(target: AuditTarget, *, n_reference: int, seed: int, n_jobs: int, stop: Any, bar: Any) -> Any:
     from workbench.audit._reference import signals, train_references
-    from workbench.audit.cost import reference_rows
 
     run = target.run
     rows = reference_rows(run, target.reference_frame)
@@ -150,7 +141,29 @@ _ATTACKS: dict[str, tuple[Callable[..., AttackOutput], bool]] = {
 
 
 def register_attack(name: str, function: Callable[..., AttackOutput], *, needs_reference: bool = False) -> None:
-    """Add an attack: ``function(target, *, n_reference, seed, n_jobs, stop, bar) -> AttackOutput``."""
+    """Add an attack: ``function(target, *, n_reference, seed, n_jobs, stop, bar) -> AttackOutput``.
+
+    Parameters
+    ----------
+    name : str
+        The attack's name in ``membership_inference(..., attack=name)``.
+    function : callable
+        ``function(target, *, n_reference, seed, n_jobs, stop, bar)`` returning the attack's scores (see the
+        built-in attacks in ``workbench/audit/attacks.py``).
+    needs_reference : bool, default=False
+        Whether the attack trains reference models (their cost is then estimated first).
+
+    Raises
+    ------
+    InvalidParameterError
+        When the name is empty.
+
+    Examples
+    --------
+    >>> from workbench.audit import available_attacks
+    >>> available_attacks()
+    ['threshold', 'rmia', 'lira']
+    """
     if not isinstance(name, str) or not name:
         raise InvalidParameterError(f"An attack name must be a non-empty string; got {name!r}.")
     _ATTACKS[name] = (function, needs_reference)

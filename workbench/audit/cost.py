@@ -114,15 +114,13 @@ def estimate_cost(run: Any, attack: str = "threshold", n_reference: int = 2, *, 
     )
     if n_jobs is not None and n_jobs < 1:
         validate_params("estimate_cost", {"n_jobs": Interval(int, 1)}, {"n_jobs": n_jobs})
-    from workbench.audit._target import is_train_result
+    from workbench.audit._target import is_train_result, require_run
 
     if attack == "threshold":
         n = 0
         if is_train_result(run):
             n = len(run.members) + len(run.non_members if run.non_members is not None else [])
         return AuditCost(attack=attack, n_models=0, workers=1, seconds=0.05 + 2e-6 * n)
-    from workbench.audit.attacks import require_run
-
     require_run(run, attack)
     test = getattr(run, "test", None)
     n_test = 0 if test is None else len(test)

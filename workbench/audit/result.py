@@ -11,6 +11,7 @@ import numpy as np
 
 from workbench.audit import metrics
 from workbench.audit.cost import AuditCost
+from workbench.release import PlainStatement
 
 __all__ = ["AuditResult"]
 
@@ -165,7 +166,7 @@ class AuditResult:
         """Empirical epsilon lower bound at ``confidence`` (Clopper-Pearson, held-out threshold choice).
 
         Compare it with :attr:`claimed_epsilon`: a lower bound above the claim means the claim is false (or the
-        accounting has a bug). See :func:`workbench.audit.metrics.epsilon_lower_bound` for the method.
+        accounting has a bug). See ``workbench.audit.metrics.epsilon_lower_bound`` for the method.
         """
         return self.epsilon_bound(confidence).epsilon
 
@@ -181,6 +182,40 @@ class AuditResult:
                 "score": np.r_[self.member_scores, self.non_member_scores],
             }
         )
+
+    # -- the Release protocol (workbench.release) --------------------------------------------------------------
+    @property
+    def technique(self) -> str:
+        """``"membership-inference"``."""
+        return "membership-inference"
+
+    @property
+    def statement(self) -> PlainStatement:
+        """An audit measures, it guarantees nothing: the empirical ε lower bound beside the claimed ε."""
+        bound = self.epsilon_lower_bound()
+        claimed = self.claimed_epsilon
+        claim = "no claim (not private)" if math.isinf(claimed) else f"claimed ε = {claimed:.3g}"
+        return PlainStatement(
+            "membership-inference",
+            {"attack": self.attack, "claimed_epsilon": self.claimed_epsilon, "delta": self.delta, "seed": self.seed},
+            guarantee=f"empirical ε ≥ {bound:.3g} at 95 % confidence ({claim}); an audit gives no guarantee",
+            text=(
+                f"A {self.attack} membership-inference attack on {self.n_members:,} members and "
+                f"{self.n_non_members:,} non-members reached AUC {self.auc:.3f} and advantage {self.advantage:.3f}; "
+                f"it proves ε ≥ {bound:.3g} (95 % confidence, {claim}). A bound above the claim would prove the "
+                "claim false; below it, the audit found nothing that contradicts it."
+            ),
+        )
+
+    @property
+    def metrics(self) -> dict[str, float]:
+        """AUC, advantage and TPR at 0.1 % / 1 % FPR."""
+        return {
+            "auc": float(self.auc),
+            "advantage": float(self.advantage),
+            "tpr_at_0.1%_fpr": self.tpr_at(0.001),
+            "tpr_at_1%_fpr": self.tpr_at(0.01),
+        }
 
     # -- export ----------------------------------------------------------------------------------------------
     def summary(self, confidence: float = 0.95) -> dict[str, Any]:

@@ -7,6 +7,7 @@ import html
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Any
 
 import pandas as pd
 
@@ -96,6 +97,28 @@ class Dataset:
         digest.update(",".join(map(str, self.frame.columns)).encode())
         digest.update(pd.util.hash_pandas_object(self.frame, index=False).values.tobytes())
         return digest.hexdigest()
+
+    def info(self, fingerprint: str | None = None) -> dict[str, Any]:
+        """Plain-data description for results and reports: name, provenance, roles, sizes; no rows, no values.
+
+        Examples
+        --------
+        >>> import workbench as wb
+        >>> info = wb.load_dataset("diabetes").info()
+        >>> info["name"], sorted(info)[:3]
+        ('diabetes', ['description', 'fingerprint', 'name'])
+        """
+        return {
+            "name": self.name,
+            "description": self.description,
+            "fingerprint": fingerprint or self.fingerprint,
+            "source": self.source.to_dict(),
+            "roles": {str(c): Role(r).value for c, r in self.roles.items()},
+            "target": self.target,
+            "rows": len(self.frame),
+            "train_rows": len(self.train),
+            "test_rows": len(self.test),
+        }
 
     def with_roles(self, **roles: Role | str) -> Dataset:
         """Return a copy with some roles changed, e.g. ``ds.with_roles(zip="quasi_identifier")``."""

@@ -12,7 +12,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from workbench._validation import Interval, close_matches, validate_params
+from workbench._validation import (
+    InstanceOf,
+    Interval,
+    Optional,
+    Sha256,
+    check_table,
+    close_matches,
+    validate_params,
+)
 from workbench.datasets._bundled import BUNDLED
 from workbench.datasets._dataset import Dataset, Provenance
 from workbench.datasets._roles import check_roles, roles_from_arguments
@@ -56,6 +64,7 @@ def load_dataset(
     sha256: str | None = None,
     test_size: float = 0.2,
     seed: int = 0,
+    max_download_mb: float = 500,
 ) -> Dataset:
     """Load a bundled dataset, a CSV or Parquet file, an http(s) URL, or a DataFrame as a :class:`Dataset`.
 
@@ -73,11 +82,16 @@ def load_dataset(
     name : str, optional
         A name for the dataset (default: the file name or ``"dataframe"``).
     sha256 : str, optional
-        Expected SHA-256 of a file or URL; a mismatch raises :class:`~workbench.errors.DataSourceError`.
+        Expected SHA-256 (64 hex digits) of a file or URL; a mismatch raises
+        :class:`~workbench.errors.DataSourceError`. A download that fails it is deleted, never cached, so a later
+        load of the same URL (with or without a checksum) downloads it again.
     test_size : float, default=0.2
         Share of rows held out as test data when the source has no split of its own.
     seed : int, default=0
         Seed of that split (stratified on the target when it is categorical).
+    max_download_mb : float, default=500
+        Largest download accepted from a URL, in megabytes (10^6 bytes). Downloads are streamed to disk; a larger
+        one is stopped, deleted, and raises :class:`~workbench.errors.DataSourceError`.
 
     Returns
     -------
@@ -107,8 +121,14 @@ def load_dataset(
     """
     validate_params(
         "load_dataset",
-        {"test_size": Interval(float, 0, 1, closed="neither"), "seed": Interval(int, 0)},
-        {"test_size": test_size, "seed": seed},
+        {
+            "test_size": Interval(float, 0, 1, closed="neither"),
+            "seed": Interval(int, 0),
+            "sha256": Optional(Sha256()),
+            "max_download_mb": Interval(float, 0, None, closed="neither"),
+            "name": Optional(InstanceOf(str, "a str")),
+        },
+        {"test_size": test_size, "seed": seed, "sha256": sha256, "max_download_mb": max_download_mb, "name": name},
     )
     if isinstance(source, pd.DataFrame):
         frame, default_name, provenance, split = source.copy(deep=True), "dataframe", Provenance("DataFrame"), None
@@ -121,7 +141,7 @@ def load_dataset(
             defaults, preset_target, description = bundled.roles, bundled.target, bundled.description
             split = frame.pop(bundled.split_column) if bundled.split_column else None
         else:
-            frame, default_name, provenance = _read_source(text, sha256)
+            frame, default_name, provenance = _read_source(text, sha256, max_download_mb)
             defaults, preset_target, description, split = None, None, f"Loaded from {provenance.origin}.", None
     else:
         raise InvalidParameterError(
@@ -130,7 +150,7 @@ def load_dataset(
         )
     frame = _tidy(frame)
     if defaults is None:
-        from workbench._role_inference import infer_roles
+        from workbench.roles import infer_roles
 
         defaults = {col: guess.role for col, guess in infer_roles(frame).items()}
     roles = roles_from_arguments(
@@ -167,10 +187,13 @@ def _unknown_name(text: str) -> UnknownNameError:
     )
 
 
-def _read_source(text: str, sha256: str | None) -> tuple[pd.DataFrame, str, Provenance]:
-    scheme = urllib.parse.urlparse(text).scheme
+def _read_source(text: str, sha256: str | None, max_download_mb: float) -> tuple[pd.DataFrame, str, Provenance]:
+    try:
+        scheme = urllib.parse.urlparse(text).scheme
+    except ValueError as exc:  # e.g. "http://[::1/x.csv": Invalid IPv6 URL
+        raise DataSourceError(f"{text!r} is not a valid URL ({exc}); check the address.") from None
     if scheme in ("http", "https"):
-        path = _download(text, sha256)
+        path = _download(text, sha256, max_download_mb)
         origin = text
     else:
         path = Path(text).expanduser()
@@ -178,8 +201,10 @@ def _read_source(text: str, sha256: str | None) -> tuple[pd.DataFrame, str, Prov
             raise _unknown_name(text)
         if not path.exists():
             raise DataSourceError(f"No file at {str(path)!r}: check the path (the working directory is {os.getcwd()}).")
+        if not path.is_file():
+            raise DataSourceError(f"{str(path)!r} is a folder, not a file: give the .csv or .parquet file inside it.")
         origin = str(path)
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    digest = _file_sha256(path)
     if sha256 is not None and digest != sha256.lower():
         raise DataSourceError(f"{origin!r} has sha256 {digest}, not the expected {sha256}; the file changed.")
     kind = _READERS.get(path.suffix.lower())
@@ -190,31 +215,77 @@ def _read_source(text: str, sha256: str | None) -> tuple[pd.DataFrame, str, Prov
             frame = pd.read_parquet(path)
         else:
             frame = pd.read_csv(path, sep="\t" if kind == "tsv" else None, engine="python", na_values=["?"])
-    except Exception as exc:  # pandas and pyarrow raise many types for a bad file
+    except Exception as exc:  # pandas and pyarrow raise many types for a bad file (undecodable text included)
         message = " ".join(str(exc).split())[:200]
         raise DataSourceError(f"Cannot read {path.name!r} as {kind}: {message}") from None
     return frame, path.stem, Provenance(origin=origin, sha256=digest)
+
+
+def _file_sha256(path: Path) -> str:
+    try:
+        with path.open("rb") as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest()
+    except OSError as exc:
+        raise DataSourceError(f"Cannot read {str(path)!r}: {exc.strerror or exc}; check its permissions.") from None
 
 
 def _cache_dir() -> Path:
     return Path(os.environ.get("WORKBENCH_CACHE", Path.home() / ".cache" / "privacy-workbench"))
 
 
-def _download(url: str, sha256: str | None) -> Path:
-    suffix = Path(urllib.parse.urlparse(url).path).suffix or ".csv"
-    target = _cache_dir() / (hashlib.sha256(url.encode()).hexdigest()[:16] + suffix)
-    if target.exists() and (sha256 is None or hashlib.sha256(target.read_bytes()).hexdigest() == sha256.lower()):
-        return target
+def _download(url: str, sha256: str | None, max_download_mb: float) -> Path:
+    """The cached copy of ``url``; downloaded (streamed to disk, at most ``max_download_mb``) when absent or when it
+    fails ``sha256``. Only a download that passes its checksum (or had none) enters the cache; a cached file that
+    fails a checksum is removed, so no later load uses it."""
+    try:
+        suffix = Path(urllib.parse.urlparse(url).path).suffix or ".csv"
+    except ValueError as exc:
+        raise DataSourceError(f"{url!r} is not a valid URL ({exc}); check the address.") from None
+    target = _cache_dir() / (hashlib.sha256(url.encode("utf-8", "surrogatepass")).hexdigest()[:16] + suffix)
+    if target.is_file():
+        if sha256 is None or _file_sha256(target) == sha256.lower():
+            return target
+        target.unlink()  # it fails the checksum asked for now: never use it again
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_suffix(target.suffix + ".part")
     try:
-        with urllib.request.urlopen(url, timeout=60) as response, partial.open("wb") as out:
-            out.write(response.read())
-    except OSError as exc:
+        digest = _stream(url, partial, max_download_mb * 1_000_000)
+        if sha256 is not None and digest != sha256.lower():
+            raise DataSourceError(
+                f"{url!r} has sha256 {digest}, not the expected {sha256}; the download was discarded. Check the "
+                "address and the checksum."
+            )
+        partial.replace(target)
+    finally:
         partial.unlink(missing_ok=True)
-        raise DataSourceError(f"Could not download {url!r}: {exc}. Check the address or your connection.") from None
-    partial.replace(target)
     return target
+
+
+def _stream(url: str, destination: Path, limit: float) -> str:
+    """Copy ``url`` into ``destination`` chunk by chunk, at most ``limit`` bytes; return its SHA-256."""
+    import http.client
+
+    digest, size = hashlib.sha256(), 0
+    too_big = DataSourceError(
+        f"{url!r} is larger than max_download_mb={limit / 1_000_000:g}; raise max_download_mb to load it."
+    )
+    try:
+        with urllib.request.urlopen(url, timeout=60) as response, destination.open("wb") as out:
+            length = response.headers.get("Content-Length")
+            if length is not None and length.isdigit() and int(length) > limit:
+                raise too_big
+            while chunk := response.read(1 << 20):
+                size += len(chunk)
+                if size > limit:
+                    raise too_big
+                digest.update(chunk)
+                out.write(chunk)
+    except (OSError, ValueError, http.client.HTTPException) as exc:
+        if isinstance(exc, DataSourceError):
+            raise
+        reason = " ".join(str(exc).split())[:200] or type(exc).__name__
+        raise DataSourceError(f"Could not download {url!r}: {reason}. Check the address or your connection.") from None
+    return digest.hexdigest()
 
 
 def _tidy(frame: pd.DataFrame) -> pd.DataFrame:
@@ -225,9 +296,7 @@ def _tidy(frame: pd.DataFrame) -> pd.DataFrame:
         )
     frame = frame.reset_index(drop=True)
     frame.columns = [str(c) for c in frame.columns]
-    if frame.columns.duplicated().any():
-        dupes = sorted(set(frame.columns[frame.columns.duplicated()]))
-        raise InvalidParameterError(f"The table has duplicate column names {dupes}; rename them first.")
+    check_table(frame, "load_dataset")
     for col in frame.columns:
         series = frame[col]
         if pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series):

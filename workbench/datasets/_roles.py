@@ -6,27 +6,11 @@ from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
-from workbench._validation import close_matches
-from workbench.errors import RoleError, UnknownColumnError
+from workbench.columns import check_columns
+from workbench.errors import RoleError
 from workbench.roles import Role
 
-__all__ = ["check_columns", "check_roles", "roles_from_arguments"]
-
-
-def check_columns(frame: pd.DataFrame, columns: Iterable[str], what: str) -> list[str]:
-    """Raise :class:`UnknownColumnError` naming every column of ``columns`` missing from ``frame``."""
-    columns = [columns] if isinstance(columns, str) else list(columns)
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        hints = []
-        for col in missing:
-            match = close_matches(str(col), [str(c) for c in frame.columns], n=1)
-            hints.append(f"{col!r}" + (f" (did you mean {match[0]!r}?)" if match else ""))
-        raise UnknownColumnError(
-            f"{what} names column(s) not in the table: {', '.join(hints)}. "
-            f"The columns are: {', '.join(map(str, frame.columns))}."
-        )
-    return columns
+__all__ = ["check_roles", "roles_from_arguments"]
 
 
 def roles_from_arguments(

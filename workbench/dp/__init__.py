@@ -1,5 +1,6 @@
 """Differentially private training (DP-SGD with Opacus's accountants), privacy statements and a budget ledger."""
 
+from workbench.dp._stacked import can_train_together
 from workbench.dp.accounting import (
     ACCOUNTANTS,
     calibrate_noise,
@@ -14,7 +15,7 @@ from workbench.dp.ledger import LedgerEntry, PrivacyLedger, default_ledger
 from workbench.dp.models import MODELS, build_model, check_module
 from workbench.dp.result import TrainResult
 from workbench.dp.statement import PrivacyStatement
-from workbench.dp.train import split_audit, train, train_on_frames
+from workbench.dp.training import planned_epsilon, split_audit, train, train_config, train_many, train_on_frames
 
 __all__ = [
     "ACCOUNTANTS",
@@ -27,14 +28,18 @@ __all__ = [
     "TrainResult",
     "build_model",
     "calibrate_noise",
+    "can_train_together",
     "check_module",
     "compose_epsilon",
     "compute_epsilon",
     "default_delta",
     "default_ledger",
     "fit_encoder",
+    "planned_epsilon",
     "prv_eps_error",
     "split_audit",
     "train",
+    "train_config",
+    "train_many",
     "train_on_frames",
 ]

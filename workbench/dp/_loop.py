@@ -127,6 +127,25 @@ def _average_ranks(values: np.ndarray) -> np.ndarray:
     return ranks
 
 
+def adam_update(param: torch.Tensor, grad: torch.Tensor, m: torch.Tensor, v: torch.Tensor, t: int, lr: float) -> None:
+    """One Adam step (Kingma & Ba 2015; β = 0.9, 0.999, ε = 1e-8) in place: the update of every DP-SGD engine.
+
+    ``param``, ``m`` and ``v`` may be one parameter or a flat buffer holding many (the stacked engine).
+
+    Examples
+    --------
+    >>> p, g = torch.ones(2), torch.tensor([1.0, -1.0])
+    >>> adam_update(p, g, torch.zeros(2), torch.zeros(2), 1, 0.1)
+    >>> p
+    tensor([0.9000, 1.1000])
+    """
+    b1, b2, eps = 0.9, 0.999, 1e-8
+    c1, c2 = 1 - b1**t, 1 - b2**t
+    m.mul_(b1).add_(grad, alpha=1 - b1)
+    v.mul_(b2).addcmul_(grad, grad, value=1 - b2)
+    param.addcdiv_(m, v.div(c2).sqrt_().add_(eps), value=-lr / c1)
+
+
 class _Optimizer:
     """Adam (Kingma & Ba 2015) or SGD with momentum 0.9 on the parameters' ``.grad``, in place.
 
@@ -147,13 +166,8 @@ class _Optimizer:
                 m.mul_(0.9).add_(p.grad)
                 p.sub_(m, alpha=self.lr)
             return
-        b1, b2, eps = 0.9, 0.999, 1e-8
-        c1, c2 = 1 - b1**self.t, 1 - b2**self.t
         for p, m, v in zip(self.params, self.m, self.v, strict=True):
-            g = p.grad
-            m.mul_(b1).add_(g, alpha=1 - b1)
-            v.mul_(b2).addcmul_(g, g, value=1 - b2)
-            p.addcdiv_(m, v.div(c2).sqrt_().add_(eps), value=-self.lr / c1)
+            adam_update(p, p.grad, m, v, self.t, self.lr)
 
     def zero_grad(self) -> None:
         for p in self.params:

@@ -62,6 +62,21 @@ def check_accountant(name: str) -> str:
 def default_delta(n: int) -> float:
     """A delta well below 1/n: 1/(10 n) rounded down to a power of ten.
 
+    Parameters
+    ----------
+    n : int
+        Number of rows trained on.
+
+    Returns
+    -------
+    float
+        A power of ten below ``1 / (10 n)``.
+
+    Raises
+    ------
+    InvalidParameterError
+        When ``n`` is below 1.
+
     Examples
     --------
     >>> default_delta(32561)
@@ -88,6 +103,31 @@ def compute_epsilon(
     For PRV, ``eps_error`` is the accountant's error allowance (the epsilon reported is an upper bound: the estimate
     plus ``eps_error``); by default :func:`prv_eps_error` of the run's parameters. Other accountants ignore it.
 
+    Parameters
+    ----------
+    accountant : {"prv", "rdp", "gdp"}
+        Which of Opacus's accountants (see :data:`ACCOUNTANTS`).
+    noise_multiplier : float
+        Noise standard deviation / clipping norm.
+    sample_rate : float
+        Poisson sampling rate of a batch.
+    steps : int
+        Number of noisy steps (0 spends nothing).
+    delta : float
+        δ of the guarantee.
+    eps_error : float, optional
+        The PRV accountant's error allowance (default: :func:`prv_eps_error`).
+
+    Returns
+    -------
+    float
+        ε, floored at 0.
+
+    Raises
+    ------
+    UnknownNameError
+        For an unknown accountant.
+
     Examples
     --------
     >>> round(compute_epsilon("rdp", 1.0, 0.01, 1000, 1e-5), 3)
@@ -112,9 +152,25 @@ def compose_epsilon(
 ) -> float:
     """Epsilon of the composition of several DP-SGD runs, each ``(noise_multiplier, sample_rate, steps)``.
 
-    PRV composes the runs on one grid (Opacus's algorithm, :func:`workbench.dp._prv.compose`) with the error
+    PRV composes the runs on one grid (Opacus's algorithm, ``workbench.dp._prv.compose``) with the error
     allowance ``eps_error`` (default: :func:`prv_eps_error`'s rule on the whole history); RDP adds the runs' RDP at
     Opacus's orders, each run's computed once per session.
+
+    Parameters
+    ----------
+    accountant : {"prv", "rdp", "gdp"}
+        Which of Opacus's accountants composes the runs.
+    history : sequence of (float, float, int)
+        ``(noise_multiplier, sample_rate, steps)`` of each run.
+    delta : float
+        δ of the composed guarantee.
+    eps_error : float, optional
+        The PRV accountant's error allowance (ignored by the others).
+
+    Returns
+    -------
+    float
+        The ε of all runs together (0 for an empty history).
 
     Examples
     --------
@@ -337,6 +393,22 @@ def prv_eps_error(noise_multiplier: float, sample_rate: float, steps: int, delta
     precision asks for. Epsilon here is the integer-order RDP bound (wide orders), computed in microseconds, so the
     allowance is a function of the run's parameters; every statement also records it. Never below 5e-4.
 
+    Parameters
+    ----------
+    noise_multiplier : float
+        Noise standard deviation / clipping norm.
+    sample_rate : float
+        Poisson sampling rate of a batch.
+    steps : int
+        Number of noisy steps.
+    delta : float
+        δ of the guarantee.
+
+    Returns
+    -------
+    float
+        The allowance added to the PRV estimate.
+
     Examples
     --------
     >>> prv_eps_error(2.5, 1 / 128, 1280, 1e-6)  # ε ≈ 0.4
@@ -413,6 +485,28 @@ def calibrate_noise(
 
     Returns ``(noise_multiplier, achieved_epsilon)``; ``achieved_epsilon`` is computed by the chosen accountant and
     never exceeds ``epsilon``.
+
+    Parameters
+    ----------
+    epsilon : float
+        The target ε.
+    delta : float
+        δ of the guarantee.
+    sample_rate : float
+        Poisson sampling rate of a batch (expected batch size / rows).
+    steps : int
+        Number of noisy steps.
+    accountant : {"prv", "rdp", "gdp"}, default="prv"
+        Which of Opacus's accountants certifies the result (see :data:`ACCOUNTANTS`).
+    tolerance : float, default=0.02
+        Relative precision of the noise multiplier.
+
+    Raises
+    ------
+    UnknownNameError
+        For an unknown accountant.
+    InfeasibleError
+        When no noise multiplier reaches ``epsilon`` (or the RDP accountant cannot certify so small an ε: use PRV).
 
     Examples
     --------

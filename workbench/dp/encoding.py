@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from workbench._validation import check_finite
 from workbench.errors import InvalidParameterError, PrivacyLeakWarning, RoleError, UnknownColumnError, warn_user
 
 __all__ = ["TabularEncoder", "fit_encoder"]
@@ -106,6 +107,8 @@ class TabularEncoder:
         missing = [c for c in self.columns if c not in frame.columns]
         if missing:
             raise UnknownColumnError(f"The table lacks the column(s) {missing} the encoder was fitted with.")
+        unbounded = [col.name for col in self.numeric if col.low is None]
+        check_finite(frame, unbounded, "The model", FINITE_HINT)
         X = np.zeros((len(frame), self.n_features), dtype=np.float32)
         j = 0
         for col in self.numeric:
@@ -164,6 +167,12 @@ def _codes(values: pd.Series, categories: Sequence) -> np.ndarray:
     return index.get_indexer(as_obj)
 
 
+FINITE_HINT = (
+    "drop or fix those rows, or pass public bounds={column: (low, high)} to train, which clips every value (±inf "
+    "included) into them"
+)
+
+
 def _is_categorical(series: pd.Series) -> bool:
     return not pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series)
 
@@ -189,7 +198,10 @@ def fit_encoder(
         Feature columns (default: every column except the target).
     bounds : mapping column -> (low, high), optional
         Public bounds of numeric columns: values are clipped to them and scaled to about [-1, 1], so no statistic
-        of the private rows is needed for those columns.
+        of the private rows is needed for those columns. Clipping is also the explicit way to use columns holding
+        ±inf or numbers beyond ±1e150: without bounds such values are refused
+        (:class:`~workbench.errors.InvalidParameterError` naming the column and the count), here and whenever the
+        encoder transforms rows (training, evaluation, ``predict_proba``).
     public_schema : bool, default=False
         Declare that the categories, means and spreads of the columns are public knowledge (a published schema or
         census), so computing them from the rows leaks nothing beyond it.
@@ -201,6 +213,16 @@ def fit_encoder(
     ------
     RoleError
         If the target has one class, or is numeric with many values (a regression target).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from workbench.dp import fit_encoder
+    >>> frame = pd.DataFrame({"age": [25, 40, 61, 33], "job": ["a", "b", "a", "c"], "y": ["no", "yes", "no", "yes"]})
+    >>> encoder = fit_encoder(frame, target="y", bounds={"age": (17, 90)}, public_schema=True)
+    >>> features, labels = encoder.transform(frame)
+    >>> tuple(features.shape), labels.tolist()
+    ((4, 4), [0, 1, 0, 1])
     """
     if target not in train.columns:
         raise RoleError(f"The target column {target!r} is not in the table; name one of {list(train.columns)}.")
@@ -274,6 +296,7 @@ def _fit_numeric(
             raise InvalidParameterError(f"The bounds of {name!r} must satisfy low < high; got {bound!r}.")
         centre, scale = (low + high) / 2, (high - low) / 2
         return _Numeric(name, centre, scale, low, high, centre, has_missing)
+    check_finite(series.to_frame(), [name], "Training", FINITE_HINT)
     finite = values[~np.isnan(values)]
     centre = float(finite.mean()) if finite.size else 0.0
     scale = float(finite.std()) if finite.size else 1.0

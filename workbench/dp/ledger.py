@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -129,6 +130,74 @@ class PrivacyLedger:
                 f"(remaining {self.remaining(dataset_fingerprint):.3g}). Ask for a smaller epsilon or raise the budget."
             )
         return self.record(statement, dataset_fingerprint=dataset_fingerprint, dataset_name=dataset_name, label=label)
+
+    # -- planned runs ----------------------------------------------------------------------------------------
+    def refusal(self, epsilons: Sequence[float | None], *, dataset_fingerprint: str, dataset_name: str = "") -> str:
+        """Why planned runs of ``epsilons`` (None or inf: without DP) must not start on a dataset; "" if they may.
+
+        The rule every entry point uses (``train``, ``tradeoff``, the dashboard, the magics): runs of ε1, ε2, ...
+        add at most their sum to the dataset's total (sequential composition; the accountant may add less), so a
+        sum within what is left always fits; a run without DP never fits a budget. Without a budget nothing is
+        refused.
+
+        Examples
+        --------
+        >>> from workbench.dp import PrivacyLedger
+        >>> ledger = PrivacyLedger(budget=1.0)
+        >>> ledger.refusal([0.5, 0.5], dataset_fingerprint="abc")
+        ''
+        >>> ledger.refusal([0.6, 0.6], dataset_fingerprint="abc", dataset_name="adult")
+        "Runs with ε = 0.6, 0.6 (ε 1.2 in all) could take 'adult' past its privacy budget (ε 1 left of 1). ..."
+        """
+        if self._budget is None:
+            return ""
+        planned = [math.inf if e is None else float(e) for e in epsilons]
+        wanted = sum(planned)
+        remaining = self.remaining(dataset_fingerprint)
+        if wanted <= remaining:
+            return ""
+        if any(math.isinf(e) for e in planned):
+            what = "A run without DP"
+        elif len(planned) == 1:
+            what = f"A run with ε = {planned[0]:g}"
+        else:
+            what = f"Runs with ε = {', '.join(f'{e:g}' for e in planned)} (ε {wanted:.3g} in all)"
+        name = dataset_name or dataset_fingerprint[:12]
+        return (
+            f"{what} could take {name!r} past its privacy budget (ε {remaining:.3g} left of {self._budget:g}). "
+            "Lower ε, or raise the budget (ledger.budget = EPSILON; %wb budget --set EPSILON)."
+        )
+
+    def would_exceed(self, epsilons: Sequence[float | None], *, dataset_fingerprint: str) -> bool:
+        """Whether planned runs of ``epsilons`` (None or inf: without DP) could take the dataset past the budget.
+
+        Examples
+        --------
+        >>> from workbench.dp import PrivacyLedger
+        >>> PrivacyLedger(budget=1.0).would_exceed([0.5, None], dataset_fingerprint="abc")
+        True
+        >>> PrivacyLedger().would_exceed([None], dataset_fingerprint="abc")  # no budget: nothing is refused
+        False
+        """
+        return bool(self.refusal(epsilons, dataset_fingerprint=dataset_fingerprint))
+
+    def check_budget(
+        self, epsilons: Sequence[float | None], *, dataset_fingerprint: str, dataset_name: str = ""
+    ) -> None:
+        """Raise :class:`~workbench.errors.BudgetExceededError` (one line, naming what is left) when planned runs
+        could exceed the budget: call it before any work.
+
+        Examples
+        --------
+        >>> from workbench.dp import PrivacyLedger
+        >>> PrivacyLedger(budget=1.0).check_budget([2.0], dataset_fingerprint="abc", dataset_name="adult")
+        Traceback (most recent call last):
+        ...
+        workbench.errors.BudgetExceededError: A run with ε = 2 could take 'adult' past its privacy budget (ε 1 left ...
+        """
+        refusal = self.refusal(epsilons, dataset_fingerprint=dataset_fingerprint, dataset_name=dataset_name)
+        if refusal:
+            raise BudgetExceededError(refusal)
 
     # -- totals -----------------------------------------------------------------------------------------------
     def spent(self, dataset_fingerprint: str) -> float:

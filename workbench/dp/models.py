@@ -64,6 +64,34 @@ def build_model(
     A user's module is deep-copied (never changed), its parameters re-initialised from ``seed`` where its layers
     have ``reset_parameters``, and checked with :func:`check_module`.
 
+    Parameters
+    ----------
+    model : str or torch.nn.Module
+        ``"logreg"``, ``"mlp"`` (see :data:`MODELS`) or your own module, taking ``n_features`` inputs and giving
+        ``n_classes`` logits.
+    n_features : int
+        Number of encoded input features.
+    n_classes : int
+        Number of classes of the target.
+    hidden : sequence of int, default=(64, 64)
+        Hidden layer widths of ``"mlp"`` (ignored otherwise).
+    seed : int, default=0
+        Seeds the initial weights.
+
+    Returns
+    -------
+    torch.nn.Module
+        A new module, in training mode.
+
+    Raises
+    ------
+    UnknownNameError
+        For a model name that is not built in (the message lists them).
+    UnsupportedModelError
+        When DP-SGD cannot train the module (see :func:`check_module`).
+    InvalidParameterError
+        When the module fails on, or gives the wrong shape for, a batch of ``n_features`` inputs.
+
     Examples
     --------
     >>> m = build_model("mlp", 5, 3, hidden=(4,), seed=1)
@@ -96,6 +124,17 @@ def check_module(module: nn.Module) -> None:
 
     Uses Opacus's ``ModuleValidator``, which collects every unsupported layer (e.g. BatchNorm mixes examples of a
     batch, so per-example gradients and their clipping would not bound each person's influence).
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        The model to check (not modified).
+
+    Raises
+    ------
+    UnsupportedModelError
+        Naming every layer DP-SGD cannot train, and what to replace it with; also for a model without trainable
+        parameters.
 
     Examples
     --------

@@ -79,6 +79,26 @@ class TrainResult:
     def epsilon(self) -> float:
         return self.statement.epsilon
 
+    @property
+    def technique(self) -> str:
+        """``"dp-sgd"`` (``"no-dp"`` without differential privacy): the :class:`~workbench.Release` protocol."""
+        return self.statement.technique
+
+    def summary(self) -> dict[str, Any]:
+        """Headline facts as plain data: dataset, model, ε, δ, test metrics, rows, whether stopped."""
+        return {
+            "technique": self.technique,
+            "dataset": self.dataset_name,
+            "dataset_fingerprint": self.dataset_fingerprint,
+            "model": self.config.model_name,
+            "epsilon": self.statement.epsilon,
+            "delta": self.statement.delta,
+            "steps": self.statement.steps,
+            **{k: float(v) for k, v in self.metrics.items()},
+            "members": len(self.members),
+            "stopped": self.stopped,
+        }
+
     def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
         """Class probabilities, float64 of shape (rows, classes), columns in ``encoder.classes_`` order."""
         X, _ = self.encoder.transform(frame)

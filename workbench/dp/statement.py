@@ -93,6 +93,32 @@ class PrivacyStatement:
     def expected_batch_size(self) -> float:
         return self.sample_rate * self.dataset_size
 
+    # -- the Statement protocol (workbench.release) ------------------------------------------------------------
+    @property
+    def technique(self) -> str:
+        """``"dp-sgd"``, or ``"no-dp"`` for a run trained without differential privacy."""
+        return "dp-sgd" if self.private else "no-dp"
+
+    @property
+    def parameters(self) -> dict[str, Any]:
+        """The numbers the guarantee is re-derived from (see :meth:`recompute`)."""
+        return {
+            "accountant": self.accountant,
+            "noise_multiplier": self.noise_multiplier,
+            "sample_rate": self.sample_rate,
+            "steps": self.steps,
+            "max_grad_norm": self.max_grad_norm,
+            "dataset_size": self.dataset_size,
+            "sampling": self.sampling,
+        }
+
+    @property
+    def guarantee(self) -> str:
+        """The guarantee in one line, e.g. ``"(ε = 1.2, δ = 1.0e-06)-DP per row (PRV accountant)"``."""
+        if not self.private:
+            return "no formal guarantee (trained without differential privacy, ε = ∞)"
+        return f"(ε = {self.epsilon:.3g}, δ = {self.delta:.1e})-DP per row ({self.accountant.upper()} accountant)"
+
     @classmethod
     def non_private(
         cls, *, dataset_size: int, steps: int = 0, sample_rate: float = 0.0, caveats: tuple = ()

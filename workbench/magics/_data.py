@@ -94,7 +94,7 @@ def _run_roles(ctx: Context, args: argparse.Namespace) -> pd.DataFrame:
             if not sep or not column or not role:
                 raise UsageError(f"%wb roles: expected COLUMN=ROLE, e.g. zip=quasi_identifier; got {item!r}.")
             changes[column] = _role(role)
-        from workbench.datasets._roles import check_columns
+        from workbench.columns import check_columns
 
         check_columns(dataset.frame, list(changes), "roles")
         dataset = dataset.with_roles(**changes)

@@ -9,8 +9,9 @@ from IPython.core.magic import Magics, line_cell_magic, magics_class
 from IPython.utils.process import arg_split
 from traitlets import Bool, Float, Int, TraitError, Unicode, observe, validate
 
-from workbench.errors import WorkbenchError
+from workbench.errors import WorkbenchError, user_errors
 from workbench.magics._data import LOAD, ROLES
+from workbench.magics._encrypted import ENCRYPT
 from workbench.magics._release import ANONYMISE, PSEUDONYMISE, RISK
 from workbench.magics._session import Command, Context, Session
 from workbench.magics._sweep import DASHBOARD, REPORT, TRADEOFF
@@ -32,6 +33,7 @@ COMMANDS: dict[str, Command] = {
         PSEUDONYMISE,
         TRAIN,
         AUDIT,
+        ENCRYPT,
         TRADEOFF,
         SYNTHESISE,
         QUERY,
@@ -129,7 +131,8 @@ class WorkbenchMagics(Magics):
         args = parser.parse_args(argv)
         context = Context(shell=self.shell, session=self.session, settings=self)
         try:
-            result = command.run(context, args)
+            with user_errors():  # a user's OSError / UnicodeError becomes one line; a bug keeps its traceback
+                result = command.run(context, args)
         except WorkbenchError as exc:
             error = UsageError(f"%wb {name}: {exc}")
             error.error_type = type(exc).__name__  # the core's error class, for callers that want it

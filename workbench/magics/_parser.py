@@ -44,15 +44,12 @@ class SubcommandParser(MagicArgumentParser):
         raise UsageError(f"{self.prog}: {message}")
 
 
-def _list_of(kind: Callable[[str], object], label: str, allow_none: bool = False) -> Callable[[str], list]:
+def _list_of(kind: Callable[[str], object], label: str) -> Callable[[str], list]:
     def parse(text: str) -> list:
         values = []
         for part in text.split(","):
             part = part.strip()
             if not part:
-                continue
-            if allow_none and part.lower() in ("none", "inf", "nodp"):
-                values.append(None)
                 continue
             try:
                 values.append(kind(part))
@@ -66,17 +63,35 @@ def _list_of(kind: Callable[[str], object], label: str, allow_none: bool = False
     return parse
 
 
-float_list = _list_of(float, "a number", allow_none=True)
-"""Parse ``"0.5,1,none"`` into ``[0.5, 1.0, None]`` (``none`` means without differential privacy)."""
-int_list = _list_of(int, "an integer")
+def _grid(integer: bool, label: str) -> Callable[[str], list]:
+    """An argparse type parsing a sweep grid with :func:`workbench.tradeoff.parse_grid` (the CLI's parser too)."""
+
+    def parse(text: str) -> list:
+        from workbench.errors import InvalidParameterError
+        from workbench.tradeoff.grid import parse_grid
+
+        try:
+            return parse_grid(text, integer=integer, name="the list")
+        except InvalidParameterError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    parse.__name__ = f"{label} list"
+    return parse
+
+
+float_list = _grid(False, "a number")
+"""Parse ``"0.5,1,none"`` into ``[0.5, 1.0, None]`` (``none`` / ``no-dp`` mean without differential privacy)."""
+int_list = _grid(True, "an integer")
 """Parse ``"2,5,10"`` into ``[2, 5, 10]``."""
 name_list = _list_of(str, "a column name")
 """Parse ``"age,sex"`` into ``["age", "sex"]``."""
 
 
 def optional_float(text: str) -> float | None:
-    """Parse a number, or ``none`` for None (no differential privacy)."""
-    if text.strip().lower() in ("none", "inf", "nodp"):
+    """Parse a number, or ``none`` / ``no-dp`` for None (no differential privacy)."""
+    from workbench.tradeoff.grid import NO_DP
+
+    if text.strip().lower() in NO_DP:
         return None
     try:
         return float(text)

@@ -105,7 +105,12 @@ def _report_arguments(parser: SubcommandParser) -> None:
     parser.add_argument(
         "names", nargs="*", metavar="NAME", help="variables holding results (default: this session's latest results)"
     )
-    parser.add_argument("--path", default="report.html", help="where to write the HTML report (default report.html)")
+    parser.add_argument(
+        "--path",
+        default=None,
+        help="where to write the HTML report, replaced if it exists (default: report.html, or report-1.html, ... "
+        "when taken)",
+    )
 
 
 def _run_report(ctx: Context, args: argparse.Namespace) -> Path:

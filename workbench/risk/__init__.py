@@ -15,10 +15,12 @@ from workbench.risk._classes import (
     l_recursive,
     t_closeness,
 )
+from workbench.risk._inputs import Columns, resolve_columns
 from workbench.risk._linkage import LinkageResult, linkage_attack
 from workbench.risk._report import RiskReport, assess_risk, is_ordered, sensitive_measures
 
 __all__ = [
+    "Columns",
     "LinkageResult",
     "RiskReport",
     "assess_risk",
@@ -32,6 +34,7 @@ __all__ = [
     "l_entropy",
     "l_recursive",
     "linkage_attack",
+    "resolve_columns",
     "sensitive_measures",
     "t_closeness",
 ]

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from workbench.datasets._roles import check_columns
+from workbench._validation import check_finite, check_table, column_names
+from workbench.columns import check_columns
 from workbench.errors import EmptyDataError, InvalidParameterError, RoleError
 
 __all__ = ["Columns", "resolve_columns"]
@@ -24,12 +25,6 @@ class Columns:
     target: str | None
 
 
-def _as_list(value: str | Iterable[str] | None) -> list[str] | None:
-    if value is None:
-        return None
-    return [value] if isinstance(value, str) else list(value)
-
-
 def resolve_columns(
     data: object,
     quasi_identifiers: str | Iterable[str] | None,
@@ -41,11 +36,20 @@ def resolve_columns(
     """Columns from a :class:`~workbench.Dataset` (its roles), an anonymisation result (its release and columns)
     or a DataFrame (roles guessed by ``infer_roles``).
 
-    Arguments the user passes always win over roles.
+    Arguments the user passes always win over roles; ``function`` names the caller in error messages.
+
+    Examples
+    --------
+    >>> import workbench as wb
+    >>> from workbench.risk import resolve_columns
+    >>> cols = resolve_columns(wb.load_dataset("diabetes"), ["age", "sex"], [], "assess_risk")
+    >>> cols.quasi_identifiers, cols.sensitive
+    (['age', 'sex'], [])
     """
     from workbench.datasets import Dataset
 
-    qis, sens = _as_list(quasi_identifiers), _as_list(sensitive)
+    qis = column_names(quasi_identifiers, f"The 'quasi_identifiers' parameter of {function}")
+    sens = column_names(sensitive, f"The 'sensitive' parameter of {function}")
     if not isinstance(data, (Dataset, pd.DataFrame)) and hasattr(data, "data") and hasattr(data, "quasi_identifiers"):
         # an anonymisation result: its released table with its columns
         qis = list(data.quasi_identifiers) if qis is None else qis
@@ -57,6 +61,7 @@ def resolve_columns(
         qis = data.quasi_identifiers if qis is None else qis
         sens = data.sensitive if sens is None else sens
     elif isinstance(data, pd.DataFrame):
+        check_table(data, function)
         frame, target = data, None
         identifiers = []
         if qis is None or sens is None:
@@ -79,6 +84,13 @@ def resolve_columns(
     check_columns(frame, sens, f"The sensitive columns of {function}")
     if need_quasi_identifiers and not qis:
         raise RoleError(f"{function} found no quasi-identifiers; name them, e.g. quasi_identifiers=['age', 'zip'].")
+    check_finite(
+        frame,
+        [*qis, *sens],
+        function,
+        "drop or fix those rows (or replace the values by missing ones) first; class measures and bands need finite "
+        "numbers",
+    )
     both = sorted(set(qis) & set(sens))
     if both:
         raise RoleError(

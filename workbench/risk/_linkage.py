@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -10,17 +11,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from workbench.datasets._roles import check_columns
+from workbench.columns import check_columns
 from workbench.errors import InvalidParameterError
+from workbench.generalised import covers
+from workbench.release import PlainStatement
 from workbench.risk._classes import combine_codes, encode_column, equivalence_classes
-from workbench.risk._matching import covers
 
 __all__ = ["LinkageResult", "linkage_attack"]
 
 
 @dataclass(frozen=True)
 class LinkageResult:
-    """Outcome of a linkage attack.
+    """Outcome of a linkage attack (from :func:`linkage_attack` or :func:`workbench.audit.linkage_audit`).
+
+    Its ``advantage`` is on the same leakage scale as the membership-inference advantage (TPR − FPR), so
+    releases of both families share one "leakage" axis. ``workbench.audit.LinkageAudit`` is this class.
 
     Attributes
     ----------
@@ -34,6 +39,17 @@ class LinkageResult:
         ``expected_success - baseline``: what the quasi-identifiers give the attacker.
     unique_match_rate : float
         Share of auxiliary people with exactly one matching record (right or wrong).
+    k : float
+        The k-anonymity the release claims (``nan`` if unknown); compare with ``1 / k`` (prosecutor risk bound).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from workbench.release import Release
+    >>> people = pd.DataFrame({"age": [31, 35, 52], "zip": ["1", "1", "2"]})
+    >>> result = linkage_attack(people, people, quasi_identifiers=["age", "zip"])
+    >>> isinstance(result, Release), result.leakage == result.advantage
+    (True, True)
     """
 
     reidentification_rate: float
@@ -45,8 +61,16 @@ class LinkageResult:
     n_auxiliary: int
     n_released: int
     quasi_identifiers: tuple[str, ...]
+    k: float = math.nan
 
-    def to_dict(self) -> dict[str, Any]:
+    @property
+    def leakage(self) -> float:
+        """The number on the common leakage axis: the attacker advantage."""
+        return self.advantage
+
+    @property
+    def details(self) -> dict[str, Any]:
+        """The attack's numbers as plain data."""
         return {
             "reidentification_rate": self.reidentification_rate,
             "expected_success": self.expected_success,
@@ -59,15 +83,44 @@ class LinkageResult:
             "quasi_identifiers": list(self.quasi_identifiers),
         }
 
+    # -- the Release protocol (workbench.release) --------------------------------------------------------------
+    @property
+    def technique(self) -> str:
+        """``"linkage-attack"``."""
+        return "linkage-attack"
+
+    @property
+    def statement(self) -> PlainStatement:
+        """A measurement of the release, not a guarantee."""
+        claim = "" if math.isnan(self.k) else f" (the release claims k = {self.k:g})"
+        return PlainStatement(
+            "linkage-attack",
+            {"quasi_identifiers": list(self.quasi_identifiers), "n_auxiliary": self.n_auxiliary},
+            guarantee=f"measured re-identification rate {self.reidentification_rate:.4g}{claim}; no formal guarantee",
+        )
+
+    @property
+    def metrics(self) -> dict[str, float]:
+        """Re-identification rate, expected success, baseline and advantage."""
+        names = ("reidentification_rate", "expected_success", "baseline", "advantage", "unique_match_rate")
+        return {name: float(getattr(self, name)) for name in names}
+
+    def summary(self) -> dict[str, Any]:
+        """The headline numbers (plain data)."""
+        return {**self.metrics, "k": self.k, "n_auxiliary": self.n_auxiliary, "n_released": self.n_released}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"attack": "linkage", **self.details, "leakage": self.leakage, "k": self.k, "details": self.details}
+
     def _repr_html_(self) -> str:
         rows = "".join(
             f"<tr><td>{html.escape(k)}</td><td style='text-align:right'>{v:.4g}</td></tr>"
-            for k, v in self.to_dict().items()
-            if isinstance(v, float)
+            for k, v in self.summary().items()
+            if isinstance(v, float) and not math.isnan(v)
         )
         return (
-            f"<div class='wb-linkage'><h4 style='margin:4px 0'>Linkage attack on {self.n_released:,} released records "
-            f"with {self.n_auxiliary:,} known people</h4><table>{rows}</table></div>"
+            f"<div class='wb-linkage'><h4 style='margin:4px 0'>Linkage audit: {self.n_released:,} released records, "
+            f"{self.n_auxiliary:,} known people</h4><table>{rows}</table></div>"
         )
 
 

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from workbench._validation import InstanceOf, Interval, Optional, validate_params
+from workbench.release import PlainStatement
 from workbench.risk._classes import (
     class_sizes,
     distribution_matrix,
@@ -26,7 +27,24 @@ __all__ = ["RiskReport", "assess_risk", "is_ordered", "sensitive_measures"]
 
 
 def is_ordered(series: pd.Series) -> bool:
-    """Whether t-closeness uses the ordered distance for this column (numeric or ordered categorical)."""
+    """Whether t-closeness uses the ordered distance for this column (numeric or ordered categorical).
+
+    Parameters
+    ----------
+    series : pandas.Series
+        A sensitive column.
+
+    Returns
+    -------
+    bool
+        True for numeric (not boolean) columns and ordered categoricals.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> is_ordered(pd.Series([1, 2])), is_ordered(pd.Series(["flu", "cold"]))
+    (True, False)
+    """
     dtype = series.dtype
     if isinstance(dtype, pd.CategoricalDtype):
         return bool(dtype.ordered)
@@ -34,7 +52,33 @@ def is_ordered(series: pd.Series) -> bool:
 
 
 def sensitive_measures(ids: np.ndarray, n_classes: int, frame: pd.DataFrame, sensitive: Iterable[str]) -> dict:
-    """Achieved l (distinct), entropy l and t over every sensitive column (worst column wins), per column too."""
+    """Achieved l (distinct), entropy l and t over every sensitive column (worst column wins), per column too.
+
+    Parameters
+    ----------
+    ids : numpy.ndarray
+        Class id of every record (see :func:`equivalence_classes`).
+    n_classes : int
+        Number of classes.
+    frame : pandas.DataFrame
+        The table holding the sensitive columns (not modified).
+    sensitive : iterable of str
+        The sensitive columns.
+
+    Returns
+    -------
+    dict
+        ``l``, ``l_entropy`` and ``t`` over all columns (None each without sensitive columns), and ``per_column``:
+        the same three per column.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"age": [30, 30, 40, 40], "disease": ["flu", "cold", "flu", "flu"]})
+    >>> ids, n = equivalence_classes(frame, ["age"])
+    >>> sensitive_measures(ids, n, frame, ["disease"])["per_column"]
+    {'disease': {'l': 1, 'l_entropy': 1.0, 't': 0.25}}
+    """
     per_column: dict[str, dict[str, float]] = {}
     for col in sensitive:
         codes, uniques = encode_column(frame[col])
@@ -90,6 +134,41 @@ class RiskReport:
     journalist: dict[str, float] | None = None
     marketer: float | None = None
     per_sensitive: dict[str, dict[str, float]] = field(default_factory=dict, repr=False)
+
+    # -- the Release protocol (workbench.release) --------------------------------------------------------------
+    @property
+    def technique(self) -> str:
+        """``"risk-assessment"``."""
+        return "risk-assessment"
+
+    @property
+    def statement(self) -> PlainStatement:
+        """What was measured (k, l, t on the table as it is); a measurement, not a guarantee."""
+        parts = [f"k = {self.k}"] + [f"{n} = {v:.4g}" for n, v in (("l", self.l), ("t", self.t)) if v is not None]
+        return PlainStatement(
+            "risk-assessment",
+            {"quasi_identifiers": list(self.quasi_identifiers), "sensitive": list(self.sensitive)},
+            guarantee=f"measured {', '.join(parts)} on {', '.join(self.quasi_identifiers)}; no formal guarantee",
+        )
+
+    @property
+    def metrics(self) -> dict[str, float]:
+        """k, sample uniqueness and the prosecutor risks."""
+        return {
+            "k": float(self.k),
+            "sample_uniqueness": float(self.sample_uniqueness),
+            **{f"prosecutor_{name}": float(v) for name, v in self.prosecutor.items()},
+        }
+
+    def summary(self) -> dict[str, Any]:
+        """Headline numbers: k, l, t, uniqueness, prosecutor risks (plain data, no rows)."""
+        return {
+            "k": self.k,
+            "l": self.l,
+            "t": self.t,
+            "sample_uniqueness": self.sample_uniqueness,
+            **dict(self.prosecutor),
+        }
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data (JSON-serialisable); class sizes as a histogram ``{size: number of classes}``."""
@@ -230,7 +309,7 @@ def assess_risk(
 def _population_risk(
     sample: pd.DataFrame, population: pd.DataFrame, qis: list[str], threshold: float
 ) -> tuple[dict[str, float], float]:
-    from workbench.datasets._roles import check_columns
+    from workbench.columns import check_columns
 
     check_columns(population, qis, "The population table")
     both = pd.concat([sample[qis].astype(object), population[qis].astype(object)], ignore_index=True)

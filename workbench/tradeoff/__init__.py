@@ -8,16 +8,20 @@ from workbench.tradeoff import (
     _builtin,  # noqa: F401 - registers the built-in techniques
     _synthetic,  # noqa: F401 - registers dp-synthetic
 )
+from workbench.tradeoff._configs import DPSweepConfig, KAnonymitySweepConfig
 from workbench.tradeoff._executors import shutdown_pool
 from workbench.tradeoff._pareto import pareto_frontier
 from workbench.tradeoff._point import TradeoffPoint
 from workbench.tradeoff._registry import Technique, available_techniques, get_technique, register_technique
 from workbench.tradeoff._result import TradeoffResult, read_results
 from workbench.tradeoff._sweep import DEFAULT_EPSILONS, DEFAULT_KS, iter_tradeoff, plan_sweep, tradeoff
+from workbench.tradeoff.grid import parse_grid
 
 __all__ = [
     "DEFAULT_EPSILONS",
     "DEFAULT_KS",
+    "DPSweepConfig",
+    "KAnonymitySweepConfig",
     "Technique",
     "TradeoffPoint",
     "TradeoffResult",
@@ -25,6 +29,7 @@ __all__ = [
     "get_technique",
     "iter_tradeoff",
     "pareto_frontier",
+    "parse_grid",
     "plan_sweep",
     "read_results",
     "register_technique",

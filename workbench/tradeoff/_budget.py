@@ -10,7 +10,7 @@ from typing import Any
 
 from workbench.tradeoff._point import TradeoffPoint
 
-__all__ = ["composed_epsilon", "privacy_statement", "record_point", "resolve_ledger"]
+__all__ = ["composed_epsilon", "record_point", "resolve_ledger"]
 
 
 def resolve_ledger(ledger: Any) -> Any:
@@ -20,21 +20,6 @@ def resolve_ledger(ledger: Any) -> Any:
     from workbench.dp import default_ledger
 
     return default_ledger()
-
-
-def privacy_statement(point: TradeoffPoint) -> Any:
-    """The point's statement: a :class:`~workbench.dp.PrivacyStatement` (extra keys such as ``pseudonymised`` left
-    out), or another technique's statement (e.g. a DP synthetic table's) rebuilt by the ledger."""
-    import dataclasses
-
-    from workbench.dp import PrivacyStatement
-    from workbench.dp.ledger import STATEMENT_TYPES, statement_from_dict
-
-    if point.statement.get("technique") in STATEMENT_TYPES:
-        return statement_from_dict(point.statement)
-
-    names = {f.name for f in dataclasses.fields(PrivacyStatement)}
-    return PrivacyStatement.from_dict({k: v for k, v in point.statement.items() if k in names})
 
 
 def composed_epsilon(points: list[TradeoffPoint]) -> float:
@@ -48,7 +33,7 @@ def composed_epsilon(points: list[TradeoffPoint]) -> float:
     ledger = PrivacyLedger()
     try:
         for p in points:
-            ledger.record(privacy_statement(p), dataset_fingerprint="sweep")
+            ledger.record(p.privacy_statement(), dataset_fingerprint="sweep")
     except InvalidParameterError:  # a point without a full DP statement: plain sum (basic composition)
         return float(sum(p.epsilon for p in points))
     return float(ledger.spent("sweep"))
@@ -62,7 +47,7 @@ def record_point(ledger: Any, point: TradeoffPoint) -> None:
     if ledger is False:
         return
     resolve_ledger(ledger).record(
-        privacy_statement(point),
+        point.privacy_statement(),
         dataset_fingerprint=point.dataset_fingerprint,
         dataset_name=point.dataset_name,
         label=f"tradeoff {point.technique} {point.label()}",

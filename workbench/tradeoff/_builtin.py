@@ -1,17 +1,20 @@
 """Built-in techniques: ``dp``, ``k-anonymity`` and ``pseudonymise+dp``; each computes ONE point.
 
-These functions run in worker processes: they take plain arguments, return plain data, and never record into a
-ledger (the sweep records DP points in the calling process).
+These functions run in worker processes: they take plain arguments and their technique's typed config
+(:class:`DPSweepConfig`, :class:`KAnonymitySweepConfig`), return plain data, and never record into a ledger (the
+sweep records DP points in the calling process). DP runs go through ``workbench.dp`` (``train_config``,
+``train_many``): the one DP-SGD engine.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
+from workbench.tradeoff._configs import DPSweepConfig, KAnonymitySweepConfig
+from workbench.tradeoff._encrypted import DEFAULT_SCALE_BITS, EncryptedSweepConfig, encrypted_point
 from workbench.tradeoff._registry import register_technique
 
 __all__ = ["dp_point", "dp_points", "kanonymity_point", "pseudonymise_dp_point", "pseudonymise_dp_points"]
@@ -36,35 +39,11 @@ def _history(run: Any) -> list[dict[str, Any]]:
     return [dict(h) for h in history]
 
 
-def _train(dataset: Any, epsilon: float | None, options: Mapping[str, Any], seed: int, stop: Any) -> Any:
-    from workbench.dp import train
-
-    return train(
-        dataset,
-        model=options["model"],
-        epsilon=None if epsilon is None or math.isinf(epsilon) else float(epsilon),
-        delta=options.get("delta"),
-        epochs=options["epochs"],
-        batch_size=options["batch_size"],
-        lr=options.get("lr"),
-        max_grad_norm=options.get("max_grad_norm", 1.0),
-        accountant=options.get("accountant", "prv"),
-        hidden=options.get("hidden", (64, 64)),
-        audit_fraction=options.get("audit_fraction", 0.0),
-        public_schema=options.get("public_schema", False),
-        seed=seed,
-        stop=stop,
-        progress=False,
-        ledger=False,  # the sweep records the point in the calling process's ledger
-    )
-
-
-def _audit(run: Any, options: Mapping[str, Any], seed: int, stop: Any) -> tuple[dict[str, float], dict[str, Any]]:
+def _audit(run: Any, options: DPSweepConfig, seed: int, stop: Any) -> tuple[dict[str, float], dict[str, Any]]:
     from workbench.audit import membership_inference
 
     # non-members: the rows train() held out (audit_fraction), else a seeded half of the test rows
-    attack = options.get("attack", "threshold")
-    mia = membership_inference(run, attack=attack, seed=seed, stop=stop, n_jobs=1)
+    mia = membership_inference(run, attack=options.attack, seed=seed, stop=stop, n_jobs=1)
     leakage = {
         "mia_auc": float(mia.auc),
         "mia_advantage": float(mia.advantage),
@@ -72,10 +51,10 @@ def _audit(run: Any, options: Mapping[str, Any], seed: int, stop: Any) -> tuple[
         "epsilon_lower_bound": float(mia.epsilon_lower_bound(confidence=0.95)),
     }
     fpr, tpr = mia.roc
-    return leakage, {"roc": _thin_curve(fpr, tpr), "attack": options.get("attack", "threshold")}
+    return leakage, {"roc": _thin_curve(fpr, tpr), "attack": options.attack}
 
 
-def _dp_outcome(run: Any, options: Mapping[str, Any], seed: int, stop: Any) -> dict[str, Any]:
+def _dp_outcome(run: Any, options: DPSweepConfig, seed: int, stop: Any) -> dict[str, Any]:
     if run.stopped:
         return {"stopped": True}
     statement = run.statement
@@ -86,39 +65,40 @@ def _dp_outcome(run: Any, options: Mapping[str, Any], seed: int, stop: Any) -> d
         "statement": statement.to_dict(),
         "details": {"history": _history(run)},
     }
-    if options.get("audit", True):
+    if options.audit:
         leakage, details = _audit(run, options, seed, stop)
         out["leakage"] = leakage
         out["details"].update(details)
     return out
 
 
-def dp_point(dataset: Any, epsilon: float, options: Mapping[str, Any], seed: int, stop: Any) -> dict[str, Any]:
+def _runs(dataset: Any, epsilons: list[float], options: DPSweepConfig, seeds: list[int], stop: Any) -> list[Any]:
+    """The points' training runs, by ``workbench.dp.train_many`` (together in one loop when they can be); none is
+    recorded in a ledger here: the sweep records each point in the calling process."""
+    from workbench.dp import train_many
+
+    configs = [options.run_config(e, s) for e, s in zip(epsilons, seeds, strict=True)]
+    return train_many(dataset, configs, stop=stop, ledger=False)
+
+
+def dp_point(dataset: Any, epsilon: float, options: DPSweepConfig, seed: int, stop: Any) -> dict[str, Any]:
     """Train with DP-SGD at ``epsilon`` (``inf``: without DP); test accuracy/AUC, and a MIA when ``audit``."""
-    run = _train(dataset, epsilon, options, seed, stop)
+    from workbench.dp import train_config
+
+    run = train_config(dataset, options.run_config(epsilon, seed), stop=stop, ledger=False)
     return _dp_outcome(run, options, seed, stop)
 
 
-def stackable(epsilon: float, options: Mapping[str, Any]) -> bool:
+def stackable(epsilon: float, options: DPSweepConfig) -> bool:
     """DP points of a built-in model are trained together (same numbers as one by one, less overhead)."""
-    from workbench.tradeoff._stacked import can_stack
+    from workbench.dp import can_train_together
 
-    return epsilon is not None and math.isfinite(epsilon) and can_stack(options)
+    return math.isfinite(epsilon) and can_train_together([options.run_config(epsilon, 0)])
 
 
-def dp_points(
-    dataset: Any, epsilons: list[float], options: Mapping[str, Any], seeds: list[int], stop: Any
-) -> list[dict]:
+def dp_points(dataset: Any, epsilons: list[float], options: DPSweepConfig, seeds: list[int], stop: Any) -> list[dict]:
     """Several ε at once: the models are trained together in one vectorised DP-SGD loop, then each is audited."""
-    from workbench.errors import warn_user
-    from workbench.tradeoff._stacked import train_stacked
-
-    try:
-        runs = train_stacked(dataset, epsilons, options, seeds, stop)
-    except (AttributeError, TypeError) as exc:  # workbench.dp's internals changed: train one by one instead
-        message = f"Training the ε grid together failed ({exc}); training one model at a time."
-        warn_user(message, RuntimeWarning)
-        return [dp_point(dataset, e, options, s, stop) for e, s in zip(epsilons, seeds, strict=True)]
+    runs = _runs(dataset, epsilons, options, seeds, stop)
     return [_dp_outcome(run, options, s, stop) for run, s in zip(runs, seeds, strict=True)]
 
 
@@ -151,23 +131,20 @@ def _with_pseudonyms(out: dict[str, Any], columns: list[str]) -> dict[str, Any]:
 
 
 def pseudonymise_dp_points(
-    dataset: Any, epsilons: list[float], options: Mapping[str, Any], seeds: list[int], stop: Any
+    dataset: Any, epsilons: list[float], options: DPSweepConfig, seeds: list[int], stop: Any
 ) -> list[dict]:
     """Pseudonymise once, then train the models of several ε together."""
     released, columns = _pseudonymised(dataset)
     return [_with_pseudonyms(out, columns) for out in dp_points(released, epsilons, options, seeds, stop)]
 
 
-def pseudonymise_dp_point(
-    dataset: Any, epsilon: float, options: Mapping[str, Any], seed: int, stop: Any
-) -> dict[str, Any]:
+def pseudonymise_dp_point(dataset: Any, epsilon: float, options: DPSweepConfig, seed: int, stop: Any) -> dict[str, Any]:
     """Pseudonymise the identifiers with a fresh secret key (never returned), then train with DP-SGD."""
     released, columns = _pseudonymised(dataset)
-    run = _train(released, epsilon, options, seed, stop)
-    return _with_pseudonyms(_dp_outcome(run, options, seed, stop), columns)
+    return _with_pseudonyms(dp_point(released, epsilon, options, seed, stop), columns)
 
 
-def kanonymity_point(dataset: Any, k: float, options: Mapping[str, Any], seed: int, stop: Any) -> dict[str, Any]:
+def kanonymity_point(dataset: Any, k: float, options: KAnonymitySweepConfig, seed: int, stop: Any) -> dict[str, Any]:
     """Anonymise the training split to ``k`` (and ``l``/``t``); ML utility, information loss, linkage and risk.
 
     The attacker of the linkage attack knows the raw quasi-identifiers of every person in the training split.
@@ -181,12 +158,12 @@ def kanonymity_point(dataset: Any, k: float, options: Mapping[str, Any], seed: i
     result = anonymise(
         train,
         k=int(k),
-        l=options.get("l"),
-        t=options.get("t"),
-        method=options.get("method", "mondrian"),
+        l=options.l,
+        t=options.t,
+        method=options.method,
         quasi_identifiers=qis,
         sensitive=[c for c in dataset.sensitive] or None,
-        max_suppression=options.get("max_suppression", 0.05),
+        max_suppression=options.max_suppression,
         seed=seed,
         stop=stop,
     )
@@ -207,7 +184,7 @@ def kanonymity_point(dataset: Any, k: float, options: Mapping[str, Any], seed: i
         },
         "leakage": {
             "reidentification_rate": float(link.reidentification_rate),
-            "expected_reidentification": float(link.to_dict().get("expected_success", math.nan)),
+            "expected_reidentification": float(link.expected_success),
             "linkage_advantage": float(link.advantage),
             "prosecutor_risk": float(prosecutor["highest"]),
             "records_at_risk": float(prosecutor.get("records_at_risk", math.nan)),
@@ -225,12 +202,14 @@ register_technique(
     description="DP-SGD training (Opacus) at each ε; utility = test accuracy/AUC; leakage = membership inference",
     compute_group=dp_points,
     groupable=stackable,
+    config=DPSweepConfig,
 )
 register_technique(
     "k-anonymity",
     kanonymity_point,
     parameter="k",
     description="k-anonymise the training rows at each k (optional l, t); ML utility, information loss, linkage",
+    config=KAnonymitySweepConfig,
 )
 register_technique(
     "pseudonymise+dp",
@@ -240,4 +219,14 @@ register_technique(
     description="keyed-HMAC pseudonyms for identifiers, then DP-SGD training at each ε",
     compute_group=pseudonymise_dp_points,
     groupable=stackable,
+    config=DPSweepConfig,
+)
+register_technique(
+    "encrypted",
+    encrypted_point,
+    parameter="scale_bits",
+    default_grid=DEFAULT_SCALE_BITS,
+    config=EncryptedSweepConfig,
+    description="CKKS encrypted inference at each scale (bits); utility = accuracy, agreement, max error; cost = "
+    "ms/row and bytes/row; leakage to the server = none",
 )

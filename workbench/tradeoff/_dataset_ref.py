@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -11,7 +10,7 @@ import pandas as pd
 from workbench.datasets import Dataset, Provenance
 from workbench.roles import Role
 
-__all__ = ["DatasetRef", "dataset_info"]
+__all__ = ["DatasetRef"]
 
 _CACHE: dict[str, Dataset] = {}
 
@@ -66,18 +65,3 @@ class DatasetRef:
             _CACHE.clear()  # keep one dataset per worker: sweeps run one dataset at a time
             _CACHE[self.key] = cached
         return cached
-
-
-def dataset_info(dataset: Dataset, fingerprint: str | None = None) -> dict[str, Any]:
-    """Plain-data description of a dataset for results and reports: no rows, no values, only the schema."""
-    return {
-        "name": dataset.name,
-        "description": dataset.description,
-        "fingerprint": fingerprint or dataset.fingerprint,
-        "source": dataset.source.to_dict(),
-        "roles": {str(c): Role(r).value for c, r in dataset.roles.items()},
-        "target": dataset.target,
-        "rows": len(dataset.frame),
-        "train_rows": len(dataset.train),
-        "test_rows": len(dataset.test),
-    }

@@ -32,7 +32,7 @@ _PRELOAD = [
     "workbench.dp",
     "workbench.audit",
     "workbench.tradeoff._builtin",
-    "workbench.tradeoff._stacked",
+    "workbench.dp._stacked",
 ]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from workbench.datasets._roles import check_columns
+from workbench.columns import check_columns
 
 __all__ = ["pareto_frontier"]
 
@@ -26,6 +26,8 @@ def pareto_frontier(
         Column where higher is better (``maximise_utility=False`` flips it, e.g. for information loss).
     leakage : str, default="epsilon"
         Column where lower is better (claimed ε, MIA advantage, re-identification rate, ...).
+    maximise_utility : bool, default=True
+        False when lower ``utility`` is better (information loss).
 
     Examples
     --------

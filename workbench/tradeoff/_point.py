@@ -46,6 +46,37 @@ def _plain(value: Any) -> Any:
     return value
 
 
+_NUMBERS = ("value", "epsilon", "delta", "k", "l", "t", "seconds")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _check_point(fields: Mapping[str, Any]) -> None:
+    """Raise ``ValueError`` naming the first field of a point read from a file that has the wrong shape."""
+    for name in ("technique", "parameter", "value"):
+        if name not in fields:
+            raise ValueError(f"a point lacks {name!r}")
+    for name in ("technique", "parameter", "dataset_name", "dataset_fingerprint"):
+        if name in fields and not isinstance(fields[name], str):
+            raise ValueError(f"a point's {name!r} is not text")
+    for name in _NUMBERS:
+        value = fields.get(name)
+        if value is not None and not _is_number(value):
+            raise ValueError(f"a point's {name!r} is not a number")
+    for name in ("seed", "index"):
+        if name in fields and not isinstance(fields[name], int):
+            raise ValueError(f"a point's {name!r} is not an int")
+    for name in ("utility", "leakage"):
+        values = fields.get(name, {})
+        if not isinstance(values, Mapping) or not all(v is None or _is_number(v) for v in values.values()):
+            raise ValueError(f"a point's {name!r} is not a mapping of numbers")
+    for name in ("statement", "details"):
+        if not isinstance(fields.get(name, {}), Mapping):
+            raise ValueError(f"a point's {name!r} is not a mapping")
+
+
 @dataclass(frozen=True)
 class TradeoffPoint:
     """One point of a privacy-utility sweep: the privacy parameter, what is left (utility) and what leaks.
@@ -100,6 +131,22 @@ class TradeoffPoint:
         """Whether the point carries a finite differential-privacy guarantee."""
         return self.epsilon is not None and math.isfinite(self.epsilon)
 
+    def privacy_statement(self) -> Any:
+        """The point's :class:`~workbench.dp.PrivacyStatement`, rebuilt from ``statement`` (DP points only).
+
+        Extra keys such as ``pseudonymised`` are left out; a point without a full DP statement raises
+        :class:`~workbench.errors.InvalidParameterError`.
+        """
+        import dataclasses
+
+        from workbench.dp import PrivacyStatement
+        from workbench.dp.ledger import STATEMENT_TYPES, statement_from_dict
+
+        if self.statement.get("technique") in STATEMENT_TYPES:  # another technique's statement (DP synthetic data)
+            return statement_from_dict(self.statement)
+        names = {f.name for f in dataclasses.fields(PrivacyStatement)}
+        return PrivacyStatement.from_dict({k: v for k, v in self.statement.items() if k in names})
+
     def to_row(self) -> dict[str, Any]:
         """One flat row: parameters, utility and leakage columns, time, seed and the statement (a dict)."""
         row: dict[str, Any] = {
@@ -123,9 +170,13 @@ class TradeoffPoint:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> TradeoffPoint:
-        """Rebuild a point from :meth:`to_dict` output (or its JSON)."""
+        """Rebuild a point from :meth:`to_dict` output (or its JSON); a malformed one raises ``ValueError``."""
+        if not isinstance(data, Mapping):
+            raise ValueError(f"a point must be a mapping; got {type(data).__name__}")
         known = set(cls.__dataclass_fields__)
-        return cls(**{k: v for k, v in data.items() if k in known})
+        fields = {k: v for k, v in data.items() if k in known}
+        _check_point(fields)
+        return cls(**fields)
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), allow_nan=True)

@@ -14,7 +14,8 @@ from typing import Any
 
 import pandas as pd
 
-from workbench.errors import DataSourceError
+from workbench.errors import DataSourceError, InvalidParameterError
+from workbench.release import NO_GUARANTEE, PlainStatement
 from workbench.tradeoff._pareto import pareto_frontier
 from workbench.tradeoff._point import LEAKAGE_COLUMNS, UTILITY_COLUMNS, TradeoffPoint, _plain
 
@@ -162,6 +163,46 @@ class TradeoffResult:
             "its DP runs), not its own ε, unless you choose on data kept apart from the sweep."
         )
 
+    # -- the Release protocol (workbench.release) --------------------------------------------------------------
+    @property
+    def statement(self) -> PlainStatement:
+        """The sweep's guarantee as a whole: ε of its DP points together (``inf`` without one), and the budget note."""
+        private = self.spends_budget and bool(self.private_points)
+        return PlainStatement(
+            self.technique,
+            {"parameter": self.parameter, "grid": list(self.grid), "points": len(self.points)},
+            guarantee=(
+                f"ε = {self.total_epsilon:.4g}, δ = {self.total_delta:.3g} for the whole sweep"
+                if private
+                else "no differential-privacy guarantee for the sweep as a whole"
+            ),
+            text=self.budget_note,
+            epsilon=self.total_epsilon if private else NO_GUARANTEE,
+            delta=self.total_delta if private else 0.0,
+        )
+
+    @property
+    def metrics(self) -> dict[str, float]:
+        """Points finished, seconds, and the ε spent (0 for sweeps that spend no budget)."""
+        return {
+            "points": float(len(self.points)),
+            "seconds": float(self.seconds),
+            "total_epsilon": float(self.total_epsilon),
+        }
+
+    def summary(self) -> dict[str, Any]:
+        """Headline facts as plain data: technique, parameter, grid, points, ε spent, dataset name."""
+        return {
+            "technique": self.technique,
+            "parameter": self.parameter,
+            "dataset": self.dataset.get("name"),
+            "grid": list(self.grid),
+            "points": len(self.points),
+            "total_epsilon": self.total_epsilon,
+            "stopped": self.stopped,
+            "seconds": self.seconds,
+        }
+
     # -- serialisation -----------------------------------------------------------------------------------------
     def _meta(self) -> dict[str, Any]:
         return _plain(
@@ -205,6 +246,8 @@ class TradeoffResult:
     def to_parquet(self, path: str | os.PathLike) -> Path:
         """Write the tidy results (statements as JSON text) to Parquet, with the whole sweep in the file metadata.
 
+        An existing file at ``path`` is replaced atomically (temporary file, then ``os.replace``).
+
         :func:`read_results` reads it back as a ``TradeoffResult``; plain ``pandas.read_parquet`` reads the table.
         """
         import pyarrow as pa
@@ -215,17 +258,22 @@ class TradeoffResult:
         table = pa.Table.from_pandas(frame, preserve_index=False)
         payload = json.dumps(self.to_dict()).encode()
         table = table.replace_schema_metadata({**(table.schema.metadata or {}), _META_KEY: payload})
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        pq.write_table(table, path)
-        return path
+        from workbench._files import write_atomic
+
+        return write_atomic(lambda temporary: pq.write_table(table, temporary), path, what="the results")
 
     # -- display -----------------------------------------------------------------------------------------------
     def figure(self):
-        """The main figure: utility against ε (DP sweeps) or against k (anonymisation sweeps)."""
+        """The main figure: utility against ε (DP sweeps) or against k (anonymisation sweeps).
+
+        The first of :func:`workbench.viz.figures_for` (the one place that chooses a sweep's figures).
+        """
         from workbench import viz
 
-        return viz.tradeoff_figure(self) if self.parameter == "epsilon" else viz.k_figure(self)
+        figures = viz.figures_for(self)
+        if not figures:
+            raise InvalidParameterError(f"This sweep ({len(self.points)} points) measured nothing to plot yet.")
+        return next(iter(figures.values()))
 
     def __repr__(self) -> str:
         return (
@@ -247,6 +295,21 @@ class TradeoffResult:
 def read_results(path: str | os.PathLike) -> TradeoffResult:
     """Read a sweep written by :meth:`TradeoffResult.to_parquet` (or ``privacy-workbench tradeoff --out``).
 
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The Parquet file.
+
+    Returns
+    -------
+    TradeoffResult
+        The sweep, with its tidy results and statements.
+
+    Raises
+    ------
+    DataSourceError
+        When there is no such file, or it holds no sweep.
+
     Examples
     --------
     >>> from workbench.tradeoff import read_results
@@ -257,9 +320,13 @@ def read_results(path: str | os.PathLike) -> TradeoffResult:
     """
     import pyarrow.parquet as pq
 
+    if not isinstance(path, (str, os.PathLike)):
+        raise InvalidParameterError(f"read_results needs a path to a .parquet file; got {type(path).__name__}.")
     path = Path(path)
     if not path.exists():
         raise DataSourceError(f"No results file at {str(path)!r}: write one with 'privacy-workbench tradeoff --out'.")
+    if not path.is_file():
+        raise DataSourceError(f"{str(path)!r} is a folder, not a results file: give the .parquet file inside it.")
     try:
         metadata = pq.read_schema(path).metadata or {}
     except Exception as exc:  # pyarrow raises several types for a non-parquet file
@@ -268,4 +335,16 @@ def read_results(path: str | os.PathLike) -> TradeoffResult:
         raise DataSourceError(
             f"{path.name!r} is a Parquet file but not a workbench sweep; write one with TradeoffResult.to_parquet."
         )
-    return TradeoffResult.from_dict(json.loads(metadata[_META_KEY]))
+    try:
+        data = json.loads(metadata[_META_KEY])
+        if not isinstance(data, Mapping):
+            raise ValueError("the sweep record is not a JSON object")
+        result = TradeoffResult.from_dict(data)
+        result.results  # noqa: B018 - builds the table once, so a point of the wrong shape fails here, not later
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:  # JSONDecodeError is a ValueError
+        reason = " ".join(str(exc).split())[:200] or type(exc).__name__
+        raise DataSourceError(
+            f"{path.name!r} holds a damaged workbench sweep record ({type(exc).__name__}: {reason}); write it again "
+            "with 'privacy-workbench tradeoff --out'."
+        ) from None
+    return result

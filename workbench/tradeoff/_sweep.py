@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -11,11 +12,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workbench._processes import defined_in_main
-from workbench._validation import InstanceOf, Interval, OneOf, Optional, validate_params
+from workbench._validation import Interval, Optional, validate_params
 from workbench.datasets import Dataset, load_dataset
 from workbench.errors import InvalidParameterError, WorkerError
-from workbench.tradeoff._budget import record_point
-from workbench.tradeoff._dataset_ref import DatasetRef, dataset_info
+from workbench.tradeoff._budget import record_point, resolve_ledger
+from workbench.tradeoff._dataset_ref import DatasetRef
 from workbench.tradeoff._executors import cpu_count, open_runner
 from workbench.tradeoff._point import TradeoffPoint
 from workbench.tradeoff._registry import Technique, get_technique
@@ -24,25 +25,11 @@ from workbench.tradeoff._worker import PointTask, point_seed, reemit_warnings, r
 
 __all__ = ["SweepPlan", "iter_tradeoff", "plan_sweep", "tradeoff"]
 
+#: the ε grid of a DP sweep when ``epsilons=`` is not given (None: the non-private baseline)
 DEFAULT_EPSILONS: tuple[float | None, ...] = (0.5, 1.0, 2.0, 4.0, 8.0, None)
+#: the k grid of an anonymisation sweep when ``ks=`` is not given
 DEFAULT_KS: tuple[int, ...] = (2, 5, 10, 25, 50)
 _POLL_SECONDS = 0.1
-
-_CONSTRAINTS = {
-    "l": Optional(Interval(int, 2)),
-    "t": Optional(Interval(float, 0, 1, closed="right")),
-    "epochs": Interval(int, 1),
-    "batch_size": Interval(int, 1),
-    "delta": Optional(Interval(float, 0, 1, closed="neither")),
-    "audit": InstanceOf((bool,), "True or False"),
-    "seed": Interval(int, 0),
-    "method": OneOf(("mondrian", "optimal")),
-    "accountant": OneOf(("prv", "rdp", "gdp")),
-    "max_grad_norm": Interval(float, 0, None, closed="neither"),
-    "lr": Optional(Interval(float, 0, None, closed="neither")),
-    "max_suppression": Interval(float, 0, 1),
-    "progress": InstanceOf((bool,), "True or False"),
-}
 
 
 @dataclass(frozen=True)
@@ -53,7 +40,7 @@ class SweepPlan:
     dataset: Dataset
     ref: DatasetRef
     grid: tuple[float, ...]
-    options: Mapping[str, Any]
+    options: Any  # the technique's config (or, for a technique without one, the options as given)
     seed: int
     info: Mapping[str, Any] = field(default_factory=dict)
 
@@ -80,13 +67,28 @@ class SweepPlan:
                 tuple(self.grid[i] for i in g),
                 self.options,
                 tuple(point_seed(self.seed, self.grid[i]) for i in g),
+                os.getpid(),
             )
             for g in groups
         ]
 
 
-def _grid(technique: Technique, epsilons: Iterable | None, ks: Iterable | None) -> tuple[float, ...]:
-    if technique.parameter == "epsilon":
+def _grid(
+    technique: Technique, epsilons: Iterable | None, ks: Iterable | None, grid: Iterable | None = None
+) -> tuple[float, ...]:
+    if grid is not None and technique.parameter in ("epsilon", "k"):
+        raise InvalidParameterError(
+            f"The {technique.name!r} technique sweeps {technique.parameter}; pass "
+            f"{'epsilons' if technique.parameter == 'epsilon' else 'ks'}=, not grid=."
+        )
+    if technique.parameter not in ("epsilon", "k"):
+        if epsilons is not None or ks is not None:
+            raise InvalidParameterError(
+                f"The {technique.name!r} technique sweeps {technique.parameter}; pass grid=, not epsilons= or ks=."
+            )
+        values = technique.default_grid if grid is None else grid
+        check, name, want = Interval(float, 0, None, closed="neither"), "grid", f"positive {technique.parameter} values"
+    elif technique.parameter == "epsilon":
         if ks is not None:
             raise InvalidParameterError(f"The {technique.name!r} technique sweeps epsilons; pass epsilons=, not ks=.")
         values = DEFAULT_EPSILONS if epsilons is None else epsilons
@@ -95,6 +97,8 @@ def _grid(technique: Technique, epsilons: Iterable | None, ks: Iterable | None) 
     else:
         if epsilons is not None:
             raise InvalidParameterError(f"The {technique.name!r} technique sweeps k; pass ks=, not epsilons=.")
+        if grid is not None:
+            raise InvalidParameterError(f"The {technique.name!r} technique sweeps k; pass ks=, not grid=.")
         values, check, name, want = (DEFAULT_KS if ks is None else ks), Interval(int, 1), "ks", "ints ≥ 1"
     if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
         raise InvalidParameterError(f"The {name!r} parameter of tradeoff must be a list of {want}; got {values!r}.")
@@ -119,32 +123,53 @@ def plan_sweep(
     *,
     epsilons: Iterable[float | None] | None = None,
     ks: Iterable[int] | None = None,
+    grid: Iterable[float] | None = None,
     seed: int = 0,
     **options: Any,
 ) -> SweepPlan:
-    """Check every argument and build the :class:`SweepPlan` (nothing runs yet)."""
-    validate_params("tradeoff", _CONSTRAINTS, {**options, "seed": seed})
-    model = options.get("model", "logreg")
-    if isinstance(model, str):
-        validate_params("tradeoff", {"model": OneOf(("logreg", "mlp"))}, {"model": model})
-    elif not hasattr(model, "state_dict"):
-        raise InvalidParameterError(
-            f"The 'model' parameter of tradeoff must be 'logreg', 'mlp' or a torch.nn.Module; got {model!r}."
-        )
-    if options.get("hidden") is not None:
-        options["hidden"] = tuple(int(h) for h in options["hidden"])
+    """Check every argument and build the ``SweepPlan`` (nothing runs yet).
+
+    The options are validated once, into the technique's own config (e.g. :class:`DPSweepConfig`), with the
+    constraints and defaults of the single-run entry point.
+
+    Parameters
+    ----------
+    dataset : Dataset or str
+        The data (a bundled name is loaded).
+    technique : str or Technique
+        The technique to sweep.
+    epsilons, ks : list, optional
+        The grid, as for :func:`tradeoff`.
+    seed : int, default=0
+        The sweep's seed.
+    **options
+        Technique and training options, as for :func:`tradeoff`.
+
+    Returns
+    -------
+    SweepPlan
+        The technique, the dataset, the grid and the checked options; ``plan.tasks()`` lists one task per grid value.
+
+    Raises
+    ------
+    InvalidParameterError, UnknownNameError
+        For a bad argument (the message says which and what to do).
+
+    Examples
+    --------
+    >>> from workbench.tradeoff import plan_sweep
+    >>> plan = plan_sweep("diabetes", "k-anonymity", ks=[2, 5])
+    >>> plan.technique.name, plan.grid
+    ('k-anonymity', (2.0, 5.0))
+    """
+    validate_params("tradeoff", {"seed": Interval(int, 0)}, {"seed": seed})
     technique = get_technique(technique)
-    unused = [name for name in ("l", "t") if options.get(name) is not None]
-    if technique.parameter == "epsilon" and unused:
-        raise InvalidParameterError(
-            f"{' and '.join(unused)} {'apply' if len(unused) > 1 else 'applies'} to k-anonymity sweeps; the "
-            f"{technique.name!r} technique does not use {'them' if len(unused) > 1 else 'it'}."
-        )
-    grid = _grid(technique, epsilons, ks)
+    grid = _grid(technique, epsilons, ks, grid)
+    config = technique.options(options)
     if not isinstance(dataset, Dataset):
         dataset = load_dataset(dataset)
     ref = DatasetRef.from_dataset(dataset)
-    return SweepPlan(technique, dataset, ref, grid, dict(options), seed, dataset_info(dataset, ref.key))
+    return SweepPlan(technique, dataset, ref, grid, config, seed, dataset.info(ref.key))
 
 
 def _stream(
@@ -178,11 +203,12 @@ def _stream(
         index_of = {}
         for task in tasks[len(local) :]:
             future = runner.submit(run_point, plan.technique.compute, task, data, runner.threads, runner.stop_arg,
-                                   _group(plan, task))  # fmt: skip
+                                   _group(plan, task), deliver.seen_warnings)  # fmt: skip
             index_of[future] = task.indices[0]
             pending.add(future)
         for task in local:  # torch threads: set for the training only, by workbench.dp, in this thread
-            points = run_point(plan.technique.compute, task, data, None, stop, _group(plan, task))
+            points = run_point(plan.technique.compute, task, data, None, stop, _group(plan, task),
+                               deliver.seen_warnings)  # fmt: skip
             bar.update(len(points))
             yield from deliver(points)
         while pending and not stop.is_set():
@@ -243,13 +269,14 @@ def iter_tradeoff(
     *,
     epsilons: Iterable[float | None] | None = None,
     ks: Iterable[int] | None = None,
+    grid: Iterable[float] | None = None,
     l: int | None = None,  # noqa: E741
     t: float | None = None,
-    model: Any = "logreg",
-    epochs: int = 10,
-    batch_size: int = 256,
+    model: Any = None,
+    epochs: int | None = None,
+    batch_size: int | None = None,
     delta: float | None = None,
-    audit: bool = True,
+    audit: bool | None = None,
     executor: Any = None,
     seed: int = 0,
     stop: threading.Event | None = None,
@@ -261,6 +288,39 @@ def iter_tradeoff(
 
     Takes the same arguments as :func:`tradeoff` and checks them at once. Leaving the loop early (``break``) or
     setting ``stop`` cancels the points not yet finished. DP points are recorded in the ledger as they arrive.
+
+    Parameters
+    ----------
+    dataset : Dataset or str
+        The data, as for :func:`tradeoff`.
+    technique : str or Technique
+        ``"dp"``, ``"k-anonymity"``, ``"pseudonymise+dp"`` or a registered name.
+    epsilons, ks : list, optional
+        The grid (ε for DP techniques, with ``None`` for the non-private baseline; k for anonymisation).
+    l, t : optional
+        l-diversity / t-closeness required at every k.
+    model, epochs, batch_size, delta : optional
+        Training settings of DP techniques (see :func:`workbench.train`).
+    audit : bool, default=True
+        Attack every release (membership inference, or linkage and risk).
+    executor : optional
+        Where points run: None / ``"processes"`` (local processes), ``"serial"``, an int, a Dask ``Client`` or any
+        ``concurrent.futures.Executor``.
+    seed : int, default=0
+        The sweep's seed; each point's seed is derived from it and the point's value.
+    stop : threading.Event, optional
+        Set it to cancel the points not yet finished.
+    progress : bool, default=False
+        Show a progress bar.
+    ledger : PrivacyLedger or False, optional
+        Where DP points are recorded (default: the session ledger).
+    **options
+        Technique options, as for :func:`tradeoff`.
+
+    Yields
+    ------
+    TradeoffPoint
+        Each point as it finishes.
 
     Examples
     --------
@@ -276,41 +336,40 @@ def iter_tradeoff(
         technique,
         epsilons=epsilons,
         ks=ks,
+        grid=grid,
         seed=seed,
-        **_options(l, t, model, epochs, batch_size, delta, audit, options),
+        **_options(technique, _named(l, t, model, epochs, batch_size, delta, audit), options),
     )
+    _check_budget(plan, ledger)
     state: dict[str, Any] = {"order": []}
     return _stream(plan, executor=executor, stop=stop, progress=progress, ledger=ledger, state=state)
 
 
-def _options(l, t, model, epochs, batch_size, delta, audit, extra) -> dict[str, Any]:  # noqa: E741
-    extra = dict(extra)
+def _check_budget(plan: SweepPlan, ledger: Any) -> None:
+    """Refuse, before any work, a sweep whose points could take the dataset past the ledger's budget."""
+    if plan.technique.spends_budget and ledger is not False:
+        resolve_ledger(ledger).check_budget(
+            list(plan.grid), dataset_fingerprint=plan.ref.key, dataset_name=plan.dataset.name
+        )
+
+
+def _named(l, t, model, epochs, batch_size, delta, audit) -> dict[str, Any]:  # noqa: E741
+    return {"l": l, "t": t, "model": model, "epochs": epochs, "batch_size": batch_size, "delta": delta, "audit": audit}
+
+
+def _options(technique: str | Technique, named: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
+    """The sweep's options as given (None: not given, the technique's default applies)."""
+    extra = {k: v for k, v in extra.items() if v is not None}
     free = extra.pop("technique_options", None) or {}
     if not isinstance(free, Mapping):
         raise InvalidParameterError(f"The 'technique_options' parameter of tradeoff must be a dict; got {free!r}.")
-    known = {
-        "method",
-        "accountant",
-        "max_grad_norm",
-        "lr",
-        "hidden",
-        "max_suppression",
-        "audit_fraction",
-        "attack",
-        "public_schema",
-        "synthesiser",
-        "bounds",
-    }
-    unknown = sorted(set(extra) - known)
-    if unknown:
+    given = {k: v for k, v in named.items() if v is not None}
+    if get_technique(technique).config is None and extra:  # a technique without a config takes technique_options
         raise InvalidParameterError(
-            f"tradeoff got unexpected keyword argument(s) {unknown}; the technique options are {sorted(known)}."
+            f"tradeoff got unexpected keyword argument(s) {sorted(extra)}; pass a registered technique's own "
+            "options as technique_options={...}."
         )
-    defaults = {"method": "mondrian", "accountant": "prv", "max_grad_norm": 1.0, "lr": None, "hidden": (64, 64)}
-    defaults.update({"max_suppression": 0.05, "audit_fraction": 0.0, "attack": "threshold", "public_schema": False})
-    defaults.update(extra)
-    chosen = {"l": l, "t": t, "model": model, "epochs": epochs, "batch_size": batch_size, "delta": delta}
-    return {**dict(free), **chosen, "audit": audit, **defaults}
+    return {**dict(free), **given, **extra}
 
 
 def tradeoff(
@@ -319,13 +378,14 @@ def tradeoff(
     *,
     epsilons: Iterable[float | None] | None = None,
     ks: Iterable[int] | None = None,
+    grid: Iterable[float] | None = None,
     l: int | None = None,  # noqa: E741
     t: float | None = None,
-    model: Any = "logreg",
-    epochs: int = 10,
-    batch_size: int = 256,
+    model: Any = None,
+    epochs: int | None = None,
+    batch_size: int | None = None,
     delta: float | None = None,
-    audit: bool = True,
+    audit: bool | None = None,
     executor: Any = None,
     seed: int = 0,
     on_point: Callable[[TradeoffPoint], Any] | None = None,
@@ -352,12 +412,15 @@ def tradeoff(
         Default ``[0.5, 1, 2, 4, 8, None]``.
     ks : list of int, optional
         k grid for anonymisation. Default ``[2, 5, 10, 25, 50]``.
+    grid : list of float, optional
+        The grid of a technique sweeping another parameter, e.g. ``"encrypted"`` (CKKS scale bits).
     l, t : optional
         l-diversity / t-closeness required at every k.
     model, epochs, batch_size, delta : optional
-        Training settings for DP techniques (see :func:`workbench.train`); ``delta`` defaults to 1/n² there.
-    audit : bool, default=True
-        Run a loss-threshold membership-inference attack on every trained model.
+        Training settings for DP techniques, with :func:`workbench.train`'s meaning and defaults (``"logreg"``,
+        10 epochs, batch 256, δ below 1/n); ``model`` may be your own ``torch.nn.Module``.
+    audit : bool, optional
+        DP techniques: run a membership-inference attack on every trained model (default True).
     executor : None, "processes", "serial", int, dask.distributed.Client or concurrent.futures.Executor
         Where points run: ``None``/``"processes"`` local processes over all cores (torch threads split so
         they do not fight; while the pool starts, this process computes the first point), ``"serial"`` this
@@ -373,11 +436,13 @@ def tradeoff(
         Show a progress bar.
     ledger : PrivacyLedger or False, optional
         Where DP points are recorded (default: the session ledger, ``workbench.dp.default_ledger()``); False
-        records nowhere.
+        records nowhere. When it has a budget, a sweep whose ε grid could exceed what is left is refused before
+        any work (:class:`~workbench.errors.BudgetExceededError`, see ``PrivacyLedger.check_budget``).
     **options
-        Technique options: ``method`` (``"mondrian"``/``"optimal"``), ``max_suppression``, ``accountant``,
-        ``max_grad_norm``, ``lr``, ``hidden``, ``audit_fraction``, ``attack``; ``technique_options`` (a dict)
-        passes anything else to a registered technique.
+        Technique options, validated once into the technique's config (:class:`DPSweepConfig`,
+        :class:`KAnonymitySweepConfig`): ``method`` (any of ``workbench.anonymise.available_methods()``),
+        ``max_suppression``, ``accountant``, ``max_grad_norm``, ``lr``, ``hidden``, ``audit_fraction``,
+        ``attack``, ...; ``technique_options`` (a dict) passes options to a registered technique.
 
     Returns
     -------
@@ -411,11 +476,13 @@ def tradeoff(
         technique,
         epsilons=epsilons,
         ks=ks,
+        grid=grid,
         seed=seed,
-        **_options(l, t, model, epochs, batch_size, delta, audit, options),
+        **_options(technique, _named(l, t, model, epochs, batch_size, delta, audit), options),
     )
     if on_point is not None and not callable(on_point):
         raise InvalidParameterError(f"The 'on_point' parameter of tradeoff must be callable; got {on_point!r}.")
+    _check_budget(plan, ledger)
     state: dict[str, Any] = {"order": []}
     points = []
     for point in _stream(plan, executor=executor, stop=stop, progress=progress, ledger=ledger, state=state):
@@ -438,7 +505,9 @@ def tradeoff(
     )
 
 
-def _public_options(options: Mapping[str, Any]) -> dict[str, Any]:
+def _public_options(options: Any) -> dict[str, Any]:
+    if callable(getattr(options, "to_dict", None)):
+        return options.to_dict()
     out = {}
     for key, value in options.items():
         out[key] = (

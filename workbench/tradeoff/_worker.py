@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import math
+import os
 import threading
 import time
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from typing import Any, NamedTuple
 
+from workbench.errors import warn_once
 from workbench.tradeoff._dataset_ref import DatasetRef
 from workbench.tradeoff._point import TradeoffPoint, _plain
 
@@ -60,15 +62,26 @@ class PointTask(NamedTuple):
     parameter: str
     indices: tuple[int, ...]
     values: tuple[float, ...]
-    options: Mapping[str, Any]
+    options: Any
     seeds: tuple[int, ...]
+    caller_pid: int | None = None  # the sweep's process: warnings are recorded in other processes only
 
 
 def run_point(
-    compute: Any, task: tuple, ref: DatasetRef, threads: int | None = None, stop: Any = None, group: Any = None
+    compute: Any,
+    task: tuple,
+    ref: DatasetRef,
+    threads: int | None = None,
+    stop: Any = None,
+    group: Any = None,
+    warned: set[tuple[str, str]] | None = None,
 ) -> list[TradeoffPoint | None]:
-    """Compute a task's points (``group`` computes several values at once); ``None`` for a point stopped early."""
-    technique, parameter, indices, values, options, seeds = task
+    """Compute a task's points (``group`` computes several values at once); ``None`` for a point stopped early.
+
+    ``warned`` is the sweep's set of warnings already shown: in the caller's process, workbench's own warnings
+    (:func:`~workbench.errors.warn_user`) are shown once per sweep through it.
+    """
+    technique, parameter, indices, values, options, seeds, caller_pid = task
     _set_threads(threads)
     if stop == USE_WORKER_STOP:
         stop = _WORKER_STOP
@@ -76,13 +89,13 @@ def run_point(
         return [None] * len(values)
     dataset = ref.resolve()
     start = time.perf_counter()
-    with _record_warnings() as caught:  # warnings travel back with the point (see re-emit)
+    with _point_warnings(caller_pid, warned) as caught:  # from a worker process, warnings travel back with the point
         if group is not None:
             outs = [dict(o) for o in group(dataset, list(values), options, list(seeds), stop)]
         else:
             outs = [dict(compute(dataset, v, options, s, stop)) for v, s in zip(values, seeds, strict=True)]
     seconds = time.perf_counter() - start
-    caught_list = [list(w) for w in caught]
+    caught_list = [[w.category.__name__, str(w.message)] for w in caught]
     points = []
     for index, value, seed, out in zip(indices, values, seeds, outs, strict=True):
         if out.pop("stopped", False):
@@ -118,57 +131,27 @@ def run_point(
     return points
 
 
-class _ThreadWarnings:
-    """Which thread records warnings into which list; one dispatcher installed while any thread records."""
-
-    lock = threading.Lock()
-    local = threading.local()
-    recording = 0
-    saved: tuple[Any, Any] | None = None  # the filters and showwarning the first recorder found
-
-    @classmethod
-    def show(cls, message: Any, category: type, filename: str, lineno: int, file: Any = None, line: Any = None) -> None:
-        log = getattr(cls.local, "log", None)
-        if log is not None:
-            log.append((category.__name__, str(message)))
-            return
-        saved = cls.saved
-        show = saved[1] if saved is not None else warnings._showwarning_orig  # type: ignore[attr-defined]
-        show(message, category, filename, lineno, file, line)
+_CAPTURE = threading.Lock()  # catch_warnings is process-wide: one point records at a time in a worker process
 
 
 @contextlib.contextmanager
-def _record_warnings() -> Iterator[list[tuple[str, str]]]:
-    """Record every warning raised in this thread (category name, message); other threads' warnings are shown.
+def _point_warnings(caller_pid: int | None, warned: set[tuple[str, str]] | None) -> Iterator[list[Any]]:
+    """The warnings a point's code raises, to travel back with the point; recorded in worker processes only.
 
-    ``warnings.catch_warnings`` swaps process-wide state: two threads computing points at once (a thread pool; the
-    calling process computing the first point while its user works in another thread) would take each other's
-    warnings, and the last one out could leave the other's recorder in place. Here the first recorder installs one
-    dispatcher (and the "always" filter, so repeats are recorded too) and the last one out puts back what it found.
-    A ``catch_warnings`` entered meanwhile (by the user, or a test) replaces the dispatcher; the next recorder puts
-    it back, so points started after it still record their own warnings.
+    In the caller's own process (``"serial"``, the first point computed while the pool starts, a thread pool) nothing
+    is recorded and no warning state is touched: warnings reach the caller directly, under its own filters (workbench's
+    own once per sweep, through ``warned`` and :func:`~workbench.errors.warn_once`). A worker
+    process (local pool, Dask) records them with ``warnings.catch_warnings`` around the point; the caller re-emits
+    them once (:func:`reemit_warnings`). Points of one worker process record one at a time, so threads of a Dask
+    worker never take each other's warnings.
     """
-    log: list[tuple[str, str]] = []
-    with _ThreadWarnings.lock:
-        if _ThreadWarnings.recording == 0:
-            _ThreadWarnings.saved = (warnings.filters, warnings.showwarning)
-        if warnings.showwarning is not _ThreadWarnings.show:  # first recorder, or a catch_warnings replaced it since
-            warnings.filters = list(warnings.filters)
-            warnings.simplefilter("always")
-            warnings.showwarning = _ThreadWarnings.show
-        _ThreadWarnings.recording += 1
-    outer = getattr(_ThreadWarnings.local, "log", None)
-    _ThreadWarnings.local.log = log
-    try:
-        yield log
-    finally:
-        _ThreadWarnings.local.log = outer
-        with _ThreadWarnings.lock:
-            _ThreadWarnings.recording -= 1
-            if _ThreadWarnings.recording == 0 and _ThreadWarnings.saved is not None:
-                warnings.filters, warnings.showwarning = _ThreadWarnings.saved
-                warnings._filters_mutated()  # type: ignore[attr-defined]
-                _ThreadWarnings.saved = None
+    if caller_pid is None or os.getpid() == caller_pid:
+        with warn_once(warned if warned is not None else set()):
+            yield []
+        return
+    with _CAPTURE, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield caught
 
 
 def reemit_warnings(point: TradeoffPoint, seen: set[tuple[str, str]]) -> None:

@@ -10,6 +10,20 @@ __all__ = ["aecs", "discernibility", "entropy_loss"]
 def discernibility(class_sizes: np.ndarray, suppressed: float, n: int) -> float:
     """Discernibility metric: each record costs its class size; a suppressed record costs ``n``.
 
+    Parameters
+    ----------
+    class_sizes : numpy.ndarray
+        Records per equivalence class of the release.
+    suppressed : float
+        Number of suppressed records.
+    n : int
+        Number of records of the original table.
+
+    Returns
+    -------
+    float
+        ``sum(size ** 2) + suppressed * n``: lower is better.
+
     Examples
     --------
     >>> discernibility(np.array([2, 3]), 1, 6)
@@ -21,6 +35,18 @@ def discernibility(class_sizes: np.ndarray, suppressed: float, n: int) -> float:
 
 def aecs(class_sizes: np.ndarray, k: int) -> float:
     """Normalised average equivalence class size: (records / classes) / k; 1 is the best possible.
+
+    Parameters
+    ----------
+    class_sizes : numpy.ndarray
+        Records per equivalence class of the release.
+    k : int
+        The k the release was made for.
+
+    Returns
+    -------
+    float
+        ``(records / classes) / k`` over the non-empty classes; NaN when there are none.
 
     Examples
     --------
@@ -36,6 +62,20 @@ def entropy_loss(original: np.ndarray, released: np.ndarray, weights: np.ndarray
     """Share of a column's entropy lost: ``H(original | released) / H(original)`` (0 = nothing lost, 1 = all).
 
     ``original`` and ``released`` are integer codes per record (suppressed records: one shared released code).
+
+    Parameters
+    ----------
+    original : numpy.ndarray
+        Integer codes of the original values, one per record.
+    released : numpy.ndarray
+        Integer codes of the released values, one per record.
+    weights : numpy.ndarray, optional
+        Record weights (default: every record counts once).
+
+    Returns
+    -------
+    float
+        In [0, 1]; 0 when the column has a single value.
 
     Examples
     --------

@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 
 from workbench._validation import Interval, validate_params
-from workbench.datasets._roles import check_columns
+from workbench.columns import check_columns
 from workbench.errors import InvalidParameterError
-from workbench.risk._matching import covers, midpoint, normalise
+from workbench.generalised import covers, midpoint, normalise
 
 __all__ = ["ml_utility"]
 
@@ -44,6 +44,8 @@ def ml_utility(
         The column to predict (categorical).
     quasi_identifiers : list of str, optional
         Only used to report which features were generalised.
+    seed : int, default=0
+        Seeds both classifiers.
     original : pandas.DataFrame, optional
         The original training rows, for a DataFrame release.
     max_iter : int, default=100

@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 from workbench.errors import InvalidParameterError
 from workbench.viz._style import color, new_figure, reference_line
 
-__all__ = ["roc_figure"]
+__all__ = ["audit_figures", "roc_figure"]
 
 _FLOOR = 1e-5
 
@@ -41,6 +41,22 @@ def roc_figure(*sources: Any) -> go.Figure:
 
     On log axes a privacy leak shows as a curve far above the diagonal at low false-positive rates (the regime
     that matters: confidently identifying a few members), which linear axes and the AUC hide.
+
+    Parameters
+    ----------
+    *sources : AuditResult, TradeoffPoint, TradeoffResult, dict or (fpr, tpr) pair
+        Attacks to draw: an audit's result, an audited sweep (one curve per point) or point, a mapping with ``fpr``,
+        ``tpr`` and an optional ``name``, or two arrays.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        One curve per attack on log-log axes, with the chance diagonal.
+
+    Raises
+    ------
+    InvalidParameterError
+        When a source is none of the above.
 
     Examples
     --------
@@ -73,3 +89,16 @@ def roc_figure(*sources: Any) -> go.Figure:
             )
             n += 1
     return fig
+
+
+def audit_figures(audit: Any) -> dict[str, go.Figure]:
+    """The figures of a membership-inference result: ``{"roc": ...}``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from workbench.audit import AuditResult
+    >>> list(audit_figures(AuditResult.from_scores(np.array([2.0, 1.0]), np.array([0.5, 1.5]))))
+    ['roc']
+    """
+    return {"roc": roc_figure(audit)}

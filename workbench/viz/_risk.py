@@ -10,9 +10,9 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from workbench.errors import InvalidParameterError
-from workbench.viz._style import color, new_figure
+from workbench.viz._style import color, new_figure, percent_axis
 
-__all__ = ["class_size_figure", "risk_figure"]
+__all__ = ["anonymisation_figures", "class_size_figure", "risk_figure", "risk_figures"]
 
 
 def _size_counts(source: Any) -> pd.Series:
@@ -38,6 +38,25 @@ def class_size_figure(*sources: Any, names: list[str] | None = None) -> go.Figur
 
     A class of size 1 is a record unique on its quasi-identifiers (prosecutor risk 1); k-anonymity removes every
     class smaller than k.
+
+    Parameters
+    ----------
+    *sources : RiskReport, AnonymisationResult, TradeoffPoint, Series or list of int
+        Where the class sizes come from: a risk report, a release (its ``.risk``), a point of a k-anonymity sweep,
+        a ``{"size": [...], "count": [...]}`` mapping, or the sizes themselves. Several sources are overlaid
+        (before / after anonymisation).
+    names : list of str, optional
+        Legend names, one per source (default: a point's label, else "table 1", "table 2", ...).
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Bars of the number of classes per class size.
+
+    Raises
+    ------
+    InvalidParameterError
+        When a source is none of the above.
 
     Examples
     --------
@@ -71,6 +90,22 @@ def class_size_figure(*sources: Any, names: list[str] | None = None) -> go.Figur
 def risk_figure(risk: Any) -> go.Figure:
     """Prosecutor risk (highest, average), records at risk and sample uniqueness as bars on a 0–100 % scale.
 
+    Parameters
+    ----------
+    risk : RiskReport or mapping
+        A risk report (``wb.assess_risk(...)``), or a mapping with any of ``highest``, ``average``,
+        ``records_at_risk`` and ``sample_uniqueness`` as shares in [0, 1].
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        One bar per measure on a 0–100 % axis.
+
+    Raises
+    ------
+    InvalidParameterError
+        When ``risk`` is neither.
+
     Examples
     --------
     >>> from workbench.viz import risk_figure
@@ -100,5 +135,23 @@ def risk_figure(risk: Any) -> go.Figure:
             hovertemplate="%{x}: %{y:.1%}<extra></extra>",
         )
     )
-    fig.update_yaxes(tickformat=".0%", range=[0, 1])
+    fig.update_yaxes(range=[0, 1], **percent_axis())
     return fig
+
+
+def risk_figures(report: Any) -> dict[str, go.Figure]:
+    """The figures of a risk report: ``{"risk": ..., "class-sizes": ...}``.
+
+    Examples
+    --------
+    >>> import workbench as wb
+    >>> report = wb.assess_risk(wb.load_dataset("diabetes"), quasi_identifiers=["age", "sex"], sensitive=[])
+    >>> list(risk_figures(report))
+    ['risk', 'class-sizes']
+    """
+    return {"risk": risk_figure(report), "class-sizes": class_size_figure(report)}
+
+
+def anonymisation_figures(result: Any) -> dict[str, go.Figure]:
+    """The figures of an anonymised release: the risk of the released table and its class sizes."""
+    return {"risk": risk_figure(result.risk), "class-sizes": class_size_figure(result)}

@@ -8,7 +8,16 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-__all__ = ["MARKERS", "PALETTE", "as_frame", "color", "new_figure", "reference_line", "statement_text"]
+__all__ = [
+    "MARKERS",
+    "PALETTE",
+    "as_frame",
+    "color",
+    "new_figure",
+    "percent_axis",
+    "reference_line",
+    "statement_text",
+]
 
 # Okabe & Ito (2008), distinguishable with every common colour-vision deficiency
 PALETTE: tuple[str, ...] = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
@@ -17,6 +26,26 @@ MARKERS: tuple[str, ...] = ("circle", "square", "diamond", "triangle-up", "cross
 
 def color(i: int) -> str:
     return PALETTE[i % len(PALETTE)]
+
+
+def percent_axis() -> dict[str, Any]:
+    """Axis settings that show shares as percentages with as many decimals as the tick spacing needs, at every zoom.
+
+    A fixed ``".0%"`` labels ticks 0.835, 0.84, 0.845 as "84%, 84%, 84%". Plotly spaces linear ticks by 1, 2 or
+    5 × 10^n; each ``tickformatstops`` entry gives the decimals that make ticks at that spacing distinct (a spacing
+    of 0.005 → ".1%": "83.5%, 84.0%"), and plotly picks the entry for the spacing of the current zoom.
+
+    Examples
+    --------
+    >>> [(stop["dtickrange"], stop["value"]) for stop in percent_axis()["tickformatstops"]][:2]
+    [([0.0095, None], '.0%'), ([0.00095, 0.0095], '.1%')]
+    """
+    stops = [{"dtickrange": [0.0095, None], "value": ".0%"}]
+    for decimals in range(1, 6):
+        high = 0.0095 / 10 ** (decimals - 1)
+        low = None if decimals == 5 else high / 10
+        stops.append({"dtickrange": [low, high], "value": f".{decimals}%"})
+    return {"tickformatstops": stops}
 
 
 def new_figure(title: str, x_title: str, y_title: str, *, height: int = 420) -> go.Figure:

@@ -8,11 +8,23 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-from workbench.datasets._roles import check_columns
+from workbench.columns import check_columns
 from workbench.errors import InvalidParameterError
-from workbench.viz._style import MARKERS, as_frame, color, label_of, new_figure, reference_line, statement_text
+from workbench.viz._audit import roc_figure
+from workbench.viz._risk import class_size_figure
+from workbench.viz._style import (
+    MARKERS,
+    as_frame,
+    color,
+    label_of,
+    new_figure,
+    percent_axis,
+    reference_line,
+    statement_text,
+)
+from workbench.viz._training import training_figure
 
-__all__ = ["k_figure", "leakage_figure", "tradeoff_figure", "utility_vs_leakage_figure"]
+__all__ = ["k_figure", "leakage_figure", "sweep_axes", "sweep_figures", "tradeoff_figure", "utility_vs_leakage_figure"]
 
 _NAMES = {
     "accuracy": "Test accuracy (%)",
@@ -39,7 +51,7 @@ _PERCENT = {
 
 def _axis_format(fig: go.Figure, metric: str, axis: str = "yaxis") -> None:
     if metric in _PERCENT:
-        fig.update_layout({axis: {"tickformat": ".0%"}})
+        fig.update_layout({axis: percent_axis()})
 
 
 def _hover(frame, metrics: list[str]) -> list[str]:
@@ -119,6 +131,18 @@ def leakage_figure(*results: Any, metric: str = "epsilon_lower_bound") -> go.Fig
     For ``metric="epsilon_lower_bound"`` the line is y = ε; for ``"mia_advantage"`` it is the highest advantage
     (e^ε − 1)/(e^ε + 1) that an ε-DP model allows.
 
+    Parameters
+    ----------
+    *results : TradeoffResult or DataFrame
+        One or more audited DP sweeps (``audit=True``), or their tidy results.
+    metric : {"epsilon_lower_bound", "mia_advantage"}, default="epsilon_lower_bound"
+        The measured leakage to plot against the claimed ε.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        One line per sweep and the claimed-ε reference line; statements in the hover text.
+
     Examples
     --------
     >>> import pandas as pd
@@ -173,6 +197,18 @@ def utility_vs_leakage_figure(*results: Any, utility: str = "accuracy") -> go.Fi
     DP sweeps are placed by their membership-inference advantage, anonymisation sweeps by their re-identification
     rate: both are "how much better than guessing the attacker does", on a 0–1 scale.
 
+    Parameters
+    ----------
+    *results : TradeoffResult or DataFrame
+        Audited sweeps of any technique (DP, k-anonymity, ...), or their tidy results.
+    utility : str, default="accuracy"
+        The utility column on the y axis.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        One line per sweep, leakage on the x axis (0–1), utility on the y axis.
+
     Examples
     --------
     >>> import pandas as pd
@@ -219,6 +255,20 @@ def k_figure(result: Any, *, utility: str = "accuracy", leakage: str | None = No
 
     ``leakage`` defaults to ``expected_reidentification`` (share of people an attacker who knows their
     quasi-identifiers picks correctly) when the results have it, else ``reidentification_rate`` (unique matches).
+
+    Parameters
+    ----------
+    result : TradeoffResult or DataFrame
+        A k-anonymity sweep, or its tidy results.
+    utility : str, default="accuracy"
+        The utility column on the left axis.
+    leakage : str, optional
+        The re-identification column on the right axis (see above for the default).
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Utility and leakage against k, with the original data's accuracy as a dashed line when the results have it.
 
     Examples
     --------
@@ -272,9 +322,9 @@ def k_figure(result: Any, *, utility: str = "accuracy", leakage: str | None = No
             "title": _NAMES.get(leakage, leakage),
             "overlaying": "y",
             "side": "right",
-            "tickformat": ".0%" if leakage in _PERCENT else None,
             "rangemode": "tozero",
             "showgrid": False,
+            **(percent_axis() if leakage in _PERCENT else {}),
         }
     )
     if f"{utility}_original" in frame and frame[f"{utility}_original"].notna().any():
@@ -286,3 +336,87 @@ def k_figure(result: Any, *, utility: str = "accuracy", leakage: str | None = No
             annotation_position="bottom left",
         )
     return fig
+
+
+# leakage of a k-anonymity sweep, in the order k_figure prefers them
+_K_LEAKAGE = ("expected_reidentification", "reidentification_rate", "prosecutor_risk")
+_UTILITY = ("accuracy", "auc", "information_loss")
+
+
+def _measured(frame, column: str) -> bool:
+    return column in frame and bool(frame[column].notna().any())
+
+
+def _parameter_figure(frame, utility: str) -> go.Figure:
+    frame = frame.sort_values("value")
+    parameter = str(frame["parameter"].iloc[0])
+    fig = new_figure(f"{_NAMES.get(utility, utility)} against {parameter}", parameter, _NAMES.get(utility, utility))
+    fig.add_trace(go.Scatter(x=frame["value"], y=frame[utility], mode="lines+markers", name=utility))
+    return fig
+
+
+def sweep_axes(frame, parameter: str) -> tuple[str | None, str | None]:
+    """The utility and leakage columns a sweep's main figure shows (``None`` when not measured).
+
+    Utility: the first measured of accuracy, AUC, information loss. Leakage: ``epsilon`` for ε sweeps, else the
+    first measured of expected re-identification, re-identification rate, prosecutor risk.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> sweep_axes(pd.DataFrame({"auc": [0.8], "prosecutor_risk": [0.1]}), "k")
+    ('auc', 'prosecutor_risk')
+    """
+    utility = next((c for c in _UTILITY if _measured(frame, c)), None)
+    if parameter == "epsilon":
+        return utility, "epsilon"
+    return utility, next((c for c in _K_LEAKAGE if _measured(frame, c)), None)
+
+
+def sweep_figures(result: Any) -> dict[str, go.Figure]:
+    """Every figure of a trade-off sweep, main figure first (the one dispatch the report and dashboard use).
+
+    ε sweeps: ``utility-vs-epsilon``, ``leakage-vs-epsilon``, ``utility-vs-leakage``, ``roc``, ``training`` (what
+    was measured); other sweeps: ``utility-vs-k`` (or ``utility-vs-<parameter>``), ``class-sizes``,
+    ``utility-vs-leakage``. The utility is the first measured of accuracy, AUC, information loss.
+
+    Examples
+    --------
+    >>> from workbench.tradeoff import TradeoffPoint, TradeoffResult
+    >>> from workbench.viz._tradeoff import sweep_figures
+    >>> points = tuple(TradeoffPoint(technique="k-anonymity", parameter="k", value=k, k=k,
+    ...                              utility={"accuracy": a}, leakage={"reidentification_rate": r})
+    ...                for k, a, r in [(2.0, 0.84, 0.3), (10.0, 0.82, 0.05)])
+    >>> list(sweep_figures(TradeoffResult(points=points, technique="k-anonymity", parameter="k")))
+    ['utility-vs-k', 'utility-vs-leakage']
+    """
+    frame = result.results
+    utility, leakage = sweep_axes(frame, result.parameter)
+    figures: dict[str, go.Figure] = {}
+    if result.parameter == "scale_bits" and _measured(frame, "ms_per_row"):  # the "encrypted" technique
+        from workbench.viz._encrypted import encrypted_tradeoff_figure
+
+        figures["cost-vs-precision"] = encrypted_tradeoff_figure(result)
+    if result.parameter == "epsilon":
+        if utility is not None:
+            figures["utility-vs-epsilon"] = tradeoff_figure(result, metric=utility)
+        if _measured(frame, "epsilon_lower_bound"):
+            figures["leakage-vs-epsilon"] = leakage_figure(result)
+        if _measured(frame, "mia_advantage") and "accuracy" in frame:
+            figures["utility-vs-leakage"] = utility_vs_leakage_figure(result)
+        if any("roc" in p.details for p in result.points):
+            figures["roc"] = roc_figure(result)
+        with_history = [p for p in result.points if p.details.get("history")]
+        if with_history:
+            figures["training"] = training_figure(with_history[0])
+        return figures
+    if utility is not None and leakage is not None:
+        figures[f"utility-vs-{result.parameter}"] = k_figure(result, utility=utility, leakage=leakage)
+    elif utility is not None:
+        figures[f"utility-vs-{result.parameter}"] = _parameter_figure(frame, utility)
+    with_sizes = [p for p in result.points if p.details.get("class_sizes")]
+    if with_sizes:
+        figures["class-sizes"] = class_size_figure(*with_sizes, names=[p.label() for p in with_sizes])
+    if ("mia_advantage" in frame or "reidentification_rate" in frame) and "accuracy" in frame:
+        figures["utility-vs-leakage"] = utility_vs_leakage_figure(result)
+    return figures

@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 from workbench.errors import InvalidParameterError
 from workbench.viz._style import color, new_figure
 
-__all__ = ["training_figure"]
+__all__ = ["train_figures", "training_figure"]
 
 
 def _history(source: Any) -> pd.DataFrame:
@@ -27,6 +27,22 @@ def _history(source: Any) -> pd.DataFrame:
 
 def training_figure(source: Any) -> go.Figure:
     """Accuracy and loss per epoch (left axis) and the cumulative ε spent (right axis).
+
+    Parameters
+    ----------
+    source : TrainResult, TradeoffPoint or list of dict
+        A training run (its ``.history``), a DP point of a sweep, or the per-epoch rows themselves (``epoch``,
+        ``loss``, ``accuracy``, ``epsilon``).
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Accuracy and loss on the left axis, ε spent on the right axis, against the epoch.
+
+    Raises
+    ------
+    InvalidParameterError
+        When ``source`` is none of the above.
 
     Examples
     --------
@@ -65,3 +81,8 @@ def training_figure(source: Any) -> go.Figure:
             }
         )
     return fig
+
+
+def train_figures(run: Any) -> dict[str, go.Figure]:
+    """The figures of a training run: ``{"training": ...}`` (per-epoch accuracy, loss and ε)."""
+    return {"training": training_figure(run)}

@@ -52,6 +52,13 @@ def dashboard(
     ------
     WorkbenchError
         When ``dataset`` cannot be loaded (the message says why).
+
+    Examples
+    --------
+    >>> import workbench as wb
+    >>> app = wb.dashboard("diabetes", namespace={})  # in a notebook, the last line of a cell shows it
+    >>> app.state.data.dataset.name
+    'diabetes'
     """
     from workbench.datasets import Dataset
     from workbench.widgets.state.app import DashboardState

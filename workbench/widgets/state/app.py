@@ -11,6 +11,7 @@ from workbench.widgets.state.anonymise import AnonymiseState
 from workbench.widgets.state.audit import AuditState
 from workbench.widgets.state.budget import BudgetState
 from workbench.widgets.state.data import DataState
+from workbench.widgets.state.encrypted import EncryptedState
 from workbench.widgets.state.risk import RiskState
 from workbench.widgets.state.synthetic import SyntheticState
 from workbench.widgets.state.tradeoff import TradeoffState
@@ -20,7 +21,7 @@ __all__ = ["DashboardState"]
 
 
 class DashboardState(HasTraits):
-    """Every tab's state; the Data tab's dataset flows to the others, the Train tab's model to the Audit tab.
+    """Every tab's state; the Data tab's dataset flows to the others, the Train tab's model to Audit and Encrypted.
 
     Examples
     --------
@@ -36,17 +37,19 @@ class DashboardState(HasTraits):
     anonymise = Instance(AnonymiseState, kw={"auto": False})  # computes once its tab is shown
     train = Instance(TrainState, args=())
     audit = Instance(AuditState, args=())
+    encrypted = Instance(EncryptedState, args=())
+    synthetic = Instance(SyntheticState, args=())
     tradeoff = Instance(TradeoffState, args=())
     budget = Instance(BudgetState, args=())
-    synthetic = Instance(SyntheticState, args=())
 
     def __init__(self, namespace: Mapping[str, Any] | None = None, *, seed: int = 0, **kwargs: Any) -> None:
         super().__init__(data=DataState(namespace=namespace), **kwargs)
-        for child in (self.anonymise, self.train, self.audit, self.tradeoff, self.synthetic):
+        for child in (self.anonymise, self.train, self.audit, self.encrypted, self.tradeoff, self.synthetic):
             child.seed = seed
         for child in (self.risk, self.anonymise, self.train, self.tradeoff, self.synthetic):
             dlink((self.data, "dataset"), (child, "dataset"))
         dlink((self.train, "result"), (self.audit, "run"))
+        dlink((self.train, "result"), (self.encrypted, "run"))
         self.data.observe(lambda change: self.refresh_budget(), "dataset")
         self.synthetic.observe(lambda change: self.refresh_budget(), "answers")
         for job in (self.train.job, self.tradeoff.job, self.synthetic.job):

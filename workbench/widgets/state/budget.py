@@ -36,10 +36,8 @@ def set_session_budget(budget: float | None) -> None:
 
 
 def budget_refusal(dataset: Any, epsilons: list[float | None]) -> str:
-    """Why runs spending ``epsilons`` (None: without DP) on ``dataset`` must not start; "" when they may.
-
-    Runs of ε1, ε2, ... add at most their sum to the dataset's total (sequential composition; the ledger's
-    accountant may add less), so a sum within what is left always fits; a run without DP never fits a budget.
+    """The session ledger's answer (:meth:`~workbench.dp.PrivacyLedger.refusal`, the rule ``train`` and
+    ``tradeoff`` apply) for runs spending ``epsilons`` (None: without DP) on ``dataset``; "" when they may start.
 
     Examples
     --------
@@ -47,22 +45,9 @@ def budget_refusal(dataset: Any, epsilons: list[float | None]) -> str:
     ''
     """
     ledger = session_ledger()
-    if dataset is None or ledger is None or ledger.budget is None:
+    if dataset is None or ledger is None:
         return ""
-    remaining = ledger.remaining(dataset.fingerprint)
-    wanted = sum(math.inf if e is None else float(e) for e in epsilons)
-    if wanted <= remaining:
-        return ""
-    if any(e is None for e in epsilons):
-        what = "A run without DP"
-    elif len(epsilons) == 1:
-        what = f"A run with ε = {epsilons[0]:g}"
-    else:
-        what = f"Runs with ε = {', '.join(f'{e:g}' for e in epsilons)} (ε {wanted:.3g} in all)"
-    return (
-        f"{what} could take {dataset.name!r} past its privacy budget (ε {remaining:.3g} left of {ledger.budget:g}). "
-        "Lower ε, or raise the budget (%wb budget --set EPSILON)."
-    )
+    return ledger.refusal(epsilons, dataset_fingerprint=dataset.fingerprint, dataset_name=dataset.name)
 
 
 @dataclass(frozen=True)

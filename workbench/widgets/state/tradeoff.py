@@ -23,7 +23,8 @@ TECHNIQUES: dict[str, tuple[str, str]] = {
 
 
 def parse_grid(text: str, technique: str) -> list:
-    """Parse a grid such as ``"0.5, 1, none"`` for ``technique`` (``none`` = no DP); raise ValueError if bad.
+    """Parse a grid such as ``"0.5, 1, none"`` for ``technique`` (``none`` = no DP) with the one grid parser,
+    :func:`workbench.tradeoff.parse_grid`; raise ValueError if bad.
 
     Examples
     --------
@@ -32,19 +33,9 @@ def parse_grid(text: str, technique: str) -> list:
     >>> parse_grid("2 5 10", "k-anonymity")
     [2, 5, 10]
     """
-    kind = int if TECHNIQUES[technique][0] == "ks" else float
-    values: list = []
-    for part in text.replace(",", " ").split():
-        if kind is float and part.lower() in ("none", "inf", "nodp"):
-            values.append(None)
-            continue
-        try:
-            values.append(kind(part))
-        except ValueError:
-            raise ValueError(f"{part!r} in the grid is not {'an integer' if kind is int else 'a number'}") from None
-    if not values:
-        raise ValueError("The grid is empty: give values such as " + TECHNIQUES[technique][1])
-    return values
+    from workbench.tradeoff.grid import parse_grid as parse
+
+    return parse(text, integer=TECHNIQUES[technique][0] == "ks", name="The grid")
 
 
 class TradeoffState(HasTraits):
@@ -141,8 +132,12 @@ class TradeoffState(HasTraits):
     def _done(self, result: Any) -> None:
         self.result = result
 
-    def export_report(self, path: str | Path = "report.html") -> Path | None:
-        """Write the HTML report of the finished sweep; ``None`` (with ``job.error``) when there is none."""
+    def export_report(self, path: str | Path | None = None) -> Path | None:
+        """Write the HTML report of the finished sweep; ``None`` (with ``job.error``) when there is none.
+
+        Without a path the report goes to ``report.html``, or ``report-1.html``, ... when that name is taken (an
+        existing file is never replaced by a default name); a path given is replaced atomically.
+        """
         if self.result is None:
             self.job.error = "Run a sweep first; the report needs its results."
             return None

@@ -10,7 +10,7 @@ import ipywidgets as widgets
 from workbench.widgets.state.audit import ATTACKS, AuditState
 from workbench.widgets.views.common import JobBar
 from workbench.widgets.views.figures import LiveFigure
-from workbench.widgets.views.plots import roc_figure
+from workbench.widgets.views.plots import figure_of
 
 __all__ = ["AuditView"]
 
@@ -73,6 +73,6 @@ class AuditView(widgets.VBox):
         if result is None:
             self.summary.value = ""
             return
-        self.figure.request(lambda: roc_figure(result))
+        self.figure.request(lambda: figure_of(result, "roc"))
         self.figure.flush()
         self.summary.value = result._repr_html_() if hasattr(result, "_repr_html_") else html.escape(str(result))

@@ -1,4 +1,5 @@
-"""The dashboard: a budget bar over six tabs (Data, Risk, Anonymise, Train, Audit, Trade-off), built lazily."""
+"""The dashboard: a budget bar over the tabs (Data, Risk, Anonymise, Train, Audit, Encrypted, Trade-off), built
+lazily."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import ipywidgets as widgets
 from workbench.widgets.state.app import DashboardState
 from workbench.widgets.views.budget import BudgetBar
 from workbench.widgets.views.data import DataView
+from workbench.widgets.views.figures import warm_plotly
 
 __all__ = ["TABS", "Dashboard"]
 
@@ -37,6 +39,12 @@ def _audit(state: DashboardState) -> widgets.Widget:
     return AuditView(state.audit)
 
 
+def _encrypted(state: DashboardState) -> widgets.Widget:
+    from workbench.widgets.views.encrypted import EncryptedView
+
+    return EncryptedView(state.encrypted)
+
+
 def _tradeoff(state: DashboardState) -> widgets.Widget:
     from workbench.widgets.views.tradeoff import TradeoffView
 
@@ -56,6 +64,7 @@ TABS: dict[str, Callable[[DashboardState], widgets.Widget]] = {
     "Anonymise": _anonymise,
     "Train": _train,
     "Audit": _audit,
+    "Encrypted": _encrypted,
     "Trade-off": _tradeoff,
     "Synthetic": _synthetic,
 }
@@ -77,10 +86,11 @@ class Dashboard(widgets.VBox):
     >>> app = wb.dashboard("diabetes")
     >>> view = app.show("Trade-off")
     >>> list(app.views), app.tabs.selected_index
-    (['Data', 'Trade-off'], 5)
+    (['Data', 'Trade-off'], 6)
     """
 
     def __init__(self, state: DashboardState) -> None:
+        warm_plotly()  # the first FigureWidget costs seconds: pay them while the user looks at the Data tab
         self.state = state
         self.views: dict[str, widgets.Widget] = {}
         self._slots = [widgets.VBox([]) for _ in TABS]

@@ -16,7 +16,46 @@ import ipywidgets as widgets
 
 from workbench.widgets.state.throttle import Throttle
 
-__all__ = ["LiveFigure"]
+__all__ = ["LiveFigure", "warm_plotly"]
+
+_warm_lock = threading.Lock()
+_warm_thread: threading.Thread | None = None
+
+
+def warm_plotly() -> threading.Thread:
+    """Pay plotly's first-figure costs in a background thread, once per process; return that thread.
+
+    The first ``go.FigureWidget()`` of a process imports plotly's renderers, which import nbformat, jsonschema and
+    an RFC 3987 grammar (about 3 s here, longer on a busy machine), and the first figure of each trace type loads
+    its validators. The dashboard calls this when it opens, so a tab's first result shows as soon as it is
+    computed instead of seconds later. Only modules are imported and plain ``go.Figure`` objects built: no widget
+    (and so no comm) is created off the kernel's main thread.
+
+    Examples
+    --------
+    >>> thread = warm_plotly()
+    >>> thread.name, warm_plotly() is thread
+    ('workbench-warm-plotly', True)
+    """
+    global _warm_thread
+    with _warm_lock:
+        if _warm_thread is None:
+            _warm_thread = threading.Thread(target=_warm, name="workbench-warm-plotly", daemon=True)
+            _warm_thread.start()
+        return _warm_thread
+
+
+def _warm() -> None:
+    try:
+        import plotly.basewidget  # noqa: F401 - the costly import behind the first FigureWidget
+        import plotly.graph_objects as go
+
+        figure = go.Figure([go.Scatter(x=[0, 1], y=[0, 1]), go.Bar(x=[0], y=[1]), go.Histogram(x=[0, 1])])
+        figure.update_layout(title="warm", xaxis={"type": "log"}, yaxis={"tickformat": ".1%"})
+        figure.to_plotly_json()
+    except Exception:  # warming is an optimisation: the real figure reports any problem itself
+        pass
+
 
 Builder = Callable[[], Any]  # returns a plotly go.Figure
 

@@ -13,11 +13,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-__all__ = ["class_size_figure", "risk_figure", "roc_figure", "tradeoff_figure_for", "training_figure"]
-
-
-# leakage of a k-anonymity sweep, in the order viz.k_figure prefers them
-_K_LEAKAGE = ("expected_reidentification", "reidentification_rate", "prosecutor_risk")
+__all__ = ["figure_of", "tradeoff_figure_for", "training_figure"]
 
 
 def training_figure(history: Sequence[Mapping[str, Any]]) -> go.Figure:
@@ -37,42 +33,33 @@ def training_figure(history: Sequence[Mapping[str, Any]]) -> go.Figure:
 
 
 def tradeoff_figure_for(points: Sequence[Any], technique: str) -> go.Figure:
-    """The trade-off curve of the points finished so far, with the Pareto frontier circled.
-
-    DP sweeps plot utility against ε (:func:`workbench.viz.tradeoff_figure`); other techniques plot utility
-    against their parameter (:func:`workbench.viz.k_figure` when re-identification is measured).
+    """The main figure of the points finished so far (:func:`workbench.viz.figures_for`), Pareto frontier circled.
 
     Examples
     --------
-    >>> from workbench.tradeoff._point import TradeoffPoint
+    >>> from workbench.tradeoff import TradeoffPoint
     >>> pts = [TradeoffPoint("dp", "epsilon", e, epsilon=e, utility={"accuracy": a}) for e, a in [(1, .8), (2, .79)]]
     >>> fig = tradeoff_figure_for(pts, "dp")
     >>> [len(t.x) for t in fig.data]
     [2, 1]
     """
     from workbench import viz
+    from workbench.tradeoff import TradeoffResult
 
-    frame = pd.DataFrame([p.to_row() for p in points])
-    if frame.empty:
+    if not points:
         return go.Figure(layout={"title": {"text": f"Trade-off: {technique} (waiting for the first point)"}})
-    utility = next((c for c in ("accuracy", "auc", "information_loss") if c in frame and frame[c].notna().any()), None)
-    if utility is None:
-        return go.Figure(layout={"title": {"text": f"Trade-off: {len(frame)} points, no utility measured"}})
-    if technique == "dp" or frame["parameter"].iloc[0] == "epsilon":
-        fig = viz.tradeoff_figure(frame, metric=utility)
-        leakage, x = "epsilon", "epsilon"
-    elif any(c in frame and frame[c].notna().any() for c in _K_LEAKAGE):
-        leakage = next(c for c in _K_LEAKAGE if c in frame and frame[c].notna().any())
-        fig = viz.k_figure(frame, utility=utility, leakage=leakage)
-        x = "value"
-    else:
-        fig = _parameter_figure(frame, utility)
-        leakage, x = None, "value"
-    if leakage is not None:
+    result = TradeoffResult(points=tuple(points), technique=technique, parameter=points[0].parameter)
+    figures = viz.figures_for(result)
+    if not figures:
+        return go.Figure(layout={"title": {"text": f"Trade-off: {len(points)} points, no utility measured"}})
+    fig = next(iter(figures.values()))
+    frame = result.results
+    utility, leakage = viz.sweep_axes(frame, result.parameter)
+    if utility is not None and leakage is not None:
         frontier = _frontier(frame, utility, leakage)
         fig.add_trace(
             go.Scatter(
-                x=frontier[x],
+                x=frontier["epsilon" if leakage == "epsilon" else "value"],
                 y=frontier[utility],
                 mode="markers",
                 name="Pareto frontier",
@@ -80,43 +67,32 @@ def tradeoff_figure_for(points: Sequence[Any], technique: str) -> go.Figure:
                 hoverinfo="skip",
             )
         )
-    fig.update_layout(title={"text": f"{fig.layout.title.text} ({len(frame)} points)"})
+    fig.update_layout(title={"text": f"{fig.layout.title.text} ({len(points)} points)"})
     return fig
 
 
-def roc_figure(result: Any) -> go.Figure:
-    """The ROC curve of a membership-inference result on log-log axes (:func:`workbench.viz.roc_figure`)."""
+def figure_of(result: Any, name: str) -> go.Figure:
+    """One of the figures :func:`workbench.viz.figures_for` gives for a result (``"roc"``, ``"risk"``, ...).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from workbench.audit import AuditResult
+    >>> figure_of(AuditResult.from_scores(np.array([2.0, 1.0]), np.array([0.5, 1.5])), "roc").layout.xaxis.type
+    'log'
+    """
     from workbench import viz
 
-    return viz.roc_figure(result)
-
-
-def class_size_figure(report: Any) -> go.Figure:
-    """The class-size histogram of a risk report (:func:`workbench.viz.class_size_figure`)."""
-    from workbench import viz
-
-    return viz.class_size_figure(report)
-
-
-def risk_figure(report: Any) -> go.Figure:
-    """Prosecutor risk, records at risk and uniqueness of a risk report (:func:`workbench.viz.risk_figure`)."""
-    from workbench import viz
-
-    return viz.risk_figure(report)
+    figures = viz.figures_for(result)
+    if name not in figures:
+        return go.Figure(layout={"title": {"text": f"No {name} figure for this result"}})
+    return figures[name]
 
 
 def _frontier(frame: pd.DataFrame, utility: str, leakage: str) -> pd.DataFrame:
-    from workbench.tradeoff._pareto import pareto_frontier
+    from workbench.tradeoff import pareto_frontier
 
     usable = frame[[math.isfinite(float(v)) for v in frame[leakage].fillna(math.nan)]]
     if usable.empty:
         return usable
     return pareto_frontier(usable, utility=utility, leakage=leakage, maximise_utility=utility != "information_loss")
-
-
-def _parameter_figure(frame: pd.DataFrame, utility: str) -> go.Figure:
-    frame = frame.sort_values("value")
-    parameter = str(frame["parameter"].iloc[0])
-    fig = go.Figure(go.Scatter(x=frame["value"], y=frame[utility], mode="lines+markers", name=utility))
-    fig.update_layout(title={"text": f"{utility} against {parameter}"}, xaxis_title=parameter, yaxis_title=utility)
-    return fig

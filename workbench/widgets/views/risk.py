@@ -9,7 +9,7 @@ import ipywidgets as widgets
 from workbench.widgets.state.risk import RiskState
 from workbench.widgets.views.common import JobBar
 from workbench.widgets.views.figures import LiveFigure
-from workbench.widgets.views.plots import class_size_figure, risk_figure
+from workbench.widgets.views.plots import figure_of
 
 __all__ = ["RiskView"]
 
@@ -39,7 +39,7 @@ class RiskView(widgets.VBox):
             self.summary.value = ""
             return
         self.summary.value = report._repr_html_() if hasattr(report, "_repr_html_") else str(report)
-        self.figure.request(lambda: class_size_figure(report))
-        self.risk_figure.request(lambda: risk_figure(report))
+        self.figure.request(lambda: figure_of(report, "class-sizes"))
+        self.risk_figure.request(lambda: figure_of(report, "risk"))
         self.figure.flush()
         self.risk_figure.flush()

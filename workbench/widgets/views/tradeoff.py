@@ -43,9 +43,11 @@ class TradeoffView(widgets.VBox):
         self.figure = LiveFigure("Trade-off")
         self.figure.widget.add_class("wb-tradeoff-figure")
         self.table = widgets.HTML("")
-        self.path = widgets.Text(value="report.html", description="report", layout={"width": "300px"})
+        self.path = widgets.Text(
+            value="", placeholder="report.html (never replaced)", description="report", layout={"width": "300px"}
+        )
         self.export_button = widgets.Button(description="Export report", icon="file", disabled=True)
-        self.export_button.on_click(lambda _: state.export_report(self.path.value))
+        self.export_button.on_click(lambda _: state.export_report(self.path.value.strip() or None))
         self.link = widgets.HTML("")
         state.observe(self._points_changed, "points")
         state.observe(self._result_changed, "result")

@@ -1,4 +1,14 @@
-"""Which raw values a released (possibly generalised) value covers: ranges, value sets, '*', hierarchy nodes."""
+"""The format of generalised values, shared by every package (bottom layer): ``*`` (suppressed), ``?`` (missing),
+ranges ``[30, 35)``, value sets ``{a, b}`` and hierarchy nodes, and which raw values a released value covers.
+
+Anonymisation writes these values, risk and utility read them back; both import this one module.
+
+Examples
+--------
+>>> from workbench.generalised import midpoint, parse_range, parse_set
+>>> parse_range("[30, 35)"), parse_set("{a, b}"), midpoint("[30, 40)")
+((30.0, 35.0, True, False), ['a', 'b'], 35.0)
+"""
 
 from __future__ import annotations
 
@@ -11,7 +21,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-__all__ = ["MISSING", "SUPPRESSED", "covers", "normalise", "parse_range", "parse_set"]
+__all__ = ["MISSING", "SUPPRESSED", "covers", "midpoint", "normalise", "parse_range", "parse_set"]
 
 MISSING = "?"
 SUPPRESSED = "*"

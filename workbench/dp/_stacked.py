@@ -1,4 +1,4 @@
-"""Train the models of several ε in ONE loop: the same DP-SGD as ``workbench.train``, vectorised across models.
+"""Train several DP-SGD runs in ONE loop: the same DP-SGD as ``workbench.train``, vectorised across models.
 
 Each model keeps its own seed, hence its own initialisation, Poisson batches and noise (models trained on shared
 noise could be combined to cancel it): model k at step t takes its own batch (padded to the longest batch of the
@@ -7,16 +7,17 @@ clipped gradients (ghost norms); noise and Adam are per model. Each result is a 
 :class:`~workbench.dp.TrainResult` with its own statement, equal to ``workbench.train(..., seed=seed_k)``. Small
 models are bound by per-operation overhead, so K models cost far less than K runs.
 
-Only built-in models (``"logreg"``, ``"mlp"``: ``nn.Linear`` layers and ReLU) without an audit split are stacked;
-anything else trains one by one with :func:`workbench.train`.
+Only private runs of built-in models (``"logreg"``, ``"mlp"``: ``nn.Linear`` layers and ReLU) with Adam, without
+an audit split, that differ only in ε (or noise multiplier) and seed are stacked (:func:`can_train_together`);
+:func:`workbench.dp.train_many` trains anything else one by one. Data preparation, calibration, the ε schedule and
+the statement are :mod:`workbench.dp._steps`, shared with ``train``; the Adam update is ``_loop.adam_update``.
 """
 
 from __future__ import annotations
 
-import importlib
 import math
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -24,38 +25,42 @@ import pandas as pd
 import torch
 from torch import nn
 
-__all__ = ["can_stack", "train_stacked"]
+from workbench.dp._loop import adam_update, evaluate, stream_seed
+from workbench.dp._steps import (
+    HISTORY_COLUMNS,
+    EpsilonSchedule,
+    noise_multiplier,
+    prepare,
+    result_timings,
+    statement,
+    torch_threads,
+)
+from workbench.dp.config import TrainConfig
+from workbench.dp.models import build_model
+from workbench.dp.result import TrainResult
+
+__all__ = ["can_train_together", "train_stacked"]
 
 
-def can_stack(options: Mapping[str, Any]) -> bool:
-    """Whether the runs of these options can be trained together (built-in model, Adam, private)."""
-    built_in = isinstance(options.get("model"), str) and options.get("model") in ("logreg", "mlp")
-    return built_in and not options.get("audit_fraction")  # an audit split differs per seed: no shared rows
+def can_train_together(configs: Sequence[TrainConfig]) -> bool:
+    """Whether these runs can be trained in one stacked loop: private runs of one built-in model with Adam and no
+    audit split, differing only in ε (or noise multiplier) and seed.
 
-
-def _configs(dataset: Any, epsilons: Sequence[float], options: Mapping[str, Any], seeds: Sequence[int]) -> list[Any]:
-    from workbench.dp import TrainConfig
-
-    identifiers = set(dataset.identifiers)
-    features = tuple(c for c in dataset.train.columns if c != dataset.target and c not in identifiers)
-    return [
-        TrainConfig(
-            model=options["model"],
-            epsilon=float(e),
-            delta=options.get("delta"),
-            epochs=options["epochs"],
-            batch_size=options["batch_size"],
-            lr=options.get("lr"),
-            max_grad_norm=float(options["max_grad_norm"]),
-            accountant=options["accountant"],
-            hidden=tuple(options.get("hidden") or (64, 64)),
-            audit_fraction=float(options.get("audit_fraction") or 0.0),
-            seed=int(seed),
-            public_schema=bool(options.get("public_schema")),
-            features=features,
-        )
-        for e, seed in zip(epsilons, seeds, strict=True)
-    ]
+    Examples
+    --------
+    >>> from workbench.dp import TrainConfig
+    >>> can_train_together([TrainConfig(epsilon=1.0, seed=1), TrainConfig(epsilon=2.0, seed=2)])
+    True
+    >>> can_train_together([TrainConfig(epsilon=1.0), TrainConfig(epsilon=2.0, epochs=3)])
+    False
+    """
+    if not configs:
+        return False
+    first = configs[0]
+    if not (isinstance(first.model, str) and first.model in ("logreg", "mlp")) or first.optimizer != "adam":
+        return False
+    shared = [c.replace(epsilon=None, noise_multiplier=None, seed=0) for c in configs]
+    return all(c.private and not c.audit_fraction for c in configs) and all(s == shared[0] for s in shared)
 
 
 class _StackedLinear:
@@ -175,79 +180,64 @@ class _StackedAdam:
     @torch.no_grad()
     def step(self, grad: torch.Tensor) -> None:
         self.t += 1
-        b1, b2, eps = 0.9, 0.999, 1e-8
-        c1, c2 = 1 - b1**self.t, 1 - b2**self.t
-        self.m.mul_(b1).add_(grad, alpha=1 - b1)
-        self.v.mul_(b2).addcmul_(grad, grad, value=1 - b2)
-        self.flat.addcdiv_(self.m, self.v.div(c2).sqrt_().add_(eps), value=-self.lr / c1)
+        adam_update(self.flat, grad, self.m, self.v, self.t, self.lr)
 
 
 def train_stacked(
-    dataset: Any, epsilons: Sequence[float], options: Mapping[str, Any], seeds: Sequence[int], stop: Any = None
-) -> list[Any]:
-    """One :class:`~workbench.dp.TrainResult` per ε, trained together; none recorded in any ledger."""
-    from workbench.dp import TrainResult, build_model, fit_encoder
-
-    dp_train = importlib.import_module("workbench.dp.train")  # the module (the package exports the function)
-    from workbench.dp._loop import evaluate
-
+    members: pd.DataFrame,
+    non_members: pd.DataFrame,
+    test: pd.DataFrame,
+    target: str,
+    configs: Sequence[TrainConfig],
+    stop: Any = None,
+) -> list[TrainResult]:
+    """One :class:`~workbench.dp.TrainResult` per config, trained together (see :func:`can_train_together`)."""
     started = time.perf_counter()
-    configs = _configs(dataset, epsilons, options, seeds)
     first = configs[0]
-    members, non_members = dp_train.split_audit(
-        dataset.train, target=dataset.target, fraction=first.audit_fraction, seed=first.seed
-    )
-    encoder = fit_encoder(members, target=dataset.target, features=first.features, bounds=first.bounds,
-                          public_schema=first.public_schema, warn=True)  # fmt: skip
-    X, y = encoder.transform(members)
-    test = dp_train._drop_missing_target(dataset.test, dataset.target)
-    X_test, y_test = encoder.transform(test)
-    n = len(y)
-    per_epoch = math.ceil(n / first.batch_size)
-    rate, steps_total = 1.0 / per_epoch, per_epoch * first.epochs
-    delta = dp_train._delta(first, n)
-    sigmas = [dp_train._noise(c, rate, steps_total, delta)[0] for c in configs]
+    data = prepare(members, test, target, first)
+    per_epoch, rate = data.steps_per_epoch, data.sample_rate
+    steps_total = per_epoch * first.epochs
+    sigmas = [noise_multiplier(c, rate, steps_total, data.delta)[0] for c in configs]
     calibration_s = time.perf_counter() - started
-    nets = [build_model(c.model, encoder.n_features, encoder.n_classes, hidden=c.hidden, seed=c.seed) for c in configs]
-    schedules = [dp_train._EpsilonSchedule(c.accountant, s, rate, delta, per_epoch, c.epochs) for c, s in
+    n_features, n_classes = data.encoder.n_features, data.encoder.n_classes
+    nets = [build_model(c.model, n_features, n_classes, hidden=c.hidden, seed=c.seed) for c in configs]
+    schedules = [EpsilonSchedule(c.accountant, s, rate, data.delta, per_epoch, c.epochs) for c, s in
                  zip(configs, sigmas, strict=True)]  # fmt: skip
     try:
-        with dp_train._threads(first.threads or 1):  # workbench.dp's default for small models: one thread
-            stack, histories, steps, stopped = _loop(nets, X, y, X_test, y_test, configs, sigmas, rate, per_epoch,
-                                                     schedules, stop)  # fmt: skip
+        with torch_threads(first.threads or 1):  # workbench.dp's default for small models: one thread
+            stack, histories, steps, stopped = _loop(nets, data, configs, sigmas, schedules, stop)
     finally:
         for schedule in schedules:
             schedule.close()
-    total_s = time.perf_counter() - started
+    timings = result_timings(started, calibration_s, stacked_with=len(configs))
     results = []
     for i, (config, sigma) in enumerate(zip(configs, sigmas, strict=True)):
         model = stack.load_into(nets[i], i).eval()
-        statement = dp_train._statement(config, encoder, n, rate, sigma, steps, delta)
         results.append(
             TrainResult(
                 model=model,
-                encoder=encoder,
+                encoder=data.encoder,
                 members=members,
                 non_members=non_members,
-                test=test,
-                target=dataset.target,
+                test=data.test,
+                target=target,
                 config=config,
-                statement=statement,
-                metrics=evaluate(model, X_test, y_test),
-                history=pd.DataFrame(histories[i], columns=dp_train._HISTORY_COLUMNS),
+                statement=statement(config, data, sigma, steps),
+                metrics=evaluate(model, data.X_test, data.y_test),
+                history=pd.DataFrame(histories[i], columns=HISTORY_COLUMNS),
                 stopped=stopped,
-                dataset_name=dataset.name,
-                dataset_fingerprint=dataset.fingerprint,
+                dataset_name="",
+                dataset_fingerprint="",
                 engine="ghost-stacked",
-                timings={"calibration_s": calibration_s, "total_s": total_s, "stacked_with": len(configs)},
+                timings=timings,
             )
         )
     return results
 
 
-def _loop(nets, X, y, X_test, y_test, configs, sigmas, rate, per_epoch, schedules, stop):
-    from workbench.dp._loop import stream_seed
-
+def _loop(nets, data, configs, sigmas, schedules, stop):
+    X, y, X_test, y_test = data.X, data.y, data.X_test, data.y_test
+    rate, per_epoch = data.sample_rate, data.steps_per_epoch
     k, first = len(configs), configs[0]
     stack = _StackedLinear(nets)
     optimizer = _StackedAdam(stack.flat, first.learning_rate)
@@ -312,8 +302,6 @@ def _epoch(stack, optimizer, gens, X, y, x_sq1, rate, per_epoch, noise_scale, fi
 
 def _record_epoch(histories, stack, probe, sums, sizes, X_test, y_test, schedules, epoch, steps, started, stopped):
     """Each model's history row for the epoch: mean training loss, test metrics, ε spent so far."""
-    from workbench.dp._loop import evaluate
-
     seconds = time.perf_counter() - started
     if sums:
         counts = torch.tensor(sizes, dtype=sums[0].dtype)

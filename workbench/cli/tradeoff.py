@@ -3,59 +3,25 @@
 from __future__ import annotations
 
 import argparse
-import math
-import sys
 
 from workbench.errors import InvalidParameterError, WorkerError
+from workbench.tradeoff.grid import parse_grid
 
-__all__ = ["add_arguments", "parse_grid", "run"]
-
-
-def parse_grid(text: str, *, integer: bool = False, name: str = "--epsilons") -> list[float | int | None]:
-    """Parse ``"0.5,1,2,none"`` into ``[0.5, 1.0, 2.0, None]`` (``none``/``inf``: the non-private baseline).
-
-    Examples
-    --------
-    >>> parse_grid("0.5,1,inf")
-    [0.5, 1.0, None]
-    >>> parse_grid("2,5,10", integer=True, name="--ks")
-    [2, 5, 10]
-    """
-    values: list[float | int | None] = []
-    for item in (part.strip() for part in text.split(",")):
-        if not item:
-            continue
-        if not integer and item.lower() in ("none", "inf", "nodp", "no-dp"):
-            values.append(None)
-            continue
-        try:
-            number = float(item)
-        except ValueError:
-            kind = "integers" if integer else "numbers (or 'none' for no DP)"
-            raise InvalidParameterError(f"{name} must be comma-separated {kind}; got {item!r} in {text!r}.") from None
-        if integer:
-            if not number.is_integer():
-                raise InvalidParameterError(f"{name} must be comma-separated integers; got {item!r} in {text!r}.")
-            values.append(int(number))
-        else:
-            values.append(None if math.isinf(number) else number)
-    if not values:
-        raise InvalidParameterError(f"{name} is empty; give values such as 0.5,1,2.")
-    return values
+__all__ = ["add_arguments", "run"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dataset", default="adult", help="bundled name (adult, patients, ...) or a CSV/Parquet path")
     parser.add_argument("--target", help="target column (for your own files)")
     parser.add_argument("--technique", default="dp", help="dp, k-anonymity or pseudonymise+dp (default: dp)")
-    parser.add_argument("--epsilons", help="ε grid, e.g. 0.5,1,2,4,8,none ('none' = no DP baseline)")
+    parser.add_argument("--epsilons", help="ε grid, e.g. 0.5,1,2,4,8,none ('none' or 'no-dp' = no DP baseline)")
     parser.add_argument("--ks", help="k grid for k-anonymity, e.g. 2,5,10")
-    parser.add_argument("--l", type=int, help="l-diversity required at every k")
+    parser.add_argument("--l", type=float, help="l-diversity required at every k")
     parser.add_argument("--t", type=float, help="t-closeness required at every k")
-    parser.add_argument("--method", default="mondrian", choices=["mondrian", "optimal"], help="anonymisation method")
-    parser.add_argument("--model", default="logreg", choices=["logreg", "mlp"], help="model for DP techniques")
-    parser.add_argument("--epochs", type=int, default=10)
-    parser.add_argument("--batch-size", type=int, default=256)
+    parser.add_argument("--method", help="anonymisation method: mondrian (default), optimal or a registered one")
+    parser.add_argument("--model", help="model for DP techniques: logreg (default) or mlp")
+    parser.add_argument("--epochs", type=int, help="training epochs for DP techniques (default 10)")
+    parser.add_argument("--batch-size", type=int, help="expected batch size for DP techniques (default 256)")
     parser.add_argument("--delta", type=float, help="δ (default: below 1/n, see 'train')")
     parser.add_argument("--no-audit", action="store_true", help="skip the membership-inference attack")
     parser.add_argument("--seed", type=int, default=0)
@@ -115,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
             epochs=args.epochs,
             batch_size=args.batch_size,
             delta=args.delta,
-            audit=not args.no_audit,
+            audit=False if args.no_audit else None,
             executor=executor,
             seed=args.seed,
             method=args.method,
@@ -137,9 +103,3 @@ def run(args: argparse.Namespace) -> int:
             if target:
                 print(f"wrote {target}")
     return 0
-
-
-if __name__ == "__main__":  # pragma: no cover
-    from workbench.cli import main
-
-    sys.exit(main(["tradeoff", *sys.argv[1:]]))

@@ -1,12 +1,12 @@
-"""``train`` and ``train_on_frames``: fit a classifier on tabular data, with DP-SGD (Opacus accounting) or without."""
+"""``train``, ``train_config``, ``train_many`` and ``train_on_frames``: fit classifiers on tabular data, with DP-SGD
+(Opacus accounting) or without. (The module is ``workbench.dp.training``; ``workbench.dp.train`` is the function.)"""
 
 from __future__ import annotations
 
-import contextlib
 import math
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -14,23 +14,32 @@ import pandas as pd
 import torch
 from torch import nn
 
+from workbench._validation import check_finite
 from workbench.dp._loop import Plan, evaluate, run_loop, stream_seed
-from workbench.dp.accounting import EpsilonCurve, calibrate_noise, compute_epsilon, default_delta, prv_eps_error
+from workbench.dp._stacked import can_train_together, train_stacked
+from workbench.dp._steps import (
+    HISTORY_COLUMNS,
+    EpsilonSchedule,
+    drop_missing_target,
+    noise_multiplier,
+    prepare,
+    result_timings,
+    statement,
+    torch_threads,
+)
+from workbench.dp.accounting import compute_epsilon, default_delta
 from workbench.dp.config import TrainConfig
-from workbench.dp.encoding import fit_encoder
+from workbench.dp.encoding import FINITE_HINT
 from workbench.dp.models import build_model
 from workbench.dp.result import TrainResult
-from workbench.dp.statement import PrivacyStatement
 from workbench.errors import (
-    EmptyDataError,
     InvalidParameterError,
-    PrivacyLeakWarning,
     RecalibrationWarning,
     RoleError,
     warn_user,
 )
 
-__all__ = ["split_audit", "train", "train_on_frames"]
+__all__ = ["planned_epsilon", "split_audit", "train", "train_config", "train_many", "train_on_frames"]
 
 
 def train(
@@ -95,7 +104,10 @@ def train(
         Use this noise instead of calibrating to ``epsilon``; the statement reports the epsilon it gives.
     optimizer : {"adam", "sgd"}, default="adam"
     bounds : mapping column -> (low, high), optional
-        Public bounds for numeric columns (no statistics of private rows needed for them).
+        Public bounds for numeric columns (no statistics of private rows needed for them). Values are clipped into
+        them, ±inf included: the explicit way to train on columns holding non-finite values. Without bounds, ±inf
+        or numbers beyond ±1e150 in a feature raise :class:`~workbench.errors.InvalidParameterError` naming the
+        column and the count, before any work (and so does ``predict_proba`` on such rows).
     public_schema : bool, default=False
         Declare the columns' categories and statistics public (suppresses the PrivacyLeakWarning).
     threads : int, optional
@@ -109,7 +121,8 @@ def train(
     progress : bool, default=False
         Show a tqdm progress bar.
     ledger : PrivacyLedger or False, optional
-        Where the run is recorded (default: :func:`workbench.dp.default_ledger`); False records nowhere.
+        Where the run is recorded (default: :func:`workbench.dp.default_ledger`); False records nowhere. When it
+        has a budget, a run whose ε could exceed what is left is refused before any work.
 
     Returns
     -------
@@ -123,6 +136,8 @@ def train(
         No target, or a target with one class.
     UnsupportedModelError
         A module with layers DP-SGD cannot train privately.
+    BudgetExceededError
+        The ledger has a budget and this run could exceed it (see ``PrivacyLedger.check_budget``).
 
     Examples
     --------
@@ -134,8 +149,7 @@ def train(
     """
     if isinstance(epsilon, (int, float)) and math.isinf(epsilon) and epsilon > 0:
         epsilon = None  # epsilon = inf means no privacy: train without DP
-    if stop is not None and not callable(getattr(stop, "is_set", None)):
-        raise InvalidParameterError(f"stop must be a threading.Event (or have is_set()); got {type(stop).__name__}.")
+    _check_stop(stop)
     config = TrainConfig(
         model=model, epsilon=_num(epsilon), delta=_num(delta), noise_multiplier=_num(noise_multiplier),
         epochs=epochs, batch_size=batch_size, lr=_num(lr), max_grad_norm=_num(max_grad_norm),
@@ -143,20 +157,98 @@ def train(
         audit_fraction=_num(audit_fraction), seed=seed, optimizer=optimizer, bounds=bounds,
         public_schema=public_schema, threads=threads,
     )  # fmt: skip
+    return train_config(dataset, config, callbacks=callbacks, stop=stop, progress=progress, ledger=ledger)
+
+
+def train_many(
+    dataset: Any,
+    configs: Sequence[TrainConfig],
+    *,
+    stop: threading.Event | None = None,
+    ledger: Any = None,
+) -> list[TrainResult]:
+    """Train several runs on one dataset: in ONE vectorised DP-SGD loop when they can be, else one after another.
+
+    Runs that differ only in ε (or noise multiplier) and seed, private, of a built-in model with Adam and no audit
+    split (:func:`can_train_together`), are trained together: one forward/backward over stacked weights gives
+    every model's clipped per-example gradients, each model keeping its own initialisation, Poisson batches, noise
+    and Adam state, so each result equals ``train`` with its config (up to float rounding) at a fraction of the
+    cost. Data preparation, calibration, the statement and the Adam update are the ones ``train`` uses.
+
+    Parameters
+    ----------
+    dataset : Dataset or DataFrame
+        As for :func:`train`.
+    configs : sequence of TrainConfig
+        One per run (e.g. ``TrainConfig(epsilon=e, seed=s, ...)``).
+    stop : threading.Event, optional
+        Checked between steps; set, it ends every run with a valid partial result.
+    ledger : PrivacyLedger or False, optional
+        Where the runs are recorded (default: the session ledger); False records nowhere. With a budget, runs
+        whose ε together could exceed what is left are refused before any work.
+
+    Returns
+    -------
+    list of TrainResult
+        In the order of ``configs``.
+
+    Examples
+    --------
+    >>> import workbench as wb
+    >>> from workbench.dp import TrainConfig, train_many
+    >>> ds = wb.load_dataset("adult")
+    >>> configs = [TrainConfig(epsilon=e, epochs=1, seed=s, public_schema=True) for e, s in [(1.0, 1), (4.0, 2)]]
+    >>> runs = train_many(ds, configs, ledger=False)
+    >>> [r.statement.epsilon <= c.epsilon for r, c in zip(runs, configs)], runs[0].engine
+    ([True, True], 'ghost-stacked')
+    """
+    if isinstance(configs, TrainConfig) or not isinstance(configs, Sequence) or not configs:
+        raise InvalidParameterError(f"train_many takes a non-empty list of TrainConfig; got {configs!r}.")
+    for config in configs:
+        if not isinstance(config, TrainConfig):
+            raise InvalidParameterError(f"train_many takes TrainConfig objects; got {type(config).__name__}.")
+    _check_stop(stop)
     ds = _as_dataset(dataset)
-    members, non_members = split_audit(ds.train, target=ds.target, fraction=config.audit_fraction, seed=config.seed)
-    if config.features is None:  # identifiers are never features; the list is kept for reference models
-        identifiers = set(ds.identifiers)
-        config = config.replace(features=tuple(c for c in ds.train.columns if c != ds.target and c not in identifiers))
+    configs = [_with_features(c, ds) for c in configs]
     target_ledger = _resolve_ledger(ledger)
-    if target_ledger is not None:
-        _warn_if_spent(target_ledger, ds, config)
+    if not can_train_together(configs):
+        _check_budget(target_ledger, ds, configs, len(drop_missing_target(ds.train, ds.target)))
+        return [train_config(ds, c, stop=stop, ledger=target_ledger or False) for c in configs]
+    members, non_members = split_audit(ds.train, target=ds.target, fraction=0.0, seed=configs[0].seed)
+    _check_budget(target_ledger, ds, configs, len(members))
+    results = train_stacked(members, non_members, ds.test, ds.target, configs, stop)
+    return [_recorded(target_ledger, _with_dataset(r, ds.name, ds.fingerprint)) for r in results]
+
+
+def train_config(
+    dataset: Any,
+    config: TrainConfig,
+    *,
+    callbacks: Sequence[Any] | None = None,
+    stop: threading.Event | None = None,
+    progress: bool = False,
+    ledger: Any = None,
+) -> TrainResult:
+    """:func:`train` with a ready :class:`TrainConfig` (what ``train`` builds from its keyword arguments).
+
+    Examples
+    --------
+    >>> import workbench as wb
+    >>> from workbench.dp import TrainConfig, train_config
+    >>> run = train_config(wb.load_dataset("adult"), TrainConfig(epochs=1, public_schema=True), ledger=False)
+    >>> run.statement.private
+    False
+    """
+    if not isinstance(config, TrainConfig):
+        raise InvalidParameterError(f"config must be a TrainConfig; got {type(config).__name__}.")
+    _check_stop(stop)
+    ds = _as_dataset(dataset)
+    config = _with_features(config, ds)
+    members, non_members = split_audit(ds.train, target=ds.target, fraction=config.audit_fraction, seed=config.seed)
+    target_ledger = _resolve_ledger(ledger)
+    _check_budget(target_ledger, ds, [config], len(members))
     result = _fit(members, non_members, ds.test, ds.target, config, callbacks, stop, progress)
-    result = _with_dataset(result, ds.name, ds.fingerprint)
-    if target_ledger is not None:
-        target_ledger.record(result.statement, dataset_fingerprint=ds.fingerprint, dataset_name=ds.name,
-                             label=f"train {config.model_name}")  # fmt: skip
-    return result
+    return _recorded(target_ledger, _with_dataset(result, ds.name, ds.fingerprint))
 
 
 def train_on_frames(
@@ -176,6 +268,37 @@ def train_on_frames(
     ``features``, else ``config.features`` (a run's ``result.config`` holds the columns it used), else every column
     but the target.
 
+    Parameters
+    ----------
+    train_frame : pandas.DataFrame
+        The rows to train on (not modified).
+    test_frame : pandas.DataFrame
+        The rows the metrics are measured on.
+    target : str
+        The label column.
+    config : TrainConfig
+        Every training setting (``run.config`` of an earlier run repeats it).
+    features : sequence of str, optional
+        Feature columns (see above).
+    stop : threading.Event, optional
+        Set it to stop between steps; the statement covers the steps taken.
+    progress : bool, default=False
+        Show a progress bar.
+    callbacks : sequence, optional
+        Called with each epoch's row (objects may define ``on_step`` / ``on_epoch``), as in :func:`train`.
+
+    Returns
+    -------
+    TrainResult
+        The model, metrics, history and privacy statement.
+
+    Raises
+    ------
+    InvalidParameterError
+        For a ``config`` that is not a :class:`TrainConfig`, or a bad ``stop``.
+    RoleError
+        When the target is missing from the rows.
+
     Examples
     --------
     >>> import workbench as wb
@@ -190,7 +313,7 @@ def train_on_frames(
         raise InvalidParameterError(f"config must be a TrainConfig; got {type(config).__name__}.")
     if target not in train_frame.columns:
         raise RoleError(f"The target column {target!r} is not in the table; name one of {list(train_frame.columns)}.")
-    members = _drop_missing_target(train_frame, target)
+    members = drop_missing_target(train_frame, target)
     if features is not None:
         config = config.replace(features=tuple(features))
     elif config.features is None:
@@ -204,6 +327,27 @@ def split_audit(frame: pd.DataFrame, *, target: str, fraction: float, seed: int)
 
     Rows with a missing target are dropped first. Both parts keep their original index.
 
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The training split (not modified).
+    target : str
+        The label column.
+    fraction : float
+        Share of rows kept out, in (0, 1).
+    seed : int
+        Seeds the choice of rows.
+
+    Returns
+    -------
+    tuple of (pandas.DataFrame, pandas.DataFrame)
+        ``(members, non_members)``.
+
+    Raises
+    ------
+    InvalidParameterError
+        When ``fraction`` leaves no rows to train on.
+
     Examples
     --------
     >>> import pandas as pd
@@ -212,7 +356,7 @@ def split_audit(frame: pd.DataFrame, *, target: str, fraction: float, seed: int)
     >>> len(members), len(non_members), set(members.index) & set(non_members.index)
     (7, 3, set())
     """
-    frame = _drop_missing_target(frame, target)
+    frame = drop_missing_target(frame, target)
     n_out = round(fraction * len(frame))
     if fraction > 0 and n_out == len(frame):
         raise InvalidParameterError(f"audit_fraction={fraction} leaves no rows to train on; use a smaller one.")
@@ -220,6 +364,27 @@ def split_audit(frame: pd.DataFrame, *, target: str, fraction: float, seed: int)
     out = np.sort(order[:n_out])
     keep = np.sort(order[n_out:])
     return frame.iloc[keep], frame.iloc[out]
+
+
+def planned_epsilon(config: TrainConfig, n: int) -> float:
+    """The ε a run of ``config`` on ``n`` rows will state, known before training (``inf`` without DP).
+
+    The target ε when the noise is calibrated to it; the accountant's ε of the given noise multiplier otherwise.
+
+    Examples
+    --------
+    >>> from workbench.dp import TrainConfig
+    >>> planned_epsilon(TrainConfig(epsilon=2.0), 1000), planned_epsilon(TrainConfig(), 1000)
+    (2.0, inf)
+    """
+    if not config.private:
+        return math.inf
+    if config.noise_multiplier is None:
+        return float(config.epsilon)
+    steps_per_epoch = math.ceil(n / config.batch_size)
+    delta = default_delta(n) if config.delta is None else float(config.delta)
+    steps = steps_per_epoch * config.epochs
+    return compute_epsilon(config.accountant, config.noise_multiplier, 1.0 / steps_per_epoch, steps, delta)
 
 
 # -- private steps ------------------------------------------------------------------------------------------------
@@ -246,121 +411,34 @@ def _as_dataset(dataset: Any):
     return dataset
 
 
-def _drop_missing_target(frame: pd.DataFrame, target: str) -> pd.DataFrame:
-    if frame[target].isna().any():
-        frame = frame[frame[target].notna()]
-    return frame
-
-
 def _fit(members, non_members, test, target, config, callbacks, stop, progress) -> TrainResult:
     started = time.perf_counter()
-    if len(members) == 0:
-        raise EmptyDataError("There are no training rows (with a target value) to train on.")
-    if config.batch_size > len(members):
-        raise InvalidParameterError(
-            f"batch_size={config.batch_size} is larger than the {len(members)} training rows; use a smaller batch."
-        )
-    encoder = fit_encoder(members, target=target, features=config.features, bounds=config.bounds,
-                          public_schema=config.public_schema, warn=config.private)  # fmt: skip
-    X, y = encoder.transform(members)
-    if target not in test.columns:
-        raise RoleError(f"The test rows lack the target column {target!r}; metrics need it.")
-    test = _drop_missing_target(test, target)
-    X_test, y_test = encoder.transform(test)
-    n = len(y)
-    steps_per_epoch = math.ceil(n / config.batch_size)
-    sample_rate = 1.0 / steps_per_epoch
-    delta = _delta(config, n)
-    sigma, calibration_s = _noise(config, sample_rate, steps_per_epoch * config.epochs, delta)
-    plan = Plan(sample_rate, steps_per_epoch, config.epochs, sigma, config.max_grad_norm, config.learning_rate,
-                config.optimizer, stream_seed(config, sigma, sample_rate, n))  # fmt: skip
-    net = build_model(config.model, encoder.n_features, encoder.n_classes, hidden=config.hidden, seed=config.seed)
-
+    data = prepare(members, test, target, config)
+    steps = data.steps_per_epoch * config.epochs
+    sigma, calibration_s = noise_multiplier(config, data.sample_rate, steps, data.delta)
+    seed = stream_seed(config, sigma, data.sample_rate, data.n)
+    plan = Plan(data.sample_rate, data.steps_per_epoch, config.epochs, sigma, config.max_grad_norm,
+                config.learning_rate, config.optimizer, seed)  # fmt: skip
+    net = build_model(config.model, data.encoder.n_features, data.encoder.n_classes, hidden=config.hidden,
+                      seed=config.seed)  # fmt: skip
     on_step, on_epoch = _split_callbacks(callbacks)
-    schedule = _EpsilonSchedule(config.accountant, sigma, sample_rate, delta, steps_per_epoch, config.epochs)
+    schedule = EpsilonSchedule(config.accountant, sigma, data.sample_rate, data.delta, data.steps_per_epoch,
+                               config.epochs)  # fmt: skip
     try:
         # layers that draw random numbers themselves (dropout) use the global generator: seed it, then restore it
-        with _threads(config.threads or _default_threads(net)), torch.random.fork_rng(devices=[]):
+        with torch_threads(config.threads or _default_threads(net)), torch.random.fork_rng(devices=[]):
             torch.manual_seed(config.seed + 1)
-            outcome = run_loop(net, (X, y, X_test, y_test), plan, epsilon_at=schedule, on_step=on_step,
-                               on_epoch=on_epoch, stop=stop, progress=progress)  # fmt: skip
+            outcome = run_loop(net, (data.X, data.y, data.X_test, data.y_test), plan, epsilon_at=schedule,
+                               on_step=on_step, on_epoch=on_epoch, stop=stop, progress=progress)  # fmt: skip
     finally:
         schedule.close()
-    statement = _statement(config, encoder, n, sample_rate, sigma, outcome.steps, delta)
     return TrainResult(
-        model=net, encoder=encoder, members=members, non_members=non_members, test=test, target=target,
-        config=config, statement=statement, metrics=evaluate(net, X_test, y_test),
-        history=pd.DataFrame(outcome.history, columns=_HISTORY_COLUMNS), stopped=outcome.stopped,
+        model=net, encoder=data.encoder, members=members, non_members=non_members, test=data.test, target=target,
+        config=config, statement=statement(config, data, sigma, outcome.steps),
+        metrics=evaluate(net, data.X_test, data.y_test),
+        history=pd.DataFrame(outcome.history, columns=HISTORY_COLUMNS), stopped=outcome.stopped,
         dataset_name="", dataset_fingerprint="", engine=outcome.engine,
-        timings={"calibration_s": calibration_s, "total_s": time.perf_counter() - started},
-    )  # fmt: skip
-
-
-class _EpsilonSchedule:
-    """Epsilon spent after each epoch, by the chosen accountant (see :class:`~workbench.dp.accounting.EpsilonCurve`).
-
-    Computed in the training thread at each epoch end: a helper thread would hold the GIL in Opacus's pure-Python
-    RDP code and slow every training step down.
-    """
-
-    def __init__(self, accountant: str, sigma: float | None, rate: float, delta: float, per_epoch: int, epochs: int):
-        self.curve = None if sigma is None else EpsilonCurve(accountant, sigma, rate, delta, per_epoch * epochs)
-        self.args, self.per_epoch = (accountant, sigma, rate, delta), per_epoch
-
-    def __call__(self, steps: int) -> float:
-        if self.curve is None:
-            return math.inf
-        if steps % self.per_epoch:  # a stopped run's last, partial epoch: what its statement will say
-            accountant, sigma, rate, delta = self.args
-            return compute_epsilon(accountant, sigma, rate, steps, delta)
-        return self.curve(steps)
-
-    def close(self) -> None:
-        self.curve = None
-
-
-_HISTORY_COLUMNS = ["epoch", "steps", "loss", "test_loss", "accuracy", "auc", "epsilon", "seconds", "partial"]
-
-
-def _delta(config: TrainConfig, n: int) -> float:
-    if config.delta is None:
-        return default_delta(n)
-    if config.private and config.delta >= 1.0 / n:
-        warn_user(
-            f"delta={config.delta:g} is not below 1/n = {1 / n:.2g}: a mechanism that publishes one random row "
-            "in full meets it. Use delta < 1/n (default 1/(10 n)).",
-            PrivacyLeakWarning,
-        )
-    return float(config.delta)
-
-
-def _noise(config: TrainConfig, sample_rate: float, steps: int, delta: float) -> tuple[float | None, float]:
-    started = time.perf_counter()
-    if config.accountant == "gdp" and config.private:
-        warn_user(
-            "The GDP accountant is a central-limit approximation that can under-estimate epsilon; use 'prv' or "
-            "'rdp' for a guarantee.",
-            PrivacyLeakWarning,
-        )
-    if config.noise_multiplier is not None:
-        return float(config.noise_multiplier), 0.0
-    if config.epsilon is None:
-        return None, 0.0
-    sigma, _ = calibrate_noise(config.epsilon, delta, sample_rate, steps, config.accountant)
-    return sigma, time.perf_counter() - started
-
-
-def _statement(config, encoder, n, sample_rate, sigma, steps, delta) -> PrivacyStatement:
-    caveats = tuple(encoder.leaks and [f"{len(encoder.leaks)} encoding statistics of the training rows"])
-    caveats += ("noise from torch's pseudo-random generator, not a cryptographically secure one",)
-    if sigma is None:
-        return PrivacyStatement.non_private(dataset_size=n, steps=steps, sample_rate=sample_rate)
-    eps_error = prv_eps_error(sigma, sample_rate, steps, delta) if config.accountant == "prv" and steps else None
-    epsilon = compute_epsilon(config.accountant, sigma, sample_rate, steps, delta, eps_error=eps_error)
-    return PrivacyStatement(
-        epsilon=epsilon, delta=delta, accountant=config.accountant, noise_multiplier=sigma, sample_rate=sample_rate,
-        steps=steps, max_grad_norm=config.max_grad_norm, dataset_size=n, sampling="poisson",
-        target_epsilon=config.epsilon, caveats=caveats, eps_error=eps_error,
+        timings=result_timings(started, calibration_s),
     )  # fmt: skip
 
 
@@ -382,16 +460,6 @@ def _split_callbacks(callbacks) -> tuple[list[Callable], list[Callable]]:
     return on_step, on_epoch
 
 
-@contextlib.contextmanager
-def _threads(threads: int) -> Iterator[None]:
-    before = torch.get_num_threads()
-    torch.set_num_threads(threads)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
 def _default_threads(model: nn.Module) -> int:
     """One thread for small models (more only add synchronisation: measured here for MLP(64, 64), batch 256);
     up to 4 of this process's torch threads for models with many parameters (a pool worker's share is its ceiling:
@@ -405,6 +473,41 @@ def _with_dataset(result: TrainResult, name: str, fingerprint: str) -> TrainResu
     import dataclasses
 
     return dataclasses.replace(result, dataset_name=name, dataset_fingerprint=fingerprint)
+
+
+def _check_stop(stop: Any) -> None:
+    if stop is not None and not callable(getattr(stop, "is_set", None)):
+        raise InvalidParameterError(f"stop must be a threading.Event (or have is_set()); got {type(stop).__name__}.")
+
+
+def _with_features(config: TrainConfig, ds: Any) -> TrainConfig:
+    """Identifiers are never features; the list is kept in the config (reference models reuse it).
+
+    Non-finite or overflowing values of the features that have no public bounds are refused here, counted over the
+    whole table, before any work.
+    """
+    if config.features is None:
+        identifiers = set(ds.identifiers)
+        config = config.replace(features=tuple(c for c in ds.train.columns if c != ds.target and c not in identifiers))
+    unbounded = [c for c in config.features if c in ds.frame.columns and c not in (config.bounds or {})]
+    check_finite(ds.frame, unbounded, "train", FINITE_HINT)
+    return config
+
+
+def _check_budget(ledger: Any, ds: Any, configs: Sequence[TrainConfig], n: int) -> None:
+    """Refuse before any work when the ledger's budget could be exceeded; else warn what is already spent."""
+    if ledger is None:
+        return
+    planned = [planned_epsilon(c, n) for c in configs]
+    ledger.check_budget(planned, dataset_fingerprint=ds.fingerprint, dataset_name=ds.name)
+    _warn_if_spent(ledger, ds, configs[0])
+
+
+def _recorded(ledger: Any, result: TrainResult) -> TrainResult:
+    if ledger is not None:
+        ledger.record(result.statement, dataset_fingerprint=result.dataset_fingerprint,
+                      dataset_name=result.dataset_name, label=f"train {result.config.model_name}")  # fmt: skip
+    return result
 
 
 def _warn_if_spent(ledger: Any, ds: Any, config: TrainConfig) -> None:

@@ -1,7 +1,8 @@
 """The ``privacy-workbench`` command: ``lab`` starts JupyterLab; ``tradeoff`` and ``report`` run headless.
 
-Each sub-command lives in its own module, imported only when that sub-command runs; the module provides
-``add_arguments(parser)`` and ``run(args) -> int``.
+Each sub-command lives in its own module of this package (``workbench.cli.lab``, ``.tradeoff``, ``.report``),
+imported only when that sub-command runs; the module provides ``add_arguments(parser)`` and ``run(args) -> int``.
+A new sub-command is a module here plus one line in :data:`SUBCOMMANDS`.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ from workbench._version import __version__
 
 # sub-command -> (module, one-line help)
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
-    "lab": ("workbench._lab", "copy the tutorials into a folder and start JupyterLab on the quick start"),
-    "tradeoff": ("workbench.tradeoff._cli", "run a privacy-utility sweep headless and save results / a report"),
-    "report": ("workbench._report_cli", "write an HTML privacy report from saved sweep results"),
+    "lab": ("workbench.cli.lab", "copy the tutorials into a folder and start JupyterLab on the quick start"),
+    "tradeoff": ("workbench.cli.tradeoff", "run a privacy-utility sweep headless and save results / a report"),
+    "report": ("workbench.cli.report", "write an HTML privacy report from saved sweep results"),
 }
 
 
@@ -52,17 +53,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if getattr(args, "_missing", None):
         parser.error(args._missing)
-    from workbench.errors import WorkbenchError
+    from workbench.errors import WorkbenchError, user_errors
 
     try:
-        return int(importlib.import_module(args._module).run(args) or 0)
+        with user_errors():  # a user's OSError / UnicodeError becomes one line; a bug keeps its traceback
+            return int(importlib.import_module(args._module).run(args) or 0)
     except WorkbenchError as exc:
         print(f"privacy-workbench {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"privacy-workbench {args.command}: interrupted", file=sys.stderr)
         return 130
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

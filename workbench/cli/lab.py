@@ -10,12 +10,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from workbench.errors import DataSourceError, InvalidParameterError
+from workbench._files import copy_into
+from workbench.errors import DataSourceError, FileAccessError, InvalidParameterError
 
 #: folder (relative to the folder JupyterLab serves) that receives the tutorials
 TUTORIALS_FOLDER = "notebooks"
@@ -51,7 +51,7 @@ def tutorials_source() -> Path:
     >>> (tutorials_source() / "01_quickstart.ipynb").is_file()
     True
     """
-    package_dir = Path(__file__).resolve().parent
+    package_dir = Path(__file__).resolve().parent.parent  # workbench/, this module being workbench/cli/lab.py
     for candidate in (package_dir / "tutorials", package_dir.parent / TUTORIALS_FOLDER):
         if (candidate / QUICKSTART).is_file():
             return candidate
@@ -107,7 +107,9 @@ def find_tutorial(name: str) -> Tutorial:
 def copy_tutorials(directory: str | Path) -> list[Path]:
     """Copy every bundled tutorial into ``directory/notebooks/`` unless a file of that name is already there.
 
-    Returns the paths that were copied; existing notebooks (perhaps edited by the user) are never overwritten.
+    Returns the paths that were copied; existing notebooks (perhaps edited by the user) are never overwritten, and
+    nothing is written through a link (a dangling link included) or into a ``notebooks`` link that leads out of
+    ``directory``.
 
     Examples
     --------
@@ -118,17 +120,18 @@ def copy_tutorials(directory: str | Path) -> list[Path]:
     >>> len(first), len(again)
     (6, 0)
     """
-    target = Path(directory).expanduser() / TUTORIALS_FOLDER
+    root = Path(directory).expanduser()
+    target = root / TUTORIALS_FOLDER
+    if target.is_symlink() and not target.resolve().is_relative_to(root.resolve()):
+        raise FileAccessError(
+            f"{target} is a link to {target.resolve()}, outside {root}; the tutorials are never written through a "
+            "link out of the folder. Remove the link or pick another --dir."
+        )
     if target.exists() and not target.is_dir():
         raise InvalidParameterError(f"{target} is a file; the tutorials need a folder there. Pick another --dir.")
     target.mkdir(parents=True, exist_ok=True)
-    copied = []
-    for tutorial in list_tutorials():
-        destination = target / tutorial.name
-        if not destination.exists():
-            shutil.copyfile(tutorial.path, destination)
-            copied.append(destination)
-    return copied
+    copied = [copy_into(tutorial.path, target, tutorial.name) for tutorial in list_tutorials()]
+    return [path for path in copied if path is not None]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
