@@ -34,8 +34,8 @@ BUNDLED_EDGES: MappingProxyType = MappingProxyType({"adult": _ADULT, "patients":
 
 def is_bundled(dataset: object) -> bool:
     """Whether ``dataset`` is a bundled dataset as loaded (its provenance is the bundled one)."""
-    from workbench.datasets._bundled import BUNDLED
+    from workbench.datasets import bundled_provenance
 
     name = getattr(dataset, "name", None)
-    source = BUNDLED.get(name) if isinstance(name, str) else None
-    return source is not None and getattr(dataset, "source", None) == source.provenance
+    provenance = bundled_provenance(name) if isinstance(name, str) else None
+    return provenance is not None and getattr(dataset, "source", None) == provenance
