@@ -30,6 +30,7 @@ _EXPORTS: dict[str, str] = {
     "pseudonymise": "workbench.anonymise",
     "assess_risk": "workbench.risk",
     "train": "workbench.dp",
+    "tune": "workbench.dp.tuning",
     "PrivacyStatement": "workbench.dp",
     "PrivacyLedger": "workbench.dp",
     "Release": "workbench.release",
@@ -52,6 +53,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from workbench.audit import membership_inference
     from workbench.datasets import Dataset, Provenance, available_datasets, load_dataset
     from workbench.dp import PrivacyLedger, PrivacyStatement, train
+    from workbench.dp.tuning import tune
     from workbench.encrypted import encrypted_inference
     from workbench.magics import load_ipython_extension, unload_ipython_extension
     from workbench.release import Release, Statement

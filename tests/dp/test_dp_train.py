@@ -264,19 +264,19 @@ def test_runs_are_recorded_in_the_ledger(small_adult):
 
 
 def test_budgeted_ledger_refuses_before_any_work_and_warns_before_recalibrating(small_adult):
-    ledger = PrivacyLedger(budget=1.2)  # two runs at epsilon 1 compose to about 1.4
-    wb.train(small_adult, epsilon=1.0, epochs=1, public_schema=True, ledger=ledger)
+    ledger = PrivacyLedger(budget=1.2)  # two runs at epsilon 1 of 10 steps each compose to about 1.4
+    wb.train(small_adult, epsilon=1.0, epochs=1, batch_size=256, public_schema=True, ledger=ledger)
     spent = ledger.spent(small_adult.fingerprint)
     with pytest.raises(BudgetExceededError, match=r"^A run with ε = 1 could take .* \(ε 0\.2\d* left of 1\.2\)"):
-        wb.train(small_adult, epsilon=1.0, epochs=1, public_schema=True, ledger=ledger)
+        wb.train(small_adult, epsilon=1.0, epochs=1, batch_size=256, public_schema=True, ledger=ledger)
     with pytest.raises(BudgetExceededError, match="A run without DP"):
-        wb.train(small_adult, epochs=1, public_schema=True, ledger=ledger)
+        wb.train(small_adult, epochs=1, batch_size=256, public_schema=True, ledger=ledger)
     with pytest.raises(BudgetExceededError, match="left of"):  # the ε a given noise gives is known before training
-        wb.train(small_adult, noise_multiplier=0.3, epochs=1, public_schema=True, ledger=ledger)
+        wb.train(small_adult, noise_multiplier=0.3, epochs=1, batch_size=256, public_schema=True, ledger=ledger)
     assert len(ledger) == 1 and ledger.spent(small_adult.fingerprint) == spent
     ledger.budget = 3.0
     with pytest.warns(RecalibrationWarning, match="already spent"):
-        wb.train(small_adult, epsilon=1.0, epochs=1, public_schema=True, ledger=ledger)
+        wb.train(small_adult, epsilon=1.0, epochs=1, batch_size=256, public_schema=True, ledger=ledger)
     with pytest.warns(BudgetWarning, match="exceeded"):  # recording past the budget (outside train) still warns
         ledger.record(PrivacyStatement.non_private(dataset_size=10), dataset_fingerprint=small_adult.fingerprint)
 

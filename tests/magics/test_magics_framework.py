@@ -8,7 +8,7 @@ from IPython.core.error import UsageError
 import workbench as wb
 from workbench.magics import COMMANDS, WorkbenchMagics
 
-SUBCOMMANDS = ["load", "roles", "risk", "anonymise", "pseudonymise", "train", "audit", "encrypt", "tradeoff",
+SUBCOMMANDS = ["load", "roles", "risk", "anonymise", "pseudonymise", "train", "tune", "audit", "encrypt", "tradeoff",
                "synthesise", "query", "dashboard", "report", "budget"]  # fmt: skip
 
 
@@ -83,7 +83,7 @@ def test_bad_list_value(shell, capsys):
 
 
 @pytest.mark.parametrize("line", ["roles", "risk", "anonymise --k 5", "pseudonymise", "train", "audit",
-                                  "tradeoff dp --epsilons 1"])  # fmt: skip
+                                  "tradeoff dp --epsilons 1", "tune --epsilon 1"])  # fmt: skip
 def test_no_dataset_loaded(shell, capsys, line):
     text = _one_line_error(shell, capsys, f"%wb {line}")
     assert "No dataset loaded: run '%wb load adult'" in text

@@ -8,6 +8,7 @@ schedule, the torch threads and the privacy statement: :func:`workbench.dp.train
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import math
 import time
 from collections.abc import Iterator
@@ -144,13 +145,14 @@ def statement(config: TrainConfig, prepared: Prepared, sigma: float | None, step
     caveats = tuple(encoder.leaks and [f"{len(encoder.leaks)} encoding statistics of the training rows"])
     caveats += ("noise from torch's pseudo-random generator, not a cryptographically secure one",)
     if sigma is None:
-        return PrivacyStatement.non_private(dataset_size=n, steps=steps, sample_rate=sample_rate)
+        statement = PrivacyStatement.non_private(dataset_size=n, steps=steps, sample_rate=sample_rate)
+        return dataclasses.replace(statement, defaults_rule=config.defaults_rule)
     eps_error = prv_eps_error(sigma, sample_rate, steps, delta) if config.accountant == "prv" and steps else None
     epsilon = compute_epsilon(config.accountant, sigma, sample_rate, steps, delta, eps_error=eps_error)
     return PrivacyStatement(
         epsilon=epsilon, delta=delta, accountant=config.accountant, noise_multiplier=sigma, sample_rate=sample_rate,
         steps=steps, max_grad_norm=config.max_grad_norm, dataset_size=n, sampling="poisson",
-        target_epsilon=config.epsilon, caveats=caveats, eps_error=eps_error,
+        target_epsilon=config.epsilon, caveats=caveats, eps_error=eps_error, defaults_rule=config.defaults_rule,
     )  # fmt: skip
 
 

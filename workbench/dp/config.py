@@ -19,10 +19,10 @@ CONSTRAINTS = {
     "epsilon": Optional(Interval(float, 0, None, closed="neither")),
     "delta": Optional(Interval(float, 0, 1, closed="neither")),
     "noise_multiplier": Optional(Interval(float, 0, None, closed="neither")),
-    "epochs": Interval(int, 1, None),
-    "batch_size": Interval(int, 1, None),
+    "epochs": Optional(Interval(int, 1, None)),
+    "batch_size": Optional(Interval(int, 1, None)),
     "lr": Optional(Interval(float, 0, None, closed="neither")),
-    "max_grad_norm": Interval(float, 0, None, closed="neither"),
+    "max_grad_norm": Optional(Interval(float, 0, None, closed="neither")),
     "accountant": OneOf(("prv", "rdp", "gdp")),
     "hidden": InstanceOf((tuple, list), "a tuple of layer widths, e.g. (64, 64)"),
     "audit_fraction": Interval(float, 0, 1, closed="left"),
@@ -32,6 +32,8 @@ CONSTRAINTS = {
     "public_schema": InstanceOf((bool,), "True or False"),
     "threads": Optional(Interval(int, 1, None)),
     "features": Optional(InstanceOf((tuple, list), "a list of column names")),
+    "defaults_rule": Optional(InstanceOf((str,), "the name of a defaults rule")),
+    "defaulted": InstanceOf((tuple, list), "a tuple of parameter names"),
 }
 
 #: default learning rates per optimizer and built-in model
@@ -41,6 +43,10 @@ DEFAULT_LR = {("adam", "logreg"): 0.01, ("adam", "mlp"): 0.002, ("sgd", "logreg"
 @dataclass(frozen=True)
 class TrainConfig:
     """Every parameter of a training run (see :func:`workbench.train` for their meaning).
+
+    ``epochs``, ``batch_size``, ``lr`` and ``max_grad_norm`` left as None are chosen when training starts, from the
+    number of training rows, by the size-aware rule (:mod:`workbench.dp.defaults`); the run's config then holds the
+    values used, ``defaults_rule`` names the rule and ``defaulted`` the parameters it chose.
 
     Examples
     --------
@@ -57,10 +63,10 @@ class TrainConfig:
     epsilon: float | None = None
     delta: float | None = None
     noise_multiplier: float | None = None
-    epochs: int = 10
-    batch_size: int = 256
+    epochs: int | None = None
+    batch_size: int | None = None
     lr: float | None = None
-    max_grad_norm: float = 1.0
+    max_grad_norm: float | None = None
     accountant: str = "prv"
     hidden: tuple[int, ...] = (64, 64)
     audit_fraction: float = 0.0
@@ -70,6 +76,8 @@ class TrainConfig:
     public_schema: bool = False
     threads: int | None = None
     features: tuple[str, ...] | None = None
+    defaults_rule: str | None = None
+    defaulted: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         validate_params("train", CONSTRAINTS, {f.name: getattr(self, f.name) for f in dataclasses.fields(self)})
@@ -86,6 +94,7 @@ class TrainConfig:
             object.__setattr__(self, "features", tuple(self.features))
         if self.bounds is not None:
             object.__setattr__(self, "bounds", dict(self.bounds))
+        object.__setattr__(self, "defaulted", tuple(self.defaulted))
 
     @property
     def private(self) -> bool:
@@ -111,5 +120,6 @@ class TrainConfig:
         out["model"] = self.model_name
         out["hidden"] = list(self.hidden)
         out["features"] = None if self.features is None else list(self.features)
+        out["defaulted"] = list(self.defaulted)
         out["learning_rate"] = self.learning_rate
         return out

@@ -40,11 +40,15 @@ class PrivacyStatement:
     max_grad_norm : float
         Per-example gradient clipping norm.
     sampling : str
-        "poisson": each row joins each batch independently, as the accounting assumes.
+        "poisson": each row joins each batch independently, as the accounting assumes. "private-selection": the
+        statement of a private search (:func:`workbench.tune`), whose ε comes from the selection bound.
     dataset_size : int
         Rows trained on (the unit of privacy is one row).
     caveats : tuple of str
         What is not covered by the guarantee (e.g. statistics taken from the data for encoding).
+    defaults_rule : str or None
+        The rule that chose the hyperparameters the user left unset (e.g. "size-aware-v1", see
+        :mod:`workbench.dp.defaults`); None when the user set them all.
     eps_error : float or None
         PRV only: the accountant's error allowance; ``epsilon`` is its upper bound, the estimate plus ``eps_error``
         (Opacus: ``PRVAccountant.get_epsilon(delta, eps_error=eps_error)``). None for other accountants.
@@ -73,6 +77,7 @@ class PrivacyStatement:
     target_epsilon: float | None = None
     caveats: tuple[str, ...] = field(default=())
     eps_error: float | None = None
+    defaults_rule: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "caveats", tuple(self.caveats))
@@ -130,6 +135,11 @@ class PrivacyStatement:
         """Epsilon re-derived by the accountant from this statement's own parameters (inf if not private)."""
         if not self.private:
             return math.inf
+        if self.sampling == "private-selection":
+            raise InvalidParameterError(
+                "This statement is a private search's (wb.tune): re-derive its ε with the TuneResult's "
+                "statement.recompute()."
+            )
         from workbench.dp.accounting import compute_epsilon
 
         return compute_epsilon(
@@ -145,6 +155,14 @@ class PrivacyStatement:
                 "bound on what it reveals about any person in the training data (epsilon = ∞). Treat the model "
                 "as being as sensitive as the data itself."
             )
+        if self.sampling == "private-selection":
+            return (
+                f"The best run of a private hyperparameter search on {self.dataset_size:,} rows: the whole search, "
+                f"selection included, satisfies differential privacy with ε = {self.epsilon:.3g} and "
+                f"δ = {self.delta:.1e}. "
+                + " ".join(self.caveats[:1])
+                + (" Not covered by the guarantee: " + "; ".join(self.caveats[1:]) + "." if self.caveats[1:] else "")
+            )
         text = (
             f"DP-SGD with sampling rate {self.sample_rate:.4g} (Poisson sampling: each of the {self.dataset_size:,} "
             f"rows joins each batch independently), noise multiplier {self.noise_multiplier:.4g} and per-example "
@@ -159,6 +177,11 @@ class PrivacyStatement:
         if self.target_epsilon is not None and abs(self.target_epsilon - self.epsilon) > 1e-12:
             text += f"; ε = {self.target_epsilon:g} was requested and the accountant computed the ε above"
         text += "."
+        if self.defaults_rule:
+            text += (
+                f" The batch size, epochs, learning rate and clipping norm not set by the user were chosen by the "
+                f"{self.defaults_rule} rule from the number of training rows only (no privacy cost)."
+            )
         if self.accountant == "gdp":
             text += " The GDP accountant is a central-limit approximation and can under-estimate ε."
         if self.caveats:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import threading
 import time
@@ -29,6 +30,7 @@ from workbench.dp._steps import (
 )
 from workbench.dp.accounting import compute_epsilon, default_delta
 from workbench.dp.config import TrainConfig
+from workbench.dp.defaults import resolve_defaults
 from workbench.dp.encoding import FINITE_HINT
 from workbench.dp.models import build_model
 from workbench.dp.result import TrainResult
@@ -48,10 +50,10 @@ def train(
     model: str | nn.Module = "logreg",
     epsilon: float | None = None,
     delta: float | None = None,
-    epochs: int = 10,
-    batch_size: int = 256,
+    epochs: int | None = None,
+    batch_size: int | None = None,
     lr: float | None = None,
-    max_grad_norm: float = 1.0,
+    max_grad_norm: float | None = None,
     accountant: str = "prv",
     hidden: Sequence[int] = (64, 64),
     audit_fraction: float = 0.0,
@@ -86,12 +88,15 @@ def train(
         Target epsilon (> 0). None (or inf) trains without DP, unless ``noise_multiplier`` is given.
     delta : float, optional
         Delta in (0, 1); default ``1/(10 n)`` rounded down to a power of ten (below 1/n), stated in the result.
-    epochs, batch_size : int, default=10, 256
-        Passes over the data, and the expected batch size (sample rate = 1 / ceil(n / batch_size)).
+    epochs, batch_size : int, optional
+        Passes over the data, and the expected batch size (sample rate = 1 / ceil(n / batch_size)). Unset, they
+        follow the size-aware rule from the number of training rows (:mod:`workbench.dp.defaults`: on Adult's
+        32,561 rows batch 256 and 10 epochs; on 800 rows batch 32 and 40 epochs).
     lr : float, optional
-        Learning rate (default by optimizer and model, see ``TrainConfig.learning_rate``).
-    max_grad_norm : float, default=1.0
-        Per-example clipping norm.
+        Learning rate (unset: by optimizer and model, see :func:`~workbench.dp.defaults.size_aware_defaults`).
+    max_grad_norm : float, optional
+        Per-example clipping norm (unset: 1.0). The values the rule chose are in ``run.config`` (with
+        ``config.defaults_rule`` and ``config.defaulted``) and in the statement (``defaults_rule``).
     accountant : {"prv", "rdp", "gdp"}, default="prv"
         Opacus accountant computing epsilon (GDP is an approximation and may under-estimate it).
     hidden : tuple of int, default=(64, 64)
@@ -215,6 +220,7 @@ def train_many(
         _check_budget(target_ledger, ds, configs, len(drop_missing_target(ds.train, ds.target)))
         return [train_config(ds, c, stop=stop, ledger=target_ledger or False) for c in configs]
     members, non_members = split_audit(ds.train, target=ds.target, fraction=0.0, seed=configs[0].seed)
+    configs = [resolve_defaults(c, len(members)) for c in configs]
     _check_budget(target_ledger, ds, configs, len(members))
     results = train_stacked(members, non_members, ds.test, ds.target, configs, stop)
     return [_recorded(target_ledger, _with_dataset(r, ds.name, ds.fingerprint)) for r in results]
@@ -245,6 +251,7 @@ def train_config(
     ds = _as_dataset(dataset)
     config = _with_features(config, ds)
     members, non_members = split_audit(ds.train, target=ds.target, fraction=config.audit_fraction, seed=config.seed)
+    config = resolve_defaults(config, len(members))
     target_ledger = _resolve_ledger(ledger)
     _check_budget(target_ledger, ds, [config], len(members))
     result = _fit(members, non_members, ds.test, ds.target, config, callbacks, stop, progress)
@@ -381,6 +388,7 @@ def planned_epsilon(config: TrainConfig, n: int) -> float:
         return math.inf
     if config.noise_multiplier is None:
         return float(config.epsilon)
+    config = resolve_defaults(config, n)
     steps_per_epoch = math.ceil(n / config.batch_size)
     delta = default_delta(n) if config.delta is None else float(config.delta)
     steps = steps_per_epoch * config.epochs
@@ -413,6 +421,7 @@ def _as_dataset(dataset: Any):
 
 def _fit(members, non_members, test, target, config, callbacks, stop, progress) -> TrainResult:
     started = time.perf_counter()
+    config = resolve_defaults(config, len(members))
     data = prepare(members, test, target, config)
     steps = data.steps_per_epoch * config.epochs
     sigma, calibration_s = noise_multiplier(config, data.sample_rate, steps, data.delta)
@@ -470,8 +479,6 @@ def _default_threads(model: nn.Module) -> int:
 
 
 def _with_dataset(result: TrainResult, name: str, fingerprint: str) -> TrainResult:
-    import dataclasses
-
     return dataclasses.replace(result, dataset_name=name, dataset_fingerprint=fingerprint)
 
 

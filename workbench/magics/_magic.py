@@ -17,6 +17,7 @@ from workbench.magics._session import Command, Context, Session
 from workbench.magics._sweep import DASHBOARD, REPORT, TRADEOFF
 from workbench.magics._synthetic import QUERY, SYNTHESISE
 from workbench.magics._training import AUDIT, BUDGET, TRAIN
+from workbench.magics._tuning import TUNE
 
 __all__ = ["COMMANDS", "WorkbenchMagics"]
 
@@ -32,6 +33,7 @@ COMMANDS: dict[str, Command] = {
         ANONYMISE,
         PSEUDONYMISE,
         TRAIN,
+        TUNE,
         AUDIT,
         ENCRYPT,
         TRADEOFF,

@@ -14,8 +14,8 @@ __all__ = ["AUDIT", "BUDGET", "TRAIN"]
 
 def _model_arguments(parser: SubcommandParser) -> None:
     parser.add_argument("--model", help="logreg (default) or mlp")
-    parser.add_argument("--epochs", type=int, help="passes over the training rows (default 10)")
-    parser.add_argument("--batch-size", type=int, metavar="N", help="expected batch size (default 256)")
+    parser.add_argument("--epochs", type=int, help="passes over the training rows (default: size-aware rule)")
+    parser.add_argument("--batch-size", type=int, metavar="N", help="expected batch size (default: size-aware rule)")
     parser.add_argument("--delta", type=float, help="DP delta (default: below 1/rows)")
 
 

@@ -418,7 +418,9 @@ def tradeoff(
         l-diversity / t-closeness required at every k.
     model, epochs, batch_size, delta : optional
         Training settings for DP techniques, with :func:`workbench.train`'s meaning and defaults (``"logreg"``,
-        10 epochs, batch 256, δ below 1/n); ``model`` may be your own ``torch.nn.Module``.
+        δ below 1/n); ``model`` may be your own ``torch.nn.Module``. ``epochs`` and ``batch_size`` (and ``lr``,
+        ``max_grad_norm``) left unset follow the size-aware rule of :mod:`workbench.dp.defaults`, the same for
+        every point.
     audit : bool, optional
         DP techniques: run a membership-inference attack on every trained model (default True).
     executor : None, "processes", "serial", int, dask.distributed.Client or concurrent.futures.Executor

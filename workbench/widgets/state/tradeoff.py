@@ -52,7 +52,7 @@ class TradeoffState(HasTraits):
     technique = Unicode("k-anonymity", help="dp or k-anonymity")
     grid = Unicode(TECHNIQUES["k-anonymity"][1], help="the grid of privacy parameters, comma separated")
     model = Unicode("logreg")
-    epochs = Int(1)
+    epochs = Int(0, help="passes over the training rows; 0 lets the size-aware rule choose (workbench.dp.defaults)")
     audit = Bool(False, help="run a membership-inference audit at every point")
     seed = Int(0)
     executor = AnyTrait(None, help="executor for the sweep: None (in this process), 'processes' or a Dask Client")
@@ -86,7 +86,7 @@ class TradeoffState(HasTraits):
             "seed": self.seed,
         }
         if self.technique == "dp":
-            options.update(model=self.model, epochs=self.epochs)
+            options.update(model=self.model, epochs=self.epochs or None)
         if self.executor is not None:
             options["executor"] = self.executor
         return options

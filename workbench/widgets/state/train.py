@@ -31,7 +31,8 @@ def as_record(event: Any) -> dict[str, Any]:
 
 
 class TrainState(HasTraits):
-    """Parameters of :func:`workbench.train`; :meth:`start` trains in the background and streams the history.
+    """Parameters of :func:`workbench.train`; :meth:`start` trains in the background and streams the history;
+    :meth:`start_tune` runs a private search (:func:`workbench.tune`) and streams its trials.
 
     Examples
     --------
@@ -43,28 +44,74 @@ class TrainState(HasTraits):
     dataset = Instance(Dataset, allow_none=True)
     epsilon = Float(1.0, allow_none=True, help="DP budget; None trains without differential privacy")
     delta = Float(None, allow_none=True, help="DP delta; None picks one below 1/rows")
-    epochs = Int(3, help="passes over the training rows")
+    epochs = Int(0, help="passes over the training rows; 0 lets the size-aware rule choose (workbench.dp.defaults)")
     model = Unicode("logreg", help="logreg or mlp")
-    batch_size = Int(256)
+    batch_size = Int(0, help="expected batch size; 0 lets the size-aware rule choose")
     audit_fraction = Float(0.2, help="share of training rows kept out as non-members for the Audit tab")
     seed = Int(0)
     history = List(help="one dict per epoch as it arrives: epoch, loss, accuracy, epsilon")
-    result = AnyTrait(None, help="the TrainResult of the last run")
+    result = AnyTrait(None, help="the TrainResult of the last run (of a search: its best run)")
+    expected_trials = Float(4.0, help="expected number of trials of a private search (Tune)")
+    trials = List(help="the private search's trials as they finish: grid point, noise, its own ε, accuracy")
+    best_trial = AnyTrait(None, help="the best trial so far (a dict)")
+    search_epsilon = Float(None, allow_none=True, help="ε of the whole search, selection included, once it ends")
+    tune_result = AnyTrait(None, help="the TuneResult of the last search")
     job = Instance(Job, args=())
 
     @observe("dataset")
     def _dataset_changed(self, change: Any) -> None:
         self.result = None
         self.history = []
+        self.trials, self.best_trial, self.search_epsilon, self.tune_result = [], None, None, None
+
+    def start_tune(self) -> bool:
+        """Start a private search (:func:`workbench.tune`, grid ``"auto"``) at ε = :attr:`epsilon` for the whole
+        search; trials stream into :attr:`trials`. ``False`` (with ``job.error``) without a dataset or ε, or when
+        the budget would be exceeded."""
+        dataset = self.dataset
+        if dataset is None:
+            self.job.error = "Load a dataset first (Data tab)."
+            return False
+        if self.epsilon is None:
+            self.job.error = "A private search needs an ε for the whole search: untick 'no DP'."
+            return False
+        if self.job.running:
+            return False
+        refusal = budget_refusal(dataset, [self.epsilon])
+        if refusal:
+            self.job.error = refusal
+            return False
+        self.trials, self.best_trial, self.search_epsilon, self.tune_result = [], None, None, None
+        epsilon, model, seed, expected = self.epsilon, self.model, self.seed, self.expected_trials
+
+        def on_trial(row: dict[str, Any], best: dict[str, Any]) -> None:
+            self.trials = [*self.trials, row]
+            self.best_trial = best
+            self.job.report(min(row["trial"] / row["of"], 0.99),
+                            f"trial {row['trial']} of {row['of']} · best accuracy {best['accuracy']:.3f}")  # fmt: skip
+
+        def task(stop: Any, report: Any) -> Any:
+            import workbench as wb
+
+            report(0.0, "calibrating the noise of every grid point…")
+            return wb.tune(dataset, epsilon=epsilon, grid="auto", trials=expected, model=model, seed=seed,
+                           stop=stop, on_trial=on_trial)  # fmt: skip
+
+        return self.job.start(task, on_done=self._tuned)
+
+    def _tuned(self, result: Any) -> None:
+        self.tune_result = result
+        self.search_epsilon = float(result.statement.epsilon)
+        self.result = result.best
 
     def options(self) -> dict[str, Any]:
         """Keyword arguments for :func:`workbench.train` (without dataset, callbacks and stop)."""
         return {
             "epsilon": self.epsilon,
             "delta": self.delta,
-            "epochs": self.epochs,
+            "epochs": self.epochs or None,
             "model": self.model,
-            "batch_size": self.batch_size,
+            "batch_size": self.batch_size or None,
             "audit_fraction": self.audit_fraction,
             "seed": self.seed,
         }
@@ -83,8 +130,12 @@ class TrainState(HasTraits):
             self.job.error = refusal
             return False
         self.history = []
-        rows = len(dataset.train) * (1 - options["audit_fraction"])
-        total_steps = max(options["epochs"] * math.ceil(rows / options["batch_size"]), 1)
+        from workbench.dp.defaults import size_aware_defaults
+
+        rows = max(round(len(dataset.train) * (1 - options["audit_fraction"])), 1)
+        chosen = size_aware_defaults(rows, model=options["model"], batch_size=options["batch_size"])
+        epochs = options["epochs"] or chosen["epochs"]
+        total_steps = max(epochs * math.ceil(rows / chosen["batch_size"]), 1)
 
         def on_step(info: Any) -> None:  # progress inside an epoch; the curves move once per epoch
             step = as_record(info).get("step")
@@ -95,7 +146,7 @@ class TrainState(HasTraits):
             record = as_record(event)
             if "epoch" in record:
                 self.history = [*self.history, record]
-                self.job.report(record["epoch"] / max(options["epochs"], 1), _describe(record))
+                self.job.report(record["epoch"] / epochs, _describe(record))
 
         def task(stop: Any, report: Any) -> Any:
             import workbench as wb

@@ -27,7 +27,7 @@ class TradeoffView(widgets.VBox):
         self.grid.add_class("wb-grid")
         self.model = widgets.Dropdown(options=["logreg", "mlp"], value=state.model, description="model")
         self.epochs = widgets.BoundedIntText(
-            value=state.epochs, min=1, max=100, description="epochs", layout={"width": "180px"}
+            value=state.epochs, min=0, max=100, description="epochs (0: auto)", layout={"width": "180px"}
         )
         self.audit = widgets.Checkbox(value=state.audit, description="audit each point")
         self.run_button = widgets.Button(description="Run sweep", icon="play", button_style="primary")

@@ -33,15 +33,21 @@ class TrainView(widgets.VBox):
         )
         self.no_dp = widgets.Checkbox(value=state.epsilon is None, description="no DP (baseline)")
         self.epochs = widgets.IntSlider(
-            value=state.epochs, min=1, max=50, description="epochs", continuous_update=False, style=style
+            value=state.epochs, min=0, max=50, description="epochs (0: auto)", continuous_update=False, style=style
         )
         self.model = widgets.Dropdown(options=["logreg", "mlp"], value=state.model, description="model", style=style)
         self.start_button = widgets.Button(description="Train", icon="play", button_style="primary")
+        self.tune_button = widgets.Button(
+            description="Tune", icon="search", tooltip="private hyperparameter search: ε covers the whole search"
+        )
         self.epsilon.observe(lambda c: self._sync_epsilon(), "value")
         self.no_dp.observe(lambda c: self._sync_epsilon(), "value")
         self.epochs.observe(lambda c: setattr(state, "epochs", c["new"]), "value")
         self.model.observe(lambda c: setattr(state, "model", c["new"]), "value")
         self.start_button.on_click(lambda _: state.start())
+        self.tune_button.on_click(lambda _: state.start_tune())
+        self.search = widgets.HTML("")
+        state.observe(self._search_changed, ["trials", "search_epsilon"])
         self.figure = LiveFigure("Training")
         self.figure.widget.add_class("wb-train-figure")
         self.summary = widgets.HTML("")
@@ -52,8 +58,9 @@ class TrainView(widgets.VBox):
                 widgets.HBox([self.epsilon, self.no_dp]),
                 self.epochs,
                 self.model,
-                self.start_button,
+                widgets.HBox([self.start_button, self.tune_button]),
                 JobBar(state.job),
+                self.search,
                 self.figure.widget,
                 self.summary,
             ]
@@ -62,6 +69,28 @@ class TrainView(widgets.VBox):
     def _sync_epsilon(self) -> None:
         self.epsilon.disabled = self.no_dp.value
         self.state.epsilon = None if self.no_dp.value else float(self.epsilon.value)
+
+    def _search_changed(self, change: Any) -> None:
+        """Trials as they finish, the best so far and the ε of the search (the requested ε until it ends)."""
+        trials, best, state = list(self.state.trials), self.state.best_trial, self.state
+        if not trials or best is None:
+            self.search.value = ""
+            return
+        eps = state.search_epsilon
+        spent = f"= {eps:.3g}" if eps is not None else f"≤ {state.epsilon:g}"
+        columns = ("trial", "batch_size", "epochs", "lr", "noise_multiplier", "trial_epsilon", "accuracy")
+        head = "".join(f"<th>{name}</th>" for name in ("trial", "batch", "epochs", "lr", "σ", "trial ε", "accuracy"))
+        rows = "".join(
+            ("<tr style='font-weight:bold'>" if t["trial"] == best["trial"] else "<tr>")
+            + "".join(f"<td>{t[c]:.4g}</td>" for c in columns)
+            + "</tr>"
+            for t in trials
+        )
+        self.search.value = (
+            f"<p><b>Private search</b> (ε of the whole search {spent}; {len(trials)} of {trials[-1]['of']} trials; "
+            f"best accuracy {best['accuracy']:.4f}). Only the best run is released; this table is for you.</p>"
+            f"<table class='wb-tune-trials'><tr>{head}</tr>{rows}</table>"
+        )
 
     def _history_changed(self, change: Any) -> None:
         history = list(self.state.history)
