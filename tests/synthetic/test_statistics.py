@@ -57,7 +57,7 @@ def test_ledger_budget_refuses_too():
     ds = wb.load_dataset(small_frame(300), target="income", identifiers=["name"], name="tiny")
     q = dp_statistics(ds, epsilon=5.0, ledger=PrivacyLedger(budget=0.5))
     q.count(epsilon=0.4)
-    with pytest.raises(BudgetExceededError, match=r"ledger budget of 0\.5"):
+    with pytest.raises(BudgetExceededError, match="past its privacy budget"):
         q.count(epsilon=0.2)
 
 

@@ -208,13 +208,8 @@ class StatisticsSession:
                 f"This query needs ε = {eps:g} but the session has {self.remaining:.3g} of {self.epsilon:g} left; "
                 "ask with a smaller epsilon= or open a new session (which spends more of the dataset's budget)."
             )
-        if self._ledger is not None and self._ledger.budget is not None:
-            statement = StatisticsStatement("budget check", eps, 1.0 / eps, 1.0)
-            if not self._ledger.can_spend(statement, dataset_fingerprint=self._ds.fingerprint):
-                raise BudgetExceededError(
-                    f"A query at ε = {eps:g} would take {self._ds.name!r} past its ledger budget of "
-                    f"{self._ledger.budget:g} (remaining {self._ledger.remaining(self._ds.fingerprint):.3g})."
-                )
+        if self._ledger is not None:
+            self._ledger.check_budget([eps], dataset_fingerprint=self._ds.fingerprint, dataset_name=self._ds.name)
         return float(eps)
 
     def _column(self, column: str) -> str:

@@ -13,9 +13,9 @@ from workbench._validation import EventLike, InstanceOf, Interval, OneOf, Option
 from workbench.errors import InvalidParameterError, PrivacyLeakWarning, warn_user
 from workbench.synthetic import _metrics
 from workbench.synthetic._domain import TableDomain, build_domain
-from workbench.synthetic._measure import Fit, Step, Stopped
+from workbench.synthetic._measure import Fit, Stopped
 from workbench.synthetic._schema import BUNDLED_EDGES, is_bundled
-from workbench.synthetic.accounting import gaussian_sigma, rho_from_epsilon
+from workbench.synthetic.accounting import rho_from_epsilon
 from workbench.synthetic.result import SyntheticResult
 from workbench.synthetic.statement import SyntheticStatement
 
@@ -129,7 +129,7 @@ def synthesise(
     delta = _delta(delta, len(train))
     rho = rho_from_epsilon(float(epsilon), delta)
     ledger = _ledger(ledger)
-    _refuse_over_budget(ledger, ds, method, rho, delta, float(epsilon))
+    _refuse_over_budget(ledger, ds, float(epsilon))
     report = _reporter(progress, method)
     rng = np.random.default_rng([seed, 0])
     fit = Fit(domain.encode(train), domain.sizes, rng, report, stop, [])
@@ -201,21 +201,10 @@ def _ledger(ledger: Any):
     return ledger
 
 
-def _refuse_over_budget(ledger, ds, method: str, rho: float, delta: float, epsilon: float) -> None:
-    """A set budget refuses before any work: the whole ρ, at the target ε, is what the release may spend."""
-    if ledger is None or ledger.budget is None:
-        return
-    steps = [Step("gaussian", ("budget",), gaussian_sigma(rho))]
-    whole = SyntheticStatement.from_steps(
-        method.upper(), steps, delta=delta, target_epsilon=epsilon, rho=rho, dataset_name=ds.name
-    )
-    if not ledger.can_spend(whole, dataset_fingerprint=ds.fingerprint):
-        from workbench.errors import BudgetExceededError
-
-        raise BudgetExceededError(
-            f"A synthetic table at ε = {epsilon:g} would take {ds.name!r} past its budget of {ledger.budget:g} "
-            f"(remaining {ledger.remaining(ds.fingerprint):.3g}); ask for a smaller epsilon or raise the budget."
-        )
+def _refuse_over_budget(ledger, ds, epsilon: float) -> None:
+    """A set budget refuses before any work (the ledger's one rule: the release may spend its whole ε)."""
+    if ledger is not None:
+        ledger.check_budget([epsilon], dataset_fingerprint=ds.fingerprint, dataset_name=ds.name)
 
 
 def _reporter(progress, method: str) -> Callable[[str, float], None]:
