@@ -8,7 +8,7 @@ import sys
 import workbench
 from workbench.cli import main
 
-HEAVY = ("torch", "opacus", "plotly", "pandas", "sklearn", "ipywidgets")
+HEAVY = ("torch", "opacus", "plotly", "pandas", "sklearn", "ipywidgets", "jax", "mbi", "opendp")
 
 
 def test_import_loads_no_heavy_dependency():

@@ -39,6 +39,8 @@ _EXPORTS: dict[str, str] = {
     "FederatedResult": "workbench.federated",
     "membership_inference": "workbench.audit",
     "encrypted_inference": "workbench.encrypted",
+    "synthesise": "workbench.synthetic",
+    "dp_statistics": "workbench.synthetic",
     "tradeoff": "workbench.tradeoff",
     "report": "workbench.report",
     "dashboard": "workbench.widgets",
@@ -61,6 +63,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from workbench.report import report
     from workbench.risk import assess_risk
     from workbench.roles import Role, infer_roles
+    from workbench.synthetic import dp_statistics, synthesise
     from workbench.tradeoff import tradeoff
     from workbench.widgets import dashboard
 

@@ -331,6 +331,20 @@ def _pseudonymisation_section(result: Any, page: ReportPage) -> str:
     )
 
 
+def _synthetic_section(result: Any, page: ReportPage) -> str:
+    """A DP synthetic table: statement, metrics, checks and marginals (aggregates only, never rows)."""
+    metrics = {k: v for k, v in dict(result.metrics).items() if isinstance(v, (int, float))}
+    return (
+        f"<h2>DP synthetic table ({_esc(result.statement.mechanism)})</h2>"
+        + _kv_table({"dataset": result.dataset_name, "rows": len(result.data), "columns": result.data.shape[1]})
+        + "<h3>Statement</h3>"
+        + page.statement(result.statement)
+        + "<h3>Utility and privacy checks</h3>"
+        + _kv_table(metrics)
+        + page.figures(result)
+    )
+
+
 def _encrypted_section(result: Any, page: ReportPage) -> str:
     """Encrypted inference: the threat model, precision against plaintext, the cost per phase (no scores, no keys)."""
     summary = result.summary()
@@ -379,6 +393,7 @@ for _type, _section in {
     "workbench.risk._report.RiskReport": _risk_section,
     "workbench.encrypted.result.EncryptedResult": _encrypted_section,
     "workbench.federated.result.FederatedResult": _federated_section,
+    "workbench.synthetic.result.SyntheticResult": _synthetic_section,
 }.items():
     register_section(_type, _section)
 

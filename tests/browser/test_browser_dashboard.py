@@ -15,7 +15,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 TIMEOUT_MS = 150_000  # kernel start and imports on two shared cores
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "images" / "dashboard.png"
-TABS = ["Data", "Risk", "Anonymise", "Train", "Federated", "Audit", "Encrypted", "Trade-off"]
+TABS = ["Data", "Risk", "Anonymise", "Synthetic", "Train", "Federated", "Audit", "Encrypted", "Trade-off"]
 
 CELLS = [
     "%load_ext workbench\n%config WorkbenchMagics.executor = 'serial'\nimport workbench as wb\n"

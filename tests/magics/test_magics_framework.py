@@ -9,8 +9,7 @@ import workbench as wb
 from workbench.magics import COMMANDS, WorkbenchMagics
 
 SUBCOMMANDS = ["load", "roles", "risk", "anonymise", "pseudonymise", "train", "tune", "federate", "audit", "encrypt",
-               "tradeoff",
-               "dashboard", "report", "budget"]  # fmt: skip
+               "tradeoff", "synthesise", "query", "dashboard", "report", "budget"]  # fmt: skip
 
 
 def test_load_ext_finds_the_extension_on_the_top_package(shell):

@@ -20,6 +20,7 @@ EXPECTED = [
     "06_choosing_a_technique.ipynb",
     "07_federated_learning.ipynb",
     "08_encrypted_inference.ipynb",
+    "09_dp_synthetic_data.ipynb",
 ]
 
 

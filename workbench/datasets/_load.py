@@ -331,3 +331,20 @@ def _split(
             stratify = values.astype(object).where(values.notna(), "<missing>").astype(str).to_numpy()
     train_idx, test_idx = train_test_split(np.arange(n), test_size=n_test, random_state=seed, stratify=stratify)
     return np.sort(train_idx), np.sort(test_idx)
+
+
+def bundled_provenance(name: str) -> Provenance | None:
+    """The provenance of the bundled dataset ``name`` (None if there is none): a dataset whose ``source`` equals it
+    was loaded as shipped, so its published schema is public knowledge.
+
+    Examples
+    --------
+    >>> bundled_provenance("adult").licence
+    'CC BY 4.0'
+    >>> bundled_provenance("mine") is None
+    True
+    """
+    from workbench.datasets._bundled import BUNDLED
+
+    source = BUNDLED.get(name)
+    return None if source is None else source.provenance

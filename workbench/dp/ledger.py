@@ -14,7 +14,7 @@ import pandas as pd
 from workbench.dp.statement import PrivacyStatement
 from workbench.errors import BudgetExceededError, BudgetWarning, InvalidParameterError, warn_user
 
-__all__ = ["LedgerEntry", "PrivacyLedger", "default_ledger"]
+__all__ = ["STATEMENT_TYPES", "LedgerEntry", "PrivacyLedger", "default_ledger", "statement_from_dict"]
 
 _VERSION = 1
 
@@ -92,9 +92,15 @@ class PrivacyLedger:
     def record(
         self, statement: PrivacyStatement, *, dataset_fingerprint: str, dataset_name: str = "", label: str = ""
     ) -> LedgerEntry:
-        """Record a run; warn (BudgetWarning) if it takes the dataset past the budget."""
-        if not isinstance(statement, PrivacyStatement):
-            raise InvalidParameterError(f"record takes a PrivacyStatement; got {type(statement).__name__}.")
+        """Record a run; warn (BudgetWarning) if it takes the dataset past the budget.
+
+        ``statement`` is a :class:`PrivacyStatement` or any other release's statement with ``epsilon``, ``delta``
+        and ``to_dict()`` (e.g. a DP synthetic table's); those compose sequentially.
+        """
+        if not _is_statement(statement):
+            raise InvalidParameterError(
+                f"record takes a privacy statement (epsilon, delta, to_dict); got {type(statement).__name__}."
+            )
         entry = LedgerEntry(str(dataset_fingerprint), statement, dataset_name, label)
         with self._lock:
             self._entries.append(entry)
@@ -242,13 +248,13 @@ class PrivacyLedger:
                 "dataset": e.dataset_name or e.dataset_fingerprint[:12],
                 "fingerprint": e.dataset_fingerprint,
                 "label": e.label,
-                "private": e.statement.private,
+                "private": getattr(e.statement, "private", math.isfinite(e.statement.epsilon)),
                 "epsilon": e.statement.epsilon,
                 "delta": e.statement.delta,
-                "accountant": e.statement.accountant,
-                "noise_multiplier": e.statement.noise_multiplier,
-                "sample_rate": e.statement.sample_rate,
-                "steps": e.statement.steps,
+                "accountant": getattr(e.statement, "accountant", getattr(e.statement, "technique", "")),
+                "noise_multiplier": getattr(e.statement, "noise_multiplier", math.nan),
+                "sample_rate": getattr(e.statement, "sample_rate", math.nan),
+                "steps": getattr(e.statement, "steps", 0) if isinstance(e.statement, PrivacyStatement) else 0,
                 "spent_after": self._spent_prefix(i),
             }
             for i, e in enumerate(self.entries)
@@ -302,7 +308,7 @@ class PrivacyLedger:
             ledger._entries.append(
                 LedgerEntry(
                     str(item["dataset_fingerprint"]),
-                    PrivacyStatement.from_dict(item["statement"]),
+                    statement_from_dict(item["statement"]),
                     str(item.get("dataset_name", "")),
                     str(item.get("label", "")),
                     float(item.get("time", 0.0)),
@@ -322,12 +328,39 @@ def _composed(statements: list[PrivacyStatement], delta: float, accountant: str)
     """Tight composition through the accountant, valid only when every run is DP-SGD (Poisson Gaussian)."""
     from workbench.dp.accounting import compose_epsilon
 
-    if not all(s.private and s.sampling == "poisson" and s.noise_multiplier > 0 for s in statements):
+    if not all(isinstance(s, PrivacyStatement) and s.private and s.sampling == "poisson" and s.noise_multiplier > 0
+               for s in statements):  # fmt: skip
         return math.inf
     history = [(s.noise_multiplier, s.sample_rate, s.steps) for s in statements]
     if delta >= 1:
         return math.inf
     return compose_epsilon(accountant, history, delta)
+
+
+# statements of other techniques, rebuilt by from_dict: technique -> "module:class" (imported when met)
+STATEMENT_TYPES = {
+    "dp-synthetic": "workbench.synthetic.statement:SyntheticStatement",
+    "dp-statistics": "workbench.synthetic.statistics:StatisticsStatement",
+}
+
+
+def _is_statement(statement: Any) -> bool:
+    if isinstance(statement, PrivacyStatement):
+        return True
+    eps, delta = getattr(statement, "epsilon", None), getattr(statement, "delta", None)
+    numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (eps, delta))
+    return numbers and eps >= 0 and 0 <= delta <= 1 and callable(getattr(statement, "to_dict", None))
+
+
+def statement_from_dict(data: Any) -> Any:
+    """A statement rebuilt from its ``to_dict()``: another technique's by its ``technique`` key, else DP-SGD's."""
+    technique = data.get("technique") if isinstance(data, dict) else None
+    if technique in STATEMENT_TYPES:
+        import importlib
+
+        module, name = STATEMENT_TYPES[technique].split(":")
+        return getattr(importlib.import_module(module), name).from_dict(data)
+    return PrivacyStatement.from_dict(data)
 
 
 _DEFAULT: PrivacyLedger | None = None

@@ -16,6 +16,7 @@ from workbench.magics._federated import FEDERATE
 from workbench.magics._release import ANONYMISE, PSEUDONYMISE, RISK
 from workbench.magics._session import Command, Context, Session
 from workbench.magics._sweep import DASHBOARD, REPORT, TRADEOFF
+from workbench.magics._synthetic import QUERY, SYNTHESISE
 from workbench.magics._training import AUDIT, BUDGET, TRAIN
 from workbench.magics._tuning import TUNE
 
@@ -38,6 +39,8 @@ COMMANDS: dict[str, Command] = {
         AUDIT,
         ENCRYPT,
         TRADEOFF,
+        SYNTHESISE,
+        QUERY,
         DASHBOARD,
         REPORT,
         BUDGET,

@@ -4,7 +4,11 @@
 """
 
 from workbench._callable import make_module_callable
-from workbench.tradeoff import _builtin, _federated  # noqa: F401 - register the built-in and federated techniques
+from workbench.tradeoff import (  # noqa: F401 - importing registers the techniques
+    _builtin,
+    _federated,
+    _synthetic,
+)
 from workbench.tradeoff._configs import DPSweepConfig, KAnonymitySweepConfig
 from workbench.tradeoff._executors import shutdown_pool
 from workbench.tradeoff._pareto import pareto_frontier

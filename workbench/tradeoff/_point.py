@@ -140,7 +140,10 @@ class TradeoffPoint:
         import dataclasses
 
         from workbench.dp import PrivacyStatement
+        from workbench.dp.ledger import STATEMENT_TYPES, statement_from_dict
 
+        if self.statement.get("technique") in STATEMENT_TYPES:  # another technique's statement (DP synthetic data)
+            return statement_from_dict(self.statement)
         names = {f.name for f in dataclasses.fields(PrivacyStatement)}
         return PrivacyStatement.from_dict({k: v for k, v in self.statement.items() if k in names})
 

@@ -20,6 +20,7 @@ from workbench.viz._federated import federated_figures, partition_figure, rounds
 from workbench.viz._registry import FigureBuilder, figures_for, register_figures
 from workbench.viz._risk import anonymisation_figures, class_size_figure, risk_figure, risk_figures
 from workbench.viz._style import PALETTE
+from workbench.viz._synthetic import marginals_figure, statistics_figure, synthetic_checks_figure, synthetic_figures
 from workbench.viz._tradeoff import (
     k_figure,
     leakage_figure,
@@ -43,12 +44,16 @@ __all__ = [
     "figures_for",
     "k_figure",
     "leakage_figure",
+    "marginals_figure",
     "partition_figure",
     "register_figures",
     "risk_figure",
     "roc_figure",
     "rounds_figure",
+    "statistics_figure",
     "sweep_axes",
+    "synthetic_checks_figure",
+    "synthetic_figures",
     "tradeoff_figure",
     "training_figure",
     "utility_vs_leakage_figure",
@@ -62,3 +67,4 @@ register_figures("workbench.risk._report.RiskReport", risk_figures)
 register_figures("workbench.anonymise.result.AnonymisationResult", anonymisation_figures)
 register_figures("workbench.encrypted.result.EncryptedResult", encrypted_figures)
 register_figures("workbench.federated.result.FederatedResult", federated_figures)
+register_figures("workbench.synthetic.result.SyntheticResult", synthetic_figures)

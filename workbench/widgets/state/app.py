@@ -14,6 +14,7 @@ from workbench.widgets.state.data import DataState
 from workbench.widgets.state.encrypted import EncryptedState
 from workbench.widgets.state.federated import FederatedState
 from workbench.widgets.state.risk import RiskState
+from workbench.widgets.state.synthetic import SyntheticState
 from workbench.widgets.state.tradeoff import TradeoffState
 from workbench.widgets.state.train import TrainState
 
@@ -39,20 +40,23 @@ class DashboardState(HasTraits):
     federated = Instance(FederatedState, args=())
     audit = Instance(AuditState, args=())
     encrypted = Instance(EncryptedState, args=())
+    synthetic = Instance(SyntheticState, args=())
     tradeoff = Instance(TradeoffState, args=())
     budget = Instance(BudgetState, args=())
 
     def __init__(self, namespace: Mapping[str, Any] | None = None, *, seed: int = 0, **kwargs: Any) -> None:
         super().__init__(data=DataState(namespace=namespace), **kwargs)
-        for child in (self.anonymise, self.train, self.federated, self.audit, self.encrypted, self.tradeoff):
+        for child in (self.anonymise, self.train, self.federated, self.audit, self.encrypted, self.tradeoff,
+                      self.synthetic):  # fmt: skip
             child.seed = seed
-        for child in (self.risk, self.anonymise, self.train, self.federated, self.tradeoff):
+        for child in (self.risk, self.anonymise, self.train, self.federated, self.tradeoff, self.synthetic):
             dlink((self.data, "dataset"), (child, "dataset"))
         dlink((self.train, "result"), (self.audit, "run"))
         dlink((self.train, "result"), (self.encrypted, "run"))
         dlink((self.federated, "result"), (self.audit, "run"))  # the latest model, central or federated
         self.data.observe(lambda change: self.refresh_budget(), "dataset")
-        for job in (self.train.job, self.federated.job, self.tradeoff.job):
+        self.synthetic.observe(lambda change: self.refresh_budget(), "answers")
+        for job in (self.train.job, self.federated.job, self.tradeoff.job, self.synthetic.job):
             job.observe(self._job_status, "status")
 
     def refresh_budget(self) -> None:

@@ -1,5 +1,5 @@
-"""The dashboard: a budget bar over the tabs (Data, Risk, Anonymise, Train, Audit, Encrypted, Trade-off), built
-lazily."""
+"""The dashboard: a budget bar over the tabs (Data, Risk, Anonymise, Synthetic, Train, Federated, Audit, Encrypted,
+Trade-off), built lazily."""
 
 from __future__ import annotations
 
@@ -58,10 +58,17 @@ def _tradeoff(state: DashboardState) -> widgets.Widget:
 
 
 # tab title -> builder of its view, in workflow order
+def _synthetic(state: DashboardState) -> widgets.Widget:
+    from workbench.widgets.views.synthetic import SyntheticView
+
+    return SyntheticView(state.synthetic)
+
+
 TABS: dict[str, Callable[[DashboardState], widgets.Widget]] = {
     "Data": lambda state: DataView(state.data),
     "Risk": _risk,
     "Anonymise": _anonymise,
+    "Synthetic": _synthetic,
     "Train": _train,
     "Federated": _federated,
     "Audit": _audit,
