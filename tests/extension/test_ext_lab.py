@@ -14,7 +14,7 @@ from workbench.errors import InvalidParameterError
 
 def test_every_tutorial_is_listed_in_order_with_its_title():
     tutorials = _lab.list_tutorials()
-    assert [t.name[:3] for t in tutorials] == ["01_", "02_", "03_", "04_", "05_", "06_", "07_"]
+    assert [t.name[:3] for t in tutorials] == ["01_", "02_", "03_", "04_", "05_", "06_", "07_", "08_", "09_"]
     assert tutorials[0].name == _lab.QUICKSTART
     for tutorial in tutorials:
         nb = nbformat.read(tutorial.path, as_version=4)

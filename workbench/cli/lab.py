@@ -81,7 +81,7 @@ def list_tutorials() -> list[Tutorial]:
     Examples
     --------
     >>> [t.name[:2] for t in list_tutorials()]
-    ['01', '02', '03', '04', '05', '06', '07']
+    ['01', '02', '03', '04', '05', '06', '07', '08', '09']
     """
     source = tutorials_source()
     paths = sorted(p for p in source.glob("[0-9][0-9]_*.ipynb") if p.is_file())
@@ -118,7 +118,7 @@ def copy_tutorials(directory: str | Path) -> list[Path]:
     ...     first = copy_tutorials(tmp)
     ...     again = copy_tutorials(tmp)
     >>> len(first), len(again)
-    (6, 0)
+    (7, 0)
     """
     root = Path(directory).expanduser()
     target = root / TUTORIALS_FOLDER
