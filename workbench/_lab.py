@@ -116,7 +116,7 @@ def copy_tutorials(directory: str | Path) -> list[Path]:
     ...     first = copy_tutorials(tmp)
     ...     again = copy_tutorials(tmp)
     >>> len(first), len(again)
-    (6, 0)
+    (7, 0)
     """
     target = Path(directory).expanduser() / TUTORIALS_FOLDER
     if target.exists() and not target.is_dir():
