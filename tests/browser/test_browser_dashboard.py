@@ -111,7 +111,7 @@ def test_dashboard_renders_and_reacts(page, lab, notebook):
     page.locator(".wb-dashboard").wait_for(timeout=TIMEOUT_MS)
     print(f"dashboard visible {time.monotonic() - started:.2f} s after its cell was run (browser render included)")
 
-    # the dashboard renders: budget bar, seven tabs, the Data tab's roles with their reasons
+    # the dashboard renders: budget bar, nine tabs, the Data tab's roles with their reasons
     dashboard = page.locator(".wb-dashboard")
     dashboard.wait_for(timeout=TIMEOUT_MS)
     titles = [t.strip() for t in dashboard.locator(".wb-tabs .lm-TabBar-tabLabel").all_inner_texts()]

@@ -118,7 +118,7 @@ def copy_tutorials(directory: str | Path) -> list[Path]:
     ...     first = copy_tutorials(tmp)
     ...     again = copy_tutorials(tmp)
     >>> len(first), len(again)
-    (7, 0)
+    (9, 0)
     """
     root = Path(directory).expanduser()
     target = root / TUTORIALS_FOLDER
