@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import os
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
 os.environ.setdefault("WORKBENCH_SMOKE", "1")
+
+ROOT = Path(__file__).resolve().parents[1]
+#: Every tutorial: ``notebooks/NN_name.ipynb`` (the docs build renders the same files).
+TUTORIALS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+TUTORIAL_CELL_TIMEOUT = 240  # seconds a cell may run in smoke mode
 
 
 def frame_digest(frame: pd.DataFrame) -> str:
@@ -39,6 +46,41 @@ def diabetes():
     import workbench as wb
 
     return wb.load_dataset("diabetes")
+
+
+@pytest.fixture(scope="session")
+def tutorial_runs(tmp_path_factory):
+    """Every tutorial executed once per session, top to bottom with ``WORKBENCH_SMOKE=1`` on a real kernel.
+
+    Two run at a time (their kernels mostly wait on each other's start-up). The successful runs go into a
+    jupyter-cache folder, exactly as myst-nb caches its own runs: the notebook tests check these runs, and the docs
+    build (``nb_execution_mode = "cache"``, pointed at this folder) renders their outputs instead of executing every
+    tutorial again. Returns ``(cache folder, {notebook name: ExecutionResult})``; a failed run has ``err`` set.
+    """
+    import nbformat
+    from jupyter_cache import get_cache
+    from jupyter_cache.base import CacheBundleIn
+    from jupyter_cache.executors.utils import single_nb_execution
+
+    folder = tmp_path_factory.mktemp("tutorials")
+
+    def run(path: Path):
+        cwd = folder / path.stem  # files a tutorial writes (reports) land here
+        cwd.mkdir()
+        notebook = nbformat.read(path, as_version=4)
+        return single_nb_execution(notebook, cwd=str(cwd), timeout=TUTORIAL_CELL_TIMEOUT, allow_errors=False)
+
+    pythonpath = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))  # this checkout's code
+    with pytest.MonkeyPatch.context() as patch, ThreadPoolExecutor(max_workers=2) as pool:
+        patch.setenv("WORKBENCH_SMOKE", "1")  # the kernels inherit it
+        patch.setenv("PYTHONPATH", pythonpath)
+        runs = dict(zip([p.name for p in TUTORIALS], pool.map(run, TUTORIALS), strict=True))
+    cache = get_cache(str(folder / "jupyter_cache"))
+    for path in TUTORIALS:
+        if runs[path.name].err is None:
+            bundle = CacheBundleIn(runs[path.name].nb, str(path), data={"execution_seconds": runs[path.name].time})
+            cache.cache_notebook_bundle(bundle, check_validity=False, overwrite=True)
+    return folder / "jupyter_cache", runs
 
 
 @pytest.fixture

@@ -1,8 +1,9 @@
 """The documentation site builds offline with warnings as errors, and shows what it promises.
 
-One Sphinx build (tutorials executed with ``WORKBENCH_SMOKE=1``, an empty notebook cache) is shared by the checks of
-its output: the guide pages, one API page per public name with its parameters and example, the tutorials with their
-outputs, and no script, style or font fetched from the network.
+One Sphinx build is shared by the checks of its output: the guide pages, one API page per public name with its
+parameters and example, the tutorials with their outputs, and no script, style or font fetched from the network. Its
+notebook cache holds the session's runs of the tutorials (``WORKBENCH_SMOKE=1``, the runs the notebook tests check),
+so myst-nb renders those outputs instead of executing every tutorial a second time.
 """
 
 from __future__ import annotations
@@ -29,15 +30,18 @@ EXTERNAL = re.compile(r"""(?:<script[^>]+src|<link[^>]+href|@import\s+url|url)\s
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
+def site(tmp_path_factory, tutorial_runs):
+    """The built site; its tutorials are the session's runs (tests/conftest.py), found in their jupyter-cache."""
     out = tmp_path_factory.mktemp("docs")
-    env = {**os.environ, "WORKBENCH_DOCS_CACHE": str(out / "jupyter_cache")}
+    cache, _ = tutorial_runs
+    env = {**os.environ, "WORKBENCH_DOCS_CACHE": str(cache)}
     command = [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-b", "html", "-d", str(out / "doctrees")]
     done = subprocess.run(
         [*command, str(DOCS), str(out / "html")], cwd=ROOT, env=env, capture_output=True, text=True, timeout=1500
     )
     warnings = [line for line in done.stderr.splitlines() if "WARNING" in line or "ERROR" in line]
     assert done.returncode == 0, "the docs build failed:\n" + "\n".join(warnings or done.stderr.splitlines()[-30:])
+    (out / "build.log").write_text(done.stdout, encoding="utf-8")
     return out / "html"
 
 
@@ -142,6 +146,16 @@ def test_tutorials_are_rendered_with_their_outputs(site):
         if "_figure(" in notebook.read_text(encoding="utf-8"):
             assert "wb-plotly-spec" in html and "plotly.min.js" in html, f"{notebook.name}: figure missing"
     assert (site / "_static" / "plotly.min.js").stat().st_size > 1_000_000
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(1800)
+def test_the_build_renders_the_session_runs_of_the_tutorials(site, tutorial_runs):
+    log = (site.parent / "build.log").read_text(encoding="utf-8")
+    _, runs = tutorial_runs
+    for name in runs:
+        used = re.search(rf"tutorials/{re.escape(name)}: Using cached notebook", log)
+        assert used, f"the docs build executed {name} again instead of using the notebook tests' run"
 
 
 @pytest.mark.slow

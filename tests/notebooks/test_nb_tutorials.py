@@ -1,8 +1,10 @@
-"""Every tutorial runs top to bottom with ``WORKBENCH_SMOKE=1`` on a real kernel, and is committed clean."""
+"""Every tutorial runs top to bottom with ``WORKBENCH_SMOKE=1`` on a real kernel, and is committed clean.
+
+The runs are the session's ``tutorial_runs`` (tests/conftest.py), which the docs build renders too.
+"""
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -50,23 +52,13 @@ def test_prose_heading_smoke_switch_and_references(path):
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)  # the first one waits for the session's run of every tutorial (tests/conftest.py)
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_tutorial_runs_top_to_bottom(path, tmp_path):
-    from nbclient import NotebookClient
-
-    nb = nbformat.read(path, as_version=4)
-    env_before = os.environ.get("WORKBENCH_SMOKE")
-    os.environ["WORKBENCH_SMOKE"] = "1"  # the kernel inherits it
-    try:
-        NotebookClient(
-            nb, timeout=240, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
-        ).execute()
-    finally:
-        if env_before is None:
-            os.environ.pop("WORKBENCH_SMOKE", None)
-        else:
-            os.environ["WORKBENCH_SMOKE"] = env_before
-    code = [cell for cell in nb.cells if cell.cell_type == "code"]
+def test_tutorial_runs_top_to_bottom(path, tutorial_runs):
+    _, runs = tutorial_runs
+    run = runs[path.name]
+    assert run.err is None, f"{path.name} failed:\n{run.exc_string}"
+    code = [cell for cell in run.nb.cells if cell.cell_type == "code"]
     assert all(cell.execution_count for cell in code)
     errors = [o for cell in code for o in cell.outputs if o.output_type == "error"]
     assert not errors

@@ -16,6 +16,7 @@ from workbench.dp.models import MODELS, build_model, check_module
 from workbench.dp.result import TrainResult
 from workbench.dp.statement import PrivacyStatement
 from workbench.dp.training import planned_epsilon, split_audit, train, train_config, train_many, train_on_frames
+from workbench.dp.tuning import SearchStatement, TuneResult
 
 __all__ = [
     "ACCOUNTANTS",
@@ -23,9 +24,11 @@ __all__ = [
     "LedgerEntry",
     "PrivacyLedger",
     "PrivacyStatement",
+    "SearchStatement",
     "TabularEncoder",
     "TrainConfig",
     "TrainResult",
+    "TuneResult",
     "build_model",
     "calibrate_noise",
     "can_train_together",

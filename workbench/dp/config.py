@@ -45,7 +45,7 @@ class TrainConfig:
     """Every parameter of a training run (see :func:`workbench.train` for their meaning).
 
     ``epochs``, ``batch_size``, ``lr`` and ``max_grad_norm`` left as None are chosen when training starts, from the
-    number of training rows, by the size-aware rule (:mod:`workbench.dp.defaults`); the run's config then holds the
+    number of training rows, by the size-aware rule (``workbench.dp.defaults``); the run's config then holds the
     values used, ``defaults_rule`` names the rule and ``defaulted`` the parameters it chose.
 
     Examples

@@ -90,10 +90,10 @@ def train(
         Delta in (0, 1); default ``1/(10 n)`` rounded down to a power of ten (below 1/n), stated in the result.
     epochs, batch_size : int, optional
         Passes over the data, and the expected batch size (sample rate = 1 / ceil(n / batch_size)). Unset, they
-        follow the size-aware rule from the number of training rows (:mod:`workbench.dp.defaults`: on Adult's
+        follow the size-aware rule from the number of training rows (``workbench.dp.defaults``: on Adult's
         32,561 rows batch 256 and 10 epochs; on 800 rows batch 32 and 40 epochs).
     lr : float, optional
-        Learning rate (unset: by optimizer and model, see :func:`~workbench.dp.defaults.size_aware_defaults`).
+        Learning rate (unset: by optimizer and model, see ``workbench.dp.defaults.size_aware_defaults``).
     max_grad_norm : float, optional
         Per-example clipping norm (unset: 1.0). The values the rule chose are in ``run.config`` (with
         ``config.defaults_rule`` and ``config.defaulted``) and in the statement (``defaults_rule``).

@@ -84,7 +84,7 @@ class SearchStatement:
         return f"(ε = {self.epsilon:.3g}, δ = {self.delta:.1e})-DP for the released best run of the whole search"
 
     def recompute(self) -> float:
-        """ε re-derived from the settings, the distribution and δ (:mod:`workbench.dp._selection`)."""
+        """ε re-derived from the settings, the distribution and δ (``workbench.dp._selection``)."""
         selection = selection_epsilon(search_rdp(self.settings), self.distribution, self.delta)
         if not self.stopped:
             return selection

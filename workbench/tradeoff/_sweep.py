@@ -423,7 +423,7 @@ def tradeoff(
     model, epochs, batch_size, delta : optional
         Training settings for DP techniques, with :func:`workbench.train`'s meaning and defaults (``"logreg"``,
         δ below 1/n); ``model`` may be your own ``torch.nn.Module``. ``epochs`` and ``batch_size`` (and ``lr``,
-        ``max_grad_norm``) left unset follow the size-aware rule of :mod:`workbench.dp.defaults`, the same for
+        ``max_grad_norm``) left unset follow the size-aware rule of ``workbench.dp.defaults``, the same for
         every point.
     audit : bool, optional
         DP techniques: run a membership-inference attack on every trained model (default True).
