@@ -337,6 +337,16 @@ def bundled_provenance(name: str) -> Provenance | None:
     """The provenance of the bundled dataset ``name`` (None if there is none): a dataset whose ``source`` equals it
     was loaded as shipped, so its published schema is public knowledge.
 
+    Parameters
+    ----------
+    name : str
+        A dataset name, e.g. ``"adult"``, or a dataset's ``source``.
+
+    Returns
+    -------
+    Provenance or None
+        Where the bundled dataset comes from (its licence among the rest), or None if ``name`` is not bundled.
+
     Examples
     --------
     >>> bundled_provenance("adult").licence

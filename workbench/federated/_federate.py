@@ -67,8 +67,12 @@ def federate(
         Federated rounds; passes over its own rows a client makes per round.
     model : {"logreg", "mlp"}, default="logreg"
         The workbench's model zoo (``hidden`` widths for the MLP).
+    hidden : tuple of int, default=(64, 64)
+        Widths of the MLP's hidden layers (ignored by ``"logreg"``).
     strategy : {"fedavg", "fedprox"}, default="fedavg"
         Aggregation weighted by rows; FedProx adds the proximal term ``mu``.
+    mu : float, default=0.0
+        Weight of FedProx's proximal term (used with ``strategy="fedprox"``).
     fraction_fit : float, default=1.0
         Share of clients sampled each round (seeded; no privacy amplification is claimed for it).
     dp : {None, "record", "client"}, default=None
@@ -78,6 +82,8 @@ def federate(
     epsilon, delta : float, optional
         The budget; ``delta`` defaults to 1/(10 n) rounded down to a power of ten (n: rows for record level,
         clients for client level). Or give ``noise_multiplier`` and read ε from the statement.
+    noise_multiplier : float, optional
+        The DP noise multiplier, instead of ``epsilon`` (ε is then computed and reported in the statement).
     max_grad_norm : float, default=1.0
         Per-example clipping of DP-SGD (record level).
     clipping_norm : float, default=1.0
@@ -91,6 +97,8 @@ def federate(
         ``"simulation"``: Flower's simulation runtime in this process (clients in threads, nothing to start).
         ``"deployment"``: a real SuperLink and one SuperNode process per client on 127.0.0.1 (or ``address``: a
         running SuperLink's control API, ``host:port``), started and stopped by this call.
+    address : str, optional
+        ``host:port`` of a running SuperLink's control API for ``engine="deployment"`` (default: start one locally).
     public_schema : bool, default=False
         Declare the columns' categories and statistics public (the shared encoder is fitted on the clients' rows).
     audit_fraction : float, default=0.0

@@ -20,6 +20,26 @@ def partition_rows(
     until every client has at least one row). A column name: one client per value of that column (natural silos,
     e.g. a hospital id), ``clients`` ignored; missing values form a client of their own.
 
+    Parameters
+    ----------
+    frame : DataFrame
+        The training rows to split.
+    clients : int
+        Number of clients for ``"iid"`` and ``"dirichlet"`` (at most the number of rows); ignored for a column.
+    partition : {"iid", "dirichlet"} or str
+        How to split: IID shards, Dirichlet label skew, or the name of a column of ``frame``.
+    target : str
+        The label column (the classes the Dirichlet split skews; may not be the partition column).
+    alpha : float, default=0.5
+        Concentration of the Dirichlet split (smaller, more skew).
+    seed : int, default=0
+        Seed of the shuffle and the Dirichlet draws.
+
+    Returns
+    -------
+    list of ndarray
+        One array of row positions per client.
+
     Examples
     --------
     >>> frame = pd.DataFrame({"x": range(10), "y": [0, 1] * 5, "site": list("aabbbccccc")})
@@ -48,6 +68,20 @@ def partition_rows(
 
 def partition_table(parts: list[np.ndarray], labels: np.ndarray, names: list[str] | None = None) -> pd.DataFrame:
     """Rows and label rate per client (the label rate is the share of the last class, e.g. income >50K).
+
+    Parameters
+    ----------
+    parts : list of ndarray
+        Each client's row positions into ``labels`` (as :func:`partition_rows` returns).
+    labels : ndarray
+        The label of every row.
+    names : list of str, optional
+        The clients' names (default: 0, 1, ...).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``client``, ``rows`` and ``label_rate`` (NaN for a client without rows), one row per client.
 
     Examples
     --------

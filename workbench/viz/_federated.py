@@ -26,6 +26,22 @@ def _table(source: Any, attribute: str) -> pd.DataFrame:
 def partition_figure(source: Any) -> go.Figure:
     """Rows per client (bars) and each client's label rate (markers, right axis).
 
+    Parameters
+    ----------
+    source : FederatedResult, DataFrame or list of dict
+        A federated result (its ``clients`` table is used) or that table itself, with columns ``client``,
+        ``rows`` and ``label_rate``.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Bars of rows and markers of the label rate per client.
+
+    Raises
+    ------
+    InvalidParameterError
+        ``source`` is neither a result nor a table.
+
     Examples
     --------
     >>> clients = [{"client": 0, "rows": 800, "label_rate": 0.2}, {"client": 1, "rows": 500, "label_rate": 0.6}]
@@ -47,6 +63,24 @@ def rounds_figure(source: Any, *, rounds: int | None = None) -> go.Figure:
     """Server-side test accuracy and loss per round (left axis) and the ε spent so far (right axis).
 
     ``rounds`` fixes the x range (the dashboard's curve fills in live).
+
+    Parameters
+    ----------
+    source : FederatedResult, DataFrame or list of dict
+        A federated result (its ``history`` table is used) or that table itself, with columns ``round``,
+        ``accuracy``, ``loss`` and ``epsilon`` (NaN where no ε is accounted; the ε curve is then left out).
+    rounds : int, optional
+        Total number of rounds, to fix the x axis to 0..``rounds`` (default: fit the data).
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Accuracy and loss curves, and the ε spent on a right axis (an empty figure for an empty history).
+
+    Raises
+    ------
+    InvalidParameterError
+        ``source`` is neither a result nor a table.
 
     Examples
     --------
@@ -74,5 +108,26 @@ def rounds_figure(source: Any, *, rounds: int | None = None) -> go.Figure:
 
 
 def federated_figures(result: Any) -> dict[str, go.Figure]:
-    """Every figure of a :class:`~workbench.federated.FederatedResult`, by name (for reports and dispatch)."""
+    """Every figure of a :class:`~workbench.federated.FederatedResult`, by name (for reports and dispatch).
+
+    Parameters
+    ----------
+    result : FederatedResult
+        A federated result, or anything with the ``clients`` and ``history`` tables :func:`partition_figure` and
+        :func:`rounds_figure` read.
+
+    Returns
+    -------
+    dict of str to plotly.graph_objects.Figure
+        ``"partition"`` and ``"rounds"``.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> from workbench.viz import federated_figures
+    >>> fake = SimpleNamespace(clients=[{"client": 0, "rows": 800, "label_rate": 0.2}],
+    ...                        history=[{"round": 1, "accuracy": 0.8, "loss": 0.45, "epsilon": 0.5}])
+    >>> {name: len(fig.data) for name, fig in federated_figures(fake).items()}
+    {'partition': 2, 'rounds': 3}
+    """
     return {"partition": partition_figure(result), "rounds": rounds_figure(result)}

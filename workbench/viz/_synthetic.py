@@ -17,6 +17,24 @@ def marginals_figure(result: Any, column: str | None = None) -> go.Figure:
     """Shares of each category / bin of ``column`` in the real training rows and in the synthetic rows, side by
     side (aggregates only; default: the first column).
 
+    Parameters
+    ----------
+    result : SyntheticResult
+        A synthetic release, or anything with ``marginals`` (column to a dict of ``labels``, ``real`` and
+        ``synthetic`` shares) and ``statement`` (with ``mechanism`` and ``epsilon``).
+    column : str, optional
+        The column to show (default: the first in ``result.marginals``).
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Grouped bars, one trace for the real rows and one for the synthetic rows.
+
+    Raises
+    ------
+    UnknownColumnError
+        ``column`` has no marginal in the release.
+
     Examples
     --------
     >>> from types import SimpleNamespace
@@ -56,6 +74,17 @@ _CHECKS = (
 def synthetic_checks_figure(result: Any) -> go.Figure:
     """The release's utility and privacy checks as horizontal bars (0–1 scales).
 
+    Parameters
+    ----------
+    result : SyntheticResult
+        A synthetic release, or anything with ``metrics`` (a dict of the checks; missing or non-finite ones are left
+        out) and ``statement`` (with ``mechanism`` and ``epsilon``).
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        One horizontal bar per check shown.
+
     Examples
     --------
     >>> from types import SimpleNamespace
@@ -78,6 +107,17 @@ def synthetic_checks_figure(result: Any) -> go.Figure:
 def statistics_figure(session: Any) -> go.Figure:
     """Each DP answer of a statistics session with its 95 % accuracy as an error bar, and the budget left.
 
+    Parameters
+    ----------
+    session : StatisticsSession
+        A DP statistics session, or anything with ``answers`` (each with ``query``, ``value``, ``accuracy`` and
+        ``epsilon``; answers whose value is not a float are left out), ``remaining`` and ``epsilon``.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        One marker per answer with its accuracy as the error bar.
+
     Examples
     --------
     >>> from types import SimpleNamespace
@@ -99,7 +139,30 @@ def statistics_figure(session: Any) -> go.Figure:
 
 
 def synthetic_figures(result: Any) -> dict[str, go.Figure]:
-    """Every figure of a synthetic release: the checks and one marginal per column."""
+    """Every figure of a synthetic release: the checks and one marginal per column.
+
+    Parameters
+    ----------
+    result : SyntheticResult
+        A synthetic release, or anything with the attributes :func:`synthetic_checks_figure` and
+        :func:`marginals_figure` read (``metrics``, ``marginals``, ``statement``).
+
+    Returns
+    -------
+    dict of str to plotly.graph_objects.Figure
+        ``"checks"`` and ``"marginal <column>"`` for each column, in the order of ``result.marginals``.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> from workbench.viz import synthetic_figures
+    >>> fake = SimpleNamespace(metrics={"accuracy": 0.81},
+    ...                        marginals={"sex": {"labels": ["F", "M"], "real": [0.4, 0.6],
+    ...                                           "synthetic": [0.42, 0.58]}},
+    ...                        statement=SimpleNamespace(epsilon=1.0, mechanism="MST"))
+    >>> list(synthetic_figures(fake))
+    ['checks', 'marginal sex']
+    """
     out = {"checks": synthetic_checks_figure(result)}
     out.update({f"marginal {c}": marginals_figure(result, c) for c in result.marginals})
     return out
