@@ -52,8 +52,8 @@ def test_data_tab_load_and_role_editing(app):
 
 
 def test_selecting_a_tab_builds_it(app):
-    app.tabs.selected_index = 3
-    assert "Train" in app.views and app.tabs.selected_index == 3
+    app.tabs.selected_index = 4
+    assert "Train" in app.views and app.tabs.selected_index == 4
     with pytest.raises(KeyError, match="the tabs are"):
         app.show("Settings")
 

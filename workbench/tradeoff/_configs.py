@@ -80,9 +80,9 @@ class DPSweepConfig:
     Examples
     --------
     >>> from workbench.tradeoff import DPSweepConfig
-    >>> config = DPSweepConfig.from_options({"model": "mlp", "epochs": 2}, technique="dp")
+    >>> config = DPSweepConfig.from_options({"model": "mlp", "epochs": 2}, technique="dp")  # None: size-aware rule
     >>> config.train.hidden, config.train.max_grad_norm, config.run_config(1.0, seed=7).epsilon
-    ((64, 64), 1.0, 1.0)
+    ((64, 64), None, 1.0)
     >>> DPSweepConfig.from_options({"l": 2}, technique="dp")
     Traceback (most recent call last):
     ...

@@ -93,7 +93,7 @@ class Dashboard(widgets.VBox):
     >>> app = wb.dashboard("diabetes")
     >>> view = app.show("Trade-off")
     >>> list(app.views), app.tabs.selected_index
-    (['Data', 'Trade-off'], 6)
+    (['Data', 'Trade-off'], 8)
     """
 
     def __init__(self, state: DashboardState) -> None:
