@@ -17,11 +17,50 @@ from workbench.dp.config import TrainConfig
 from workbench.dp.encoding import TabularEncoder
 from workbench.dp.statement import PrivacyStatement
 
-__all__ = ["TrainResult"]
+__all__ = ["EncodedModelPredictions", "TrainResult"]
+
+
+class EncodedModelPredictions:
+    """``predict_proba``, ``predict`` and ``losses`` of a result holding ``model``, ``encoder`` and ``target``.
+
+    Shared by every result that carries a trained model (:class:`TrainResult`, a federated run's global model), so
+    the audit reads them all the same way.
+
+    Examples
+    --------
+    >>> from workbench.dp.result import EncodedModelPredictions, TrainResult
+    >>> issubclass(TrainResult, EncodedModelPredictions)
+    True
+    """
+
+    model: nn.Module
+    encoder: TabularEncoder
+    target: str
+
+    def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
+        """Class probabilities, float64 of shape (rows, classes), columns in ``encoder.classes_`` order."""
+        X, _ = self.encoder.transform(frame)
+        with torch.no_grad():
+            return torch.softmax(self.model(X).double(), 1).numpy()
+
+    def predict(self, frame: pd.DataFrame) -> np.ndarray:
+        """Predicted labels (values of the target column)."""
+        classes = np.asarray(self.encoder.classes_, dtype=object)
+        return classes[self.predict_proba(frame).argmax(1)]
+
+    def losses(self, frame: pd.DataFrame) -> np.ndarray:
+        """Per-row cross-entropy loss in float64 (``frame`` must hold the target), e.g. for membership scores."""
+        X, y = self.encoder.transform(frame)
+        if y is None:
+            from workbench.errors import UnknownColumnError
+
+            raise UnknownColumnError(f"losses needs the target column {self.target!r} in the frame.")
+        with torch.no_grad():
+            return F.cross_entropy(self.model(X).double(), y, reduction="none").numpy()
 
 
 @dataclass(frozen=True, eq=False)
-class TrainResult:
+class TrainResult(EncodedModelPredictions):
     """The outcome of :func:`workbench.train`: a plain torch model in eval mode and everything about how it was made.
 
     Attributes
@@ -98,27 +137,6 @@ class TrainResult:
             "members": len(self.members),
             "stopped": self.stopped,
         }
-
-    def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
-        """Class probabilities, float64 of shape (rows, classes), columns in ``encoder.classes_`` order."""
-        X, _ = self.encoder.transform(frame)
-        with torch.no_grad():
-            return torch.softmax(self.model(X).double(), 1).numpy()
-
-    def predict(self, frame: pd.DataFrame) -> np.ndarray:
-        """Predicted labels (values of the target column)."""
-        classes = np.asarray(self.encoder.classes_, dtype=object)
-        return classes[self.predict_proba(frame).argmax(1)]
-
-    def losses(self, frame: pd.DataFrame) -> np.ndarray:
-        """Per-row cross-entropy loss in float64 (``frame`` must hold the target), e.g. for membership scores."""
-        X, y = self.encoder.transform(frame)
-        if y is None:
-            from workbench.errors import UnknownColumnError
-
-            raise UnknownColumnError(f"losses needs the target column {self.target!r} in the frame.")
-        with torch.no_grad():
-            return F.cross_entropy(self.model(X).double(), y, reduction="none").numpy()
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -7,12 +7,10 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import pandas as pd
-import torch
-import torch.nn.functional as F
 from torch import nn
 
+from workbench.dp.result import EncodedModelPredictions
 from workbench.federated.config import FederatedConfig
 from workbench.federated.statement import FederatedStatement
 
@@ -20,7 +18,7 @@ __all__ = ["FederatedResult"]
 
 
 @dataclass(frozen=True, eq=False)
-class FederatedResult:
+class FederatedResult(EncodedModelPredictions):
     """The outcome of :func:`workbench.federate`; audited like a train result (``wb.membership_inference(fl)``).
 
     Attributes
@@ -81,22 +79,6 @@ class FederatedResult:
     @property
     def epsilon(self) -> float:
         return self.statement.epsilon
-
-    def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
-        """Class probabilities of the global model, float64 (rows, classes), columns in ``encoder.classes_`` order."""
-        X, _ = self.encoder.transform(frame)
-        with torch.no_grad():
-            return torch.softmax(self.model(X).double(), 1).numpy()
-
-    def predict(self, frame: pd.DataFrame) -> np.ndarray:
-        classes = np.asarray(self.encoder.classes_, dtype=object)
-        return classes[self.predict_proba(frame).argmax(1)]
-
-    def losses(self, frame: pd.DataFrame) -> np.ndarray:
-        """Per-row cross-entropy of the global model in float64 (``frame`` must hold the target)."""
-        X, y = self.encoder.transform(frame)
-        with torch.no_grad():
-            return F.cross_entropy(self.model(X).double(), y, reduction="none").numpy()
 
     def summary(self) -> dict[str, Any]:
         """Plain data for reports and tables (no rows, no identifiers)."""
