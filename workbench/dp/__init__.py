@@ -13,7 +13,7 @@ from workbench.dp.config import TrainConfig
 from workbench.dp.encoding import TabularEncoder, fit_encoder
 from workbench.dp.ledger import LedgerEntry, PrivacyLedger, default_ledger
 from workbench.dp.models import MODELS, build_model, check_module
-from workbench.dp.result import TrainResult
+from workbench.dp.result import EncodedModelPredictions, TrainResult
 from workbench.dp.statement import PrivacyStatement
 from workbench.dp.training import planned_epsilon, split_audit, train, train_config, train_many, train_on_frames
 from workbench.dp.tuning import SearchStatement, TuneResult
@@ -21,6 +21,7 @@ from workbench.dp.tuning import SearchStatement, TuneResult
 __all__ = [
     "ACCOUNTANTS",
     "MODELS",
+    "EncodedModelPredictions",
     "LedgerEntry",
     "PrivacyLedger",
     "PrivacyStatement",
