@@ -35,6 +35,27 @@ def adult():
 
 
 @pytest.fixture(scope="session")
+def small_adult(adult):
+    """3,000 Adult rows (2,400 train / 600 test, seeded stratified split); some folders use their own sample."""
+    import workbench as wb
+
+    frame = adult.frame.sample(3000, random_state=0).reset_index(drop=True)
+    return wb.load_dataset(frame, target="income", name="adult-3000")
+
+
+@pytest.fixture(scope="session")
+def one_torch_thread():
+    """torch limited to one thread for the rest of the session (restored at its end); folders of training tests
+    request it from an autouse fixture."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="session")
 def patients():
     import workbench as wb
 
