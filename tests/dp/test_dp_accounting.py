@@ -177,3 +177,12 @@ def test_epsilon_is_floored_at_zero_where_the_accountant_reads_off_a_negative_va
     assert compute_epsilon(accountant, sigma, q, steps, delta) == 0.0
     assert compose_epsilon(accountant, [(sigma, q, steps // 2), (sigma, q, steps // 2)], delta) == 0.0
     assert accounting.EpsilonCurve(accountant, sigma, q, delta, steps)(steps // 2) == 0.0
+
+
+def test_prv_reports_no_guarantee_below_the_noise_it_can_account():
+    """Below σ = 0.05 PRV's grid would need terabytes: ε is inf (no guarantee), never an error or a small number."""
+    from workbench.dp.accounting import EpsilonCurve, compute_epsilon
+
+    assert compute_epsilon("prv", 0.01, 1.0, 1, 1e-5) == math.inf
+    assert EpsilonCurve("prv", 0.01, 0.1, 1e-5, final_steps=30)(10) == math.inf
+    assert math.isfinite(compute_epsilon("rdp", 0.01, 1.0, 1, 1e-5))

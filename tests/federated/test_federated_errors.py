@@ -23,7 +23,12 @@ CASES = [
     ({"dp": "client"}, InvalidParameterError, "needs epsilon="),
     ({"epsilon": 1.0}, InvalidParameterError, "need dp='record'"),
     ({"dp": "local", "epsilon": 1.0}, UnknownNameError, "'record', 'client' or None"),
-    ({"dp": "client", "epsilon": 1.0, "secure_aggregation": True}, InvalidParameterError, "use dp='record'"),
+    (
+        {"dp": "client", "epsilon": 1.0, "secure_aggregation": True, "clipping": "server"},
+        InvalidParameterError,
+        "use clipping='client'",
+    ),
+    ({"dp": "client", "epsilon": 1.0, "clipping": "edge"}, UnknownNameError, "'server', 'client' or None"),
     ({"strategy": "fedsgd"}, UnknownNameError, "'fedavg', 'fedprox'"),
     ({"mu": 0.1}, InvalidParameterError, "strategy='fedprox'"),
     ({"model": "cnn"}, UnknownNameError, "'logreg', 'mlp'"),

@@ -36,6 +36,12 @@ def test_wb_federate_with_record_level_dp_then_audit(shell):
     assert audit.claimed_epsilon == pytest.approx(fl.statement.epsilon)
 
 
+def test_wb_federate_client_level_dp_under_secure_aggregation_clips_on_the_clients(shell):
+    fl = shell.run_line_magic("wb", "federate --clients 3 --dp client --epsilon 20 --rounds 1 --secure-aggregation")
+    assert fl.statement.unit == "client" and fl.statement.clipping == "client" and fl.statement.secure_aggregation
+    assert fl.statement.epsilon <= 20.0 and fl.statement.sensitivity > 2.0
+
+
 def test_wb_federate_bad_flag_is_a_usage_error(shell):
     from IPython.core.error import UsageError
 

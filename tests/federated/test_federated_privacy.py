@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 
@@ -90,3 +91,31 @@ def test_runs_that_differ_only_in_epsilon_never_share_noise():
     assert len({client_seed(a, 1, 0), client_seed(b, 1, 0), client_seed(a, 2, 0), client_seed(a, 1, 1)}) == 4
     c = FederatedConfig(dp="client", epsilon=8.0)
     assert server_seed(c) != server_seed(c.replace(epsilon=4.0))
+
+
+def test_client_side_clipping_under_secure_aggregation_clips_and_accounts_the_rounding(federate_small):
+    from workbench.federated._accounting import SECAGG_CLIPPING_RANGE, SECAGG_QUANTIZATION_RANGE
+
+    options = {"dp": "client", "noise_multiplier": 1e-3, "clipping_norm": 0.05, "accountant": "rdp", "rounds": 1}
+    secure = federate_small(secure_aggregation=True, **options)
+    s = secure.statement
+    assert s.clipping == "client" and s.secure_aggregation  # chosen because SecAgg+ hides single updates
+    values = sum(v.numel() for v in secure.model.state_dict().values())
+    step = 2 * SECAGG_CLIPPING_RANGE / SECAGG_QUANTIZATION_RANGE
+    assert s.sensitivity == pytest.approx(2 * (1 + math.sqrt(values) * step / 0.05))
+    assert s.epsilon == pytest.approx(_opacus_epsilon("rdp", 1e-3 / s.sensitivity, 1.0, 1, s.delta), rel=1e-9)
+    assert s.recompute() == pytest.approx(s.epsilon) and s.ledger_statement().noise_multiplier < 1e-3 / 2
+    assert "clips its own update" in s.plain_language() and "sum of the clipped updates" in s.plain_language()
+    # the same run with the clipping on the server (no SecAgg+): same streams, so the same model up to SecAgg+'s
+    # rounding and Flower's noise (std z*C/m ≈ 2e-5)
+    server = federate_small(clipping="server", **options)
+    assert server.statement.clipping == "server" and server.statement.sensitivity == 2.0
+    moved = [np.linalg.norm(_flat(r) - _flat(federate_small(rounds=1, lr=1e-12))) for r in (secure, server)]
+    assert max(moved) <= 0.05 + 1e-3  # every update clipped to 0.05, so their mean moved at most that far
+    assert np.abs(_flat(secure) - _flat(server)).max() < 2e-4
+    again = federate_small(secure_aggregation=True, **options)
+    np.testing.assert_array_equal(_flat(secure), _flat(again))  # seeded: SecAgg+'s rounding and Flower's noise
+
+
+def _flat(result):
+    return np.concatenate([v.detach().numpy().ravel() for v in result.model.state_dict().values()])

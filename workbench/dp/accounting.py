@@ -102,6 +102,8 @@ def compute_epsilon(
 
     For PRV, ``eps_error`` is the accountant's error allowance (the epsilon reported is an upper bound: the estimate
     plus ``eps_error``); by default :func:`prv_eps_error` of the run's parameters. Other accountants ignore it.
+    Below a noise multiplier of 0.05 PRV's discretisation breaks down (and such noise certifies ε in the hundreds at
+    best): PRV then reports ``inf``, no guarantee; RDP still gives a finite bound.
 
     Parameters
     ----------
@@ -134,6 +136,8 @@ def compute_epsilon(
     2.101
     >>> compute_epsilon("prv", 1.0, 0.01, 0, 1e-5)
     0.0
+    >>> compute_epsilon("prv", 0.01, 1.0, 1, 1e-5)
+    inf
     """
     check_accountant(accountant)
     sigma, rate, steps = float(noise_multiplier), float(sample_rate), int(steps)
@@ -142,6 +146,8 @@ def compute_epsilon(
     if sigma <= 0:
         return math.inf
     if accountant == "prv":
+        if sigma < _PRV_MIN_SIGMA:
+            return math.inf
         eps_error = prv_eps_error(sigma, rate, steps, delta) if eps_error is None else float(eps_error)
         return _not_negative(_prv_cached(sigma, rate, steps, float(delta), eps_error))
     return _not_negative(_compose_cached(accountant, ((sigma, rate, steps),), float(delta)))
@@ -374,6 +380,8 @@ class EpsilonCurve:
         return _not_negative(_rdp_history_epsilon(((self.sigma, self.rate, steps),), self.delta))
 
     def _prv(self, steps: int) -> float:
+        if self.sigma < _PRV_MIN_SIGMA:
+            return math.inf
         eps_error = prv_eps_error(self.sigma, self.rate, self.final, self.delta)
         return _not_negative(_prv_epsilon(self.sigma, self.rate, self.delta, self.final, steps, eps_error))
 
@@ -382,6 +390,8 @@ class EpsilonCurve:
 _PRV_EPS_ERROR = 0.01
 _PRV_RELATIVE_ERROR = (1 / 200, 1 / 40)
 _PRV_MIN_EPS_ERROR = 5e-4
+# below this noise multiplier PRV's grid explodes (TiB) or its discrete mean drifts; ε would be hundreds at best
+_PRV_MIN_SIGMA = 0.05
 _COARSE = 8  # the calibration search's grid is this many times coarser than the final one
 
 

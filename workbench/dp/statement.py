@@ -149,6 +149,13 @@ class PrivacyStatement:
     # -- words ------------------------------------------------------------------------------------------------
     def plain_language(self) -> str:
         """One paragraph saying what the guarantee means, like TF Privacy's DP-SGD privacy statement."""
+        if not self.private and self.noise_multiplier > 0 and self.steps > 0:
+            return (
+                f"This model was trained with DP-SGD noise (multiplier {self.noise_multiplier:.3g}) too small for the "
+                f"{self.accountant.upper()} accountant to certify any bound on {self.dataset_size:,} rows "
+                "(epsilon = ∞): there is no guarantee. Treat the model as being as sensitive as the data itself; "
+                "use more noise, or accountant='rdp' for a finite (very large) epsilon."
+            )
         if not self.private:
             return (
                 f"This model was trained WITHOUT differential privacy on {self.dataset_size:,} rows: there is no "

@@ -73,14 +73,16 @@ def _proximal(net: torch.nn.Module, step: float) -> Callable[[dict], None]:
     return pull
 
 
-def build_client_app(job_for: Callable[[Any], Job], *, secure_aggregation: bool) -> Any:
+def build_client_app(job_for: Callable[[Any], Job], *, secure_aggregation: bool, client_clipping: bool = False) -> Any:
     """A Flower ``ClientApp`` whose clients train on their own rows; ``job_for(context)`` finds the run's data.
 
     Secure aggregation runs the legacy ``NumPyClient`` path with Flower's ``secaggplus_mod`` (the only path SecAgg+
-    supports in Flower 1.42).
+    supports in Flower 1.42). ``client_clipping`` adds Flower's ``fixedclipping_mod`` inside it, so that each update
+    is clipped before it is masked. Under client-level DP every client reports weight 1 (the accounting assumes an
+    unweighted mean, and SecAgg+ applies the weights on the client).
     """
     from flwr.client import NumPyClient
-    from flwr.client.mod import secaggplus_mod
+    from flwr.client.mod import fixedclipping_mod, secaggplus_mod
     from flwr.clientapp import ClientApp
 
     class WorkbenchClient(NumPyClient):
@@ -93,10 +95,14 @@ def build_client_app(job_for: Callable[[Any], Job], *, secure_aggregation: bool)
         def fit(self, parameters, config):
             server_round = int(config.get("server_round", 0))
             out = train_local(self.job, self.cid, parameters, server_round, float(config.get("proximal_mu", 0.0)))
-            return out["weights"], out["rows"], out["metrics"]
+            weight = 1 if self.job.config.dp == "client" else out["rows"]
+            return out["weights"], weight, out["metrics"]
 
     def client_fn(context):
         job = job_for(context)
         return WorkbenchClient(job, int(context.node_config["partition-id"])).to_client()
 
-    return ClientApp(client_fn=client_fn, mods=[secaggplus_mod] if secure_aggregation else None)
+    mods = [secaggplus_mod] if secure_aggregation else []
+    if client_clipping:
+        mods.append(fixedclipping_mod)  # innermost: clips the update before SecAgg+ masks it
+    return ClientApp(client_fn=client_fn, mods=mods or None)

@@ -66,7 +66,9 @@ def _write_job(job: Any, job_dir: Path) -> None:
 def _write_app(job: Any, job_dir: Path, address: str) -> None:
     app = job_dir / "app"
     app.mkdir()
-    client = "secure_client_app" if job.config.secure_aggregation else "client_app"
+    from workbench.federated._deployed import client_app_name
+
+    client = client_app_name(job.config)
     (app / "pyproject.toml").write_text(
         '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n\n'
         '[project]\nname = "workbench-federated"\nversion = "1.0.0"\ndescription = "privacy-workbench federated run"\n'

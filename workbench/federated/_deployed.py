@@ -13,7 +13,15 @@ from typing import Any
 
 # the apps are built on first access (module __getattr__); Flower's `flwr run` checks statically that a component
 # is assigned in the module or listed in __all__
-__all__ = ["FileEvent", "client_app", "secure_client_app", "server_app"]  # noqa: F822
+__all__ = [  # noqa: F822
+    "FileEvent",
+    "client_app",
+    "client_app_name",
+    "clipping_client_app",
+    "secure_client_app",
+    "secure_clipping_client_app",
+    "server_app",
+]
 
 
 class FileEvent:
@@ -75,16 +83,32 @@ def _serve(grid: Any, context: Any) -> None:
     os.replace(job_dir / "result.tmp", job_dir / "result.pt")
 
 
+#: the ClientApps a SuperNode can load: (secure aggregation, client-side clipping)
+_CLIENT_APPS = {
+    "client_app": (False, False),
+    "secure_client_app": (True, False),
+    "clipping_client_app": (False, True),
+    "secure_clipping_client_app": (True, True),
+}
+
+
+def client_app_name(config: Any) -> str:
+    """The ClientApp of :data:`_CLIENT_APPS` that a run with ``config`` needs."""
+    wanted = (config.secure_aggregation, config.dp == "client" and config.clipping == "client")
+    return next(name for name, flags in _CLIENT_APPS.items() if flags == wanted)
+
+
 def __getattr__(name: str) -> Any:
     if name == "server_app":
         from flwr.serverapp import ServerApp
 
         app = ServerApp()
         app.main()(_serve)
-    elif name in ("client_app", "secure_client_app"):
+    elif name in _CLIENT_APPS:
         from workbench.federated._client import build_client_app
 
-        app = build_client_app(_client_job, secure_aggregation=name == "secure_client_app")
+        secure, clipping = _CLIENT_APPS[name]
+        app = build_client_app(_client_job, secure_aggregation=secure, client_clipping=clipping)
     else:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     globals()[name] = app

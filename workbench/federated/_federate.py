@@ -36,6 +36,7 @@ def federate(
     noise_multiplier: float | None = None,
     max_grad_norm: float = 1.0,
     clipping_norm: float = 1.0,
+    clipping: str | None = None,
     accountant: str = "prv",
     batch_size: int = 256,
     lr: float | None = None,
@@ -77,8 +78,8 @@ def federate(
         Share of clients sampled each round (seeded; no privacy amplification is claimed for it).
     dp : {None, "record", "client"}, default=None
         ``"record"``: DP-SGD inside each client, noise calibrated so each client's rows get (``epsilon``,
-        ``delta``) over all rounds. ``"client"``: Flower's server-side fixed clipping (``clipping_norm``) and
-        Gaussian noise, (``epsilon``, ``delta``) for everything one client holds.
+        ``delta``) over all rounds. ``"client"``: Flower's central DP with fixed clipping (``clipping_norm``) and
+        Gaussian noise added by the server, (``epsilon``, ``delta``) for everything one client holds.
     epsilon, delta : float, optional
         The budget; ``delta`` defaults to 1/(10 n) rounded down to a power of ten (n: rows for record level,
         clients for client level). Or give ``noise_multiplier`` and read ε from the statement.
@@ -88,6 +89,12 @@ def federate(
         Per-example clipping of DP-SGD (record level).
     clipping_norm : float, default=1.0
         Update clipping of central DP (client level).
+    clipping : {None, "server", "client"}, default=None
+        Where client-level DP clips each update: ``"server"`` (Flower's
+        ``DifferentialPrivacyServerSideFixedClipping``) or ``"client"`` (each client clips its own update with
+        Flower's ``fixedclipping_mod``; ``DifferentialPrivacyClientSideFixedClipping`` adds the noise). None picks
+        ``"client"`` with ``secure_aggregation=True`` (the server never sees one update to clip it) and ``"server"``
+        otherwise.
     accountant : {"prv", "rdp"}, default="prv"
     batch_size, lr, optimizer :
         Local training (as :func:`workbench.train`).
@@ -147,8 +154,9 @@ def federate(
         batch_size=batch_size, lr=_num(lr), model=model, hidden=tuple(hidden) if isinstance(hidden, list) else hidden,
         strategy=strategy, mu=_num(mu), fraction_fit=_num(fraction_fit), dp=dp, epsilon=_num(epsilon),
         delta=_num(delta), noise_multiplier=_num(noise_multiplier), max_grad_norm=_num(max_grad_norm),
-        clipping_norm=_num(clipping_norm), accountant=accountant, secure_aggregation=secure_aggregation,
-        engine=engine, address=address, seed=seed, optimizer=optimizer, public_schema=public_schema,
+        clipping_norm=_num(clipping_norm), clipping=clipping, accountant=accountant,
+        secure_aggregation=secure_aggregation, engine=engine, address=address, seed=seed, optimizer=optimizer,
+        public_schema=public_schema,
         audit_fraction=_num(audit_fraction),
     )  # fmt: skip
     require_flower()
@@ -185,7 +193,8 @@ def _run(job: Any, config: FederatedConfig) -> dict[str, Any]:
     from workbench.federated._runtime import run_in_process, saved_global_rngs
     from workbench.federated._server import Meter, build_server_app
 
-    client_app = build_client_app(lambda _context: job, secure_aggregation=config.secure_aggregation)
+    client_app = build_client_app(lambda _context: job, secure_aggregation=config.secure_aggregation,
+                                  client_clipping=config.dp == "client" and config.clipping == "client")  # fmt: skip
     meter = Meter()
     with saved_global_rngs(), _threads(1):
         run_in_process(job, build_server_app(job, meter), client_app)

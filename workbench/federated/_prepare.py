@@ -48,12 +48,20 @@ def prepare(members: pd.DataFrame, ds: Any, config: Any) -> Prepared:
     if len(parts) < 2 and config.secure_aggregation:
         raise EmptyDataError("Secure aggregation needs at least 2 clients; use more clients or another partition.")
     clients = [ClientData(X[torch_index(p)], y[torch_index(p)], len(p)) for p in parts]
-    noise = plan_noise(config, [len(p) for p in parts])
+    noise = plan_noise(config, [len(p) for p in parts], model_size(config, encoder.n_features, encoder.n_classes))
     job = Job(config=config, clients=clients, X_test=X_test, y_test=y_test, n_features=encoder.n_features,
               n_classes=encoder.n_classes, noise=noise)  # fmt: skip
     full = np.full(len(parts), config.rounds)
     planned = build_statement(config, noise, [len(p) for p in parts], full, config.rounds, encoder)
     return Prepared(job, encoder, parts, table, planned)
+
+
+def model_size(config: Any, n_features: int, n_classes: int) -> int:
+    """How many numbers the clients send each round (the model's parameters and buffers)."""
+    from workbench.dp.models import build_model
+
+    net = build_model(config.model, n_features, n_classes, hidden=config.hidden, seed=config.seed)
+    return sum(v.numel() for v in net.state_dict().values())
 
 
 def torch_index(positions: np.ndarray) -> Any:
@@ -84,10 +92,12 @@ def build_statement(
         secagg_min_clients=secagg_threshold(len(rows)) if config.secure_aggregation else 0, caveats=tuple(caveats),
     )  # fmt: skip
     if config.dp == "client":
-        eps, eps_error = client_epsilon(config.accountant, noise.flower_noise, rounds_done, noise.delta)
+        eps, eps_error = client_epsilon(config.accountant, noise.flower_noise, rounds_done, noise.delta,
+                                        noise.sensitivity)  # fmt: skip
         return FederatedStatement(epsilon=eps, delta=noise.delta, unit="client", accountant=config.accountant,
                                   noise_multiplier=noise.flower_noise, sample_rate=1.0, steps=rounds_done,
-                                  max_grad_norm=config.clipping_norm, eps_error=eps_error, **common)  # fmt: skip
+                                  max_grad_norm=config.clipping_norm, eps_error=eps_error, clipping=config.clipping,
+                                  sensitivity=noise.sensitivity, **common)  # fmt: skip
     if config.dp != "record":
         return FederatedStatement(epsilon=float("inf"), delta=0.0, unit=None, accountant="none", noise_multiplier=0.0,
                                   sample_rate=0.0, steps=0, max_grad_norm=float("inf"), **common)  # fmt: skip
@@ -110,5 +120,7 @@ def _parameters(config: Any, rows: list[int]) -> dict[str, Any]:
     keys = ("partition", "alpha", "rounds", "local_epochs", "model", "strategy", "mu", "fraction_fit", "dp",
             "epsilon", "delta", "batch_size", "secure_aggregation", "engine", "seed")  # fmt: skip
     out = {k: getattr(config, k) for k in keys}
+    if config.dp == "client":
+        out["clipping"] = config.clipping
     out["clients"] = len(rows)
     return out

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from workbench.dp.training import evaluate
-from workbench.federated._accounting import local_schedule
+from workbench.federated._accounting import SECAGG_CLIPPING_RANGE, SECAGG_QUANTIZATION_RANGE, local_schedule
 from workbench.federated._client import get_weights, new_model, set_weights
 from workbench.federated._job import Job, server_seed
 
@@ -45,7 +45,12 @@ def epsilon_so_far(job: Job, curves: dict) -> float:
 
 def _make_strategy(job: Job, bytes_counter: Callable[[], int]) -> Any:
     from flwr.common import ndarrays_to_parameters
-    from flwr.server.strategy import DifferentialPrivacyServerSideFixedClipping, FedAvg, FedProx
+    from flwr.server.strategy import (
+        DifferentialPrivacyClientSideFixedClipping,
+        DifferentialPrivacyServerSideFixedClipping,
+        FedAvg,
+        FedProx,
+    )
 
     cfg = job.config
     n = len(job.clients)
@@ -83,7 +88,12 @@ def _make_strategy(job: Job, bytes_counter: Callable[[], int]) -> Any:
     inner = FedProx(**common, proximal_mu=cfg.mu) if cfg.strategy == "fedprox" else FedAvg(**common)
     if cfg.dp == "client":
         sampled = max(1, math.ceil(cfg.fraction_fit * n))
-        inner = DifferentialPrivacyServerSideFixedClipping(inner, job.noise.flower_noise, cfg.clipping_norm, sampled)
+        wrapper = (
+            DifferentialPrivacyClientSideFixedClipping
+            if cfg.clipping == "client"
+            else DifferentialPrivacyServerSideFixedClipping
+        )
+        inner = wrapper(inner, job.noise.flower_noise, cfg.clipping_norm, sampled)
     return _Ordered(inner, job)
 
 
@@ -201,8 +211,10 @@ def serve(grid: Any, context: Any, job: Job, meter: Meter) -> None:
     fit = None
     if cfg.secure_aggregation:
         n = len(job.clients)
-        fit = SecAggPlusWorkflow(num_shares=n, reconstruction_threshold=secagg_threshold(n),
-                                 max_weight=float(max(c.rows for c in job.clients)))  # fmt: skip
+        weight = 1.0 if cfg.dp == "client" else float(max(c.rows for c in job.clients))
+        fit = SecAggPlusWorkflow(num_shares=n, reconstruction_threshold=secagg_threshold(n), max_weight=weight,
+                                 clipping_range=SECAGG_CLIPPING_RANGE,
+                                 quantization_range=SECAGG_QUANTIZATION_RANGE)  # fmt: skip
     DefaultWorkflow(fit_workflow=fit)(grid, legacy)
 
 

@@ -30,6 +30,7 @@ CONSTRAINTS = {
     "noise_multiplier": Optional(Interval(float, 0, None, closed="neither")),
     "max_grad_norm": Interval(float, 0, None, closed="neither"),
     "clipping_norm": Interval(float, 0, None, closed="neither"),
+    "clipping": Optional(OneOf(("server", "client"))),
     "accountant": OneOf(("prv", "rdp")),
     "secure_aggregation": InstanceOf((bool,), "True or False"),
     "engine": OneOf(("simulation", "deployment")),
@@ -76,6 +77,7 @@ class FederatedConfig:
     noise_multiplier: float | None = None
     max_grad_norm: float = 1.0
     clipping_norm: float = 1.0
+    clipping: str | None = None
     accountant: str = "prv"
     secure_aggregation: bool = False
     engine: str = "simulation"
@@ -93,10 +95,12 @@ class FederatedConfig:
             )
         if self.dp is not None and self.epsilon is None and self.noise_multiplier is None:
             raise InvalidParameterError(f"dp={self.dp!r} needs epsilon= (a budget) or noise_multiplier=.")
-        if self.dp == "client" and self.secure_aggregation:
+        if self.clipping is None:  # Flower's two central-DP wrappers: SecAgg+ hides single updates from the server
+            object.__setattr__(self, "clipping", "client" if self.secure_aggregation else "server")
+        if self.dp == "client" and self.secure_aggregation and self.clipping == "server":
             raise InvalidParameterError(
-                "dp='client' clips each client's update on the server, which secure aggregation hides from it; use "
-                "dp='record' with secure_aggregation=True."
+                "clipping='server' clips each client's update on the server, which secure aggregation hides from it; "
+                "use clipping='client' (each client clips its own update) with secure_aggregation=True."
             )
         if self.address is not None and self.engine != "deployment":
             raise InvalidParameterError("address= connects to a running SuperLink: use it with engine='deployment'.")

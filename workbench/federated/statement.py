@@ -37,6 +37,12 @@ class FederatedStatement:
         Record level: each client's ε, σ, rate and steps (empty otherwise).
     clients, rows : int
         Clients and training rows in the federation.
+    clipping : {"server", "client"} or None
+        Client level: where each update is clipped (Flower's server-side wrapper, or each client's
+        ``fixedclipping_mod``, needed under secure aggregation); None otherwise.
+    sensitivity : float
+        Client level: how far replacing one client moves the average of ``m`` updates, in units of ``C / m``
+        (2, plus SecAgg+'s rounding slack); the accountant sees the noise multiplier ``z / sensitivity``.
     secure_aggregation : bool
     secagg_min_clients : int
         With SecAgg+, the fewest clients whose sum the server can see (the reconstruction threshold); 0 without.
@@ -64,6 +70,8 @@ class FederatedStatement:
     client_rates: tuple[float, ...] = ()
     client_steps: tuple[int, ...] = ()
     eps_error: float | None = None
+    clipping: str | None = None
+    sensitivity: float = 2.0
     caveats: tuple[str, ...] = field(default=())
     technique: str = "federated"
 
@@ -81,13 +89,13 @@ class FederatedStatement:
 
     def recompute(self) -> float:
         """ε re-derived by the accountant from this statement's own parameters (the maximum over clients for the
-        record level; ``z / 2`` for ``steps`` rounds at rate 1 for the client level)."""
+        record level; ``z / sensitivity`` for ``steps`` rounds at rate 1 for the client level)."""
         from workbench.dp.accounting import compute_epsilon
 
         if not self.private:
             return math.inf
         if self.unit == "client":
-            sigma = self.noise_multiplier / 2.0
+            sigma = self.noise_multiplier / self.sensitivity
             return compute_epsilon(self.accountant, sigma, 1.0, self.steps, self.delta, eps_error=self.eps_error)
         worst = 0.0
         for sigma, rate, steps in zip(self.client_noise, self.client_rates, self.client_steps, strict=True):
@@ -98,7 +106,7 @@ class FederatedStatement:
         """The run as a :class:`~workbench.dp.PrivacyStatement` about one record, for the ledger and audits.
 
         Record level: the worst-off client's DP-SGD. Client level: a record's change changes one client's data,
-        so the client-level mechanism (noise multiplier ``z/2`` against sensitivity ``C``) covers it.
+        so the client-level mechanism (noise multiplier ``z / sensitivity``) covers it.
         """
         from workbench.dp.statement import PrivacyStatement
 
@@ -108,7 +116,7 @@ class FederatedStatement:
         if self.unit == "client":
             return PrivacyStatement(
                 epsilon=self.epsilon, delta=self.delta, accountant=self.accountant,
-                noise_multiplier=self.noise_multiplier / 2.0, sample_rate=1.0, steps=self.steps,
+                noise_multiplier=self.noise_multiplier / self.sensitivity, sample_rate=1.0, steps=self.steps,
                 max_grad_norm=self.max_grad_norm, dataset_size=self.rows, sampling="every client every round",
                 caveats=caveats, eps_error=self.eps_error,
             )  # fmt: skip
@@ -159,15 +167,28 @@ class FederatedStatement:
                 f"the probability of anything the server or other clients see by at most a factor {bound}, except "
                 "with probability δ. A person with rows in several places, or a whole client, gets less protection."
             )
+        if self.clipping == "client":
+            clip = (
+                f"Each client clips its own update to norm {self.max_grad_norm:g} before it leaves (Flower's "
+                "fixedclipping_mod); the server adds Gaussian noise "
+            )
+            seen = (
+                "The server itself sees the sum of the clipped updates before the noise"
+                if self.secure_aggregation
+                else "The server itself sees each clipped update before the noise"
+            )
+        else:
+            clip = f"The server clips each client's update to norm {self.max_grad_norm:g} and adds Gaussian noise "
+            seen = "The server itself sees the updates before the noise"
         return (
-            f"The server clips each client's update to norm {self.max_grad_norm:g} and adds Gaussian noise "
-            f"(Flower's central DP, noise multiplier {self.noise_multiplier:.4g}) to their unweighted mean, so the "
+            clip
+            + f"(Flower's central DP, noise multiplier {self.noise_multiplier:.4g}) to their unweighted mean, so the "
             f"sequence of global models satisfies (ε = {self.epsilon:.3g}, δ = {self.delta:.1e})-DP per CLIENT "
             f"({self.accountant.upper()} accountant over {self.steps} rounds, sample rate 1: no amplification by "
             f"sampling clients is claimed): changing everything one client holds changes the probability of any "
             f"global model by at most a factor {bound}, except with probability δ; one record is covered by the "
-            "same bound. The server itself sees the updates before the noise: this protects against the other "
-            f"clients and whoever gets the model, not against the server. With {self.clients} clients one client "
+            f"same bound. {seen}: this protects against the other clients and whoever gets the model, not against the "
+            f"server. With {self.clients} clients one client "
             "is a large share of the data: a small client-level ε costs much accuracy."
         )
 

@@ -27,6 +27,7 @@ def _arguments(parser: SubcommandParser) -> None:
     parser.add_argument("--epsilon", type=optional_float, help="DP budget of the run (with --dp)")
     parser.add_argument("--delta", type=float, help="DP delta")
     parser.add_argument("--clipping-norm", type=float, metavar="C", help="update clipping of --dp client")
+    parser.add_argument("--clipping", help="where --dp client clips: server or client (default: client with SecAgg+)")
     parser.add_argument("--secure-aggregation", action="store_true", help="Flower's SecAgg+: the server sees sums")
     parser.add_argument("--engine", help="simulation (default, in this process) or deployment (real processes)")
     parser.add_argument("--audit-fraction", type=float, metavar="SHARE", help="rows held out for '%%wb audit'")
@@ -38,7 +39,7 @@ def _run(ctx: Context, args: argparse.Namespace) -> Any:
 
     dataset = ctx.session.require_dataset()
     names = ("clients", "partition", "alpha", "rounds", "local_epochs", "model", "strategy", "mu", "fraction_fit",
-             "dp", "epsilon", "delta", "clipping_norm", "engine", "audit_fraction")  # fmt: skip
+             "dp", "epsilon", "delta", "clipping_norm", "clipping", "engine", "audit_fraction")  # fmt: skip
     options = _given(args, *names)
     if args.hidden is not None:
         options["hidden"] = tuple(args.hidden)
@@ -59,6 +60,7 @@ FEDERATE = Command(
         "%wb federate --clients 5 --partition dirichlet --dp record --epsilon 1 --rounds 10",
         "%wb federate --partition race --dp client --epsilon 8 -o fl",
         "%wb federate --clients 5 --secure-aggregation",
+        "%wb federate --clients 10 --dp client --epsilon 8 --secure-aggregation",
     ),
     add_arguments=_arguments,
     run=_run,
