@@ -86,6 +86,7 @@ def test_stop_ends_after_the_current_round_and_the_statement_covers_what_ran(fed
     assert fl.statement.epsilon < full.statement.epsilon <= 20.0
 
 
-def test_many_clients_work(federate_small):
-    fl = federate_small(clients=40, rounds=1, batch_size=32)
-    assert len(fl.clients) == 40 and fl.history["clients"].iloc[-1] == 40
+def test_a_hundred_simulated_clients_work(federate_small):
+    fl = federate_small(clients=100, rounds=2, batch_size=32)
+    assert len(fl.clients) == 100 and (fl.history.loc[1:, "clients"] == 100).all()
+    assert (fl.clients["rows"] == 24).all() and fl.metrics["accuracy"] > 0.7
