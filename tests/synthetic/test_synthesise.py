@@ -142,6 +142,19 @@ def test_bad_inputs_are_one_line_errors(small):
     assert frame_digest(small.frame) == digest
 
 
+@pytest.mark.parametrize(("value", "text"), [(np.inf, "3 infinite"), (1e300, "3 beyond")])
+def test_infinite_or_overflowing_numbers_are_refused_unless_bounds_clip_them(small, value, text):
+    """Without bounds the domain would come from the rows: inf (or 1e300) would make every other value one bin."""
+    from workbench.synthetic import synthesise
+
+    frame = small.frame.astype({"age": float})
+    frame.loc[:2, "age"] = value
+    digest = frame_digest(frame)
+    with pytest.raises(InvalidParameterError, match=f"column 'age' has {text}.*bounds=") as info:
+        synthesise(frame, epsilon=1.0, ledger=False, evaluate=False, max_iters=50)
+    assert "\n" not in str(info.value) and frame_digest(frame) == digest
+
+
 def test_budget_refused_before_any_work(small):
     from workbench.dp import PrivacyLedger
     from workbench.synthetic import synthesise

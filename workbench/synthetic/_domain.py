@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from workbench._validation import check_finite
 from workbench.errors import InvalidParameterError, PrivacyLeakWarning, UnknownColumnError, warn_user
 
 __all__ = ["ColumnDomain", "TableDomain", "build_domain"]
@@ -229,6 +230,8 @@ def _numeric(
     elif edges is not None:
         cuts, source = tuple(float(e) for e in edges), "schema"
     else:
+        check_finite(series.to_frame(), [name], "synthesise",
+                     f"drop or fix those rows, or pass bounds={{{name!r}: (low, high)}} to clip them")  # fmt: skip
         finite = values[np.isfinite(values)]
         if finite.size == 0:
             raise InvalidParameterError(f"Column {name!r} has no numeric values; drop it before synthesising.")
