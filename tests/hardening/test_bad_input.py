@@ -21,6 +21,7 @@ from hardening_inputs import KEY, Inputs, people_frame
 import workbench as wb
 from workbench import cli
 from workbench.errors import (
+    BudgetExceededError,
     DataSourceError,
     EmptyDataError,
     FileAccessError,
@@ -244,6 +245,51 @@ API_CASES: list[tuple[str, Callable, Callable | None, type[WorkbenchError]]] = [
     ("tradeoff-ks-int", lambda i, t: wb.tradeoff(i.dataset, "k-anonymity", ks=5), None, InvalidParameterError),
     ("tradeoff-epsilons-negative", lambda i, t: wb.tradeoff(i.dataset, "dp", epsilons=[-1]), None,
      InvalidParameterError),
+    # -- federated learning
+    ("federate-inf-feature", lambda i, t: wb.federate(wb.load_dataset(t, target="y"), clients=2, rounds=1,
+     ledger=False), INF, InvalidParameterError),
+    ("federate-huge-feature", lambda i, t: wb.federate(wb.load_dataset(t, target="y"), clients=2, rounds=1,
+     ledger=False), HUGE, InvalidParameterError),
+    ("federate-clients-0", lambda i, t: wb.federate(i.dataset, clients=0), None, InvalidParameterError),
+    ("federate-too-many-clients", lambda i, t: wb.federate(i.dataset, clients=5000), None, EmptyDataError),
+    ("federate-partition-column", lambda i, t: wb.federate(i.dataset, partition="hospital"), None,
+     UnknownColumnError),
+    ("federate-dp-without-budget", lambda i, t: wb.federate(i.dataset, dp="client"), None, InvalidParameterError),
+    ("federate-dp-unit", lambda i, t: wb.federate(i.dataset, dp="local", epsilon=1), None, UnknownNameError),
+    ("federate-secagg-server-clipping", lambda i, t: wb.federate(i.dataset, dp="client", epsilon=1,
+     secure_aggregation=True, clipping="server"), None, InvalidParameterError),
+    ("federate-engine", lambda i, t: wb.federate(i.dataset, engine="cloud"), None, UnknownNameError),
+    ("federate-a-list", lambda i, t: wb.federate([1, 2]), None, InvalidParameterError),
+    # -- synthetic data and DP statistics
+    ("synthesise-inf", lambda i, t: wb.synthesise(t, epsilon=1, ledger=False), INF, InvalidParameterError),
+    ("synthesise-huge", lambda i, t: wb.synthesise(t, epsilon=1, ledger=False), HUGE, InvalidParameterError),
+    ("synthesise-dicts", lambda i, t: wb.synthesise(t, epsilon=1, ledger=False), _frame(DICTS),
+     InvalidParameterError),
+    ("synthesise-epsilon-0", lambda i, t: wb.synthesise(i.dataset, epsilon=0), None, InvalidParameterError),
+    ("synthesise-method", lambda i, t: wb.synthesise(i.dataset, epsilon=1, method="gan"), None,
+     UnknownNameError),
+    ("synthesise-bounds-column", lambda i, t: wb.synthesise(i.dataset, epsilon=1, bounds={"salary": (0, 1)}),
+     None, UnknownColumnError),
+    ("statistics-epsilon-0", lambda i, t: wb.dp_statistics(i.dataset, epsilon=0), None, InvalidParameterError),
+    ("statistics-mean-column", lambda i, t: wb.dp_statistics(i.dataset, epsilon=1, ledger=False).mean(
+     "salary", bounds=(0, 1)), None, UnknownColumnError),
+    ("statistics-mean-text", lambda i, t: wb.dp_statistics(i.dataset, epsilon=1, ledger=False).mean(
+     "sex", bounds=(0, 1)), None, InvalidParameterError),
+    ("statistics-bounds-reversed", lambda i, t: wb.dp_statistics(i.dataset, epsilon=1, ledger=False).mean(
+     "age", bounds=(90, 17)), None, InvalidParameterError),
+    ("statistics-over-budget", lambda i, t: wb.dp_statistics(i.dataset, epsilon=1, ledger=False).count(
+     epsilon=2), None, BudgetExceededError),
+    # -- private tuning and encrypted inference
+    ("tune-epsilon-0", lambda i, t: wb.tune(i.dataset, epsilon=0), None, InvalidParameterError),
+    ("tune-inf-feature", lambda i, t: wb.tune(wb.load_dataset(t, target="y"), epsilon=2, ledger=False), INF,
+     InvalidParameterError),
+    ("tune-grid-word", lambda i, t: wb.tune(i.dataset, epsilon=2, grid="best"), None, InvalidParameterError),
+    ("encrypt-not-a-run", lambda i, t: wb.encrypted_inference("model", i.dataset.test), None,
+     InvalidParameterError),
+    ("encrypt-inf-rows", lambda i, t: wb.encrypted_inference(i.run, t.drop(columns=["y"])), INF,
+     InvalidParameterError),
+    ("encrypt-scheme", lambda i, t: wb.encrypted_inference(i.run, i.dataset.test, scheme="rsa"), None,
+     UnknownNameError),
 ]  # fmt: skip
 
 
@@ -290,6 +336,15 @@ MAGIC_CASES: list[tuple[str, str, type[WorkbenchError]]] = [
     ("report-to-folder", "report --path {tmp}", FileAccessError),
     ("report-under-a-file", "report --path {under_a_file}", FileAccessError),
     ("tradeoff-ks-0", "tradeoff k-anonymity --ks 0", InvalidParameterError),
+    ("federate-clients-0", "federate --clients 0", InvalidParameterError),
+    ("federate-partition-column", "federate --partition hospital", UnknownColumnError),
+    ("federate-clipping", "federate --dp client --epsilon 1 --clipping edge", UnknownNameError),
+    ("synthesise-epsilon", "synthesise --epsilon -1", InvalidParameterError),
+    ("synthesise-method", "synthesise --epsilon 1 --method gan", UnknownNameError),
+    ("query-unknown-column", "query 'mean salary' --bounds 0,1 --epsilon 0.1", UnknownColumnError),
+    ("query-bounds-reversed", "query 'mean age' --bounds 90,17 --epsilon 0.1", InvalidParameterError),
+    ("tune-epsilon-0", "tune --epsilon 0", InvalidParameterError),
+    ("tune-trials", "tune --epsilon 1 --trials 0.5", InvalidParameterError),
 ]
 
 
