@@ -83,3 +83,54 @@ def test_the_federated_tab_fills_its_curve_live_and_stops(small_adult):
     view.rounds_figure.flush()
     assert [t.name for t in view.rounds_figure.figure.data] == ["accuracy", "loss", "ε spent"]
     assert "per CLIENT" in view.summary.value and app.state.audit.run is fl
+
+
+def test_federated_sweeps_put_points_on_the_shared_axes(small_adult):
+    import workbench as wb
+
+    ledger = wb.PrivacyLedger()
+    options = {"clients": 3, "rounds": 2, "public_schema": True, "audit_fraction": 0.2}
+    result = wb.tradeoff(small_adult, "federated", epsilons=[8.0, None], technique_options={**options, "dp": "client"},
+                         executor="serial", progress=False, ledger=ledger)  # fmt: skip
+    rows = result.results.set_index("value")
+    assert rows.loc[8.0, "epsilon"] <= 8.0 and rows.loc[float("inf"), "epsilon"] == float("inf")
+    assert {"accuracy", "megabytes", "mia_auc"} <= set(result.results.columns)
+    assert (result.results["megabytes"] > 0).all() and result.results["mia_auc"].between(0, 1).all()
+    assert result.points[0].details["unit"] == "client"
+    assert [e.statement.epsilon <= 8.0 for e in ledger.entries] == [True, False]  # every point recorded, ∞ included
+    per_point = {"rounds": 2, "public_schema": True, "epsilon": 2.0}
+    clients = wb.tradeoff(small_adult, "federated-clients", ks=[2, 4], technique_options=per_point,
+                          executor="serial", progress=False, ledger=False, audit=False)  # fmt: skip
+    assert list(clients.results["k"]) == [2.0, 4.0] and (clients.results["epsilon"] <= 2.0).all()
+    assert [len(p.details["clients"]) for p in clients.points] == [2, 4]
+
+
+@pytest.mark.parametrize(
+    ("technique", "options", "text"),
+    [
+        ("federated", {"epochs": 5}, "epochs applies to DP training sweeps"),
+        ("federated", {"rounds": 0}, "'rounds' parameter"),
+        ("federated", {"dp": "local"}, "'dp' parameter of tradeoff"),
+        ("federated", {"hospital": 1}, "unexpected keyword argument"),
+        ("federated-clients", {"clients": 3}, "grid is the number of clients"),
+    ],
+)
+def test_federated_sweep_options_are_checked_once(small_adult, technique, options, text):
+    import workbench as wb
+    from workbench.errors import InvalidParameterError, UnknownNameError
+
+    with pytest.raises((InvalidParameterError, UnknownNameError), match=text) as caught:
+        grid = {"epsilons": [1.0]} if technique == "federated" else {"ks": [2]}
+        wb.tradeoff(small_adult, technique, **grid, technique_options=options, progress=False)
+    assert "\n" not in str(caught.value)
+
+
+def test_cli_sweeps_federated_learning(tmp_path, capsys):
+    from workbench import cli
+
+    out = tmp_path / "fed.parquet"
+    code = cli.main(["tradeoff", "--dataset", "adult", "--technique", "federated", "--epsilons", "4,none",
+                     "--no-audit", "--executor", "serial", "--quiet", "--out", str(out)])  # fmt: skip
+    from workbench.tradeoff import read_results
+
+    assert code == 0 and [p.technique for p in read_results(out).points] == ["federated", "federated"]

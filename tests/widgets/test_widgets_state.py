@@ -147,6 +147,18 @@ def test_tradeoff_state_streams_points_and_exports(small, tmp_path):
     assert path.exists() and state.report_path == str(path)
 
 
+def test_tradeoff_tab_sweeps_federated_learning_on_the_same_axes(small):
+    pytest.importorskip("flwr")
+    state = TradeoffState(technique="federated", executor="serial", audit=False)
+    assert state.grid == "1, 8, none" and state.options()["model"] == "logreg" and "epochs" not in state.options()
+    state.grid = "8, none"
+    state.dataset = small
+    assert state.start()
+    assert state.job.wait(180) == "done", state.job.error
+    frame = state.frame()
+    assert list(frame["technique"]) == ["federated", "federated"] and frame["accuracy"].between(0.6, 1).all()
+
+
 def test_tradeoff_bad_grid_is_a_message(small):
     state = TradeoffState(technique="k-anonymity", grid="2, five")
     state.dataset = small

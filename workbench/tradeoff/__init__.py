@@ -11,6 +11,7 @@ from workbench.tradeoff import (  # noqa: F401 - importing registers the techniq
 )
 from workbench.tradeoff._configs import DPSweepConfig, KAnonymitySweepConfig
 from workbench.tradeoff._executors import shutdown_pool
+from workbench.tradeoff._federated import FederatedSweepConfig
 from workbench.tradeoff._pareto import pareto_frontier
 from workbench.tradeoff._point import TradeoffPoint
 from workbench.tradeoff._registry import Technique, available_techniques, get_technique, register_technique
@@ -22,6 +23,7 @@ __all__ = [
     "DEFAULT_EPSILONS",
     "DEFAULT_KS",
     "DPSweepConfig",
+    "FederatedSweepConfig",
     "KAnonymitySweepConfig",
     "Technique",
     "TradeoffPoint",

@@ -19,6 +19,8 @@ __all__ = ["TECHNIQUES", "TradeoffState", "parse_grid"]
 TECHNIQUES: dict[str, tuple[str, str]] = {
     "k-anonymity": ("ks", "2, 5, 10, 25, 50"),
     "dp": ("epsilons", "0.05, 0.2, 1, none"),
+    "federated": ("epsilons", "1, 8, none"),
+    "dp-synthetic": ("epsilons", "0.5, 2, none"),
 }
 
 
@@ -49,7 +51,7 @@ class TradeoffState(HasTraits):
     """
 
     dataset = Instance(Dataset, allow_none=True)
-    technique = Unicode("k-anonymity", help="dp or k-anonymity")
+    technique = Unicode("k-anonymity", help="k-anonymity, dp, federated or dp-synthetic")
     grid = Unicode(TECHNIQUES["k-anonymity"][1], help="the grid of privacy parameters, comma separated")
     model = Unicode("logreg")
     epochs = Int(0, help="passes over the training rows; 0 lets the size-aware rule choose (workbench.dp.defaults)")
@@ -87,6 +89,8 @@ class TradeoffState(HasTraits):
         }
         if self.technique == "dp":
             options.update(model=self.model, epochs=self.epochs or None)
+        if self.technique == "federated":  # rounds and clients: the Federated tab's defaults (5 clients, 10 rounds)
+            options["model"] = self.model
         if self.executor is not None:
             options["executor"] = self.executor
         return options

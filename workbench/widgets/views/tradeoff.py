@@ -68,8 +68,9 @@ class TradeoffView(widgets.VBox):
         )
 
     def _technique_changed(self, change: Any) -> None:
-        is_dp = self.state.technique == "dp"
-        self.model.disabled = self.epochs.disabled = not is_dp
+        technique = self.state.technique
+        self.model.disabled = technique not in ("dp", "federated")
+        self.epochs.disabled = technique != "dp"
         self.technique.value = self.state.technique
 
     def _points_changed(self, change: Any) -> None:
