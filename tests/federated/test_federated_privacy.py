@@ -7,6 +7,8 @@ import math
 import numpy as np
 import pytest
 
+from workbench.dp import defaults as wb_defaults
+
 
 def _opacus_epsilon(kind: str, sigma: float, rate: float, steps: int, delta: float, eps_error=None) -> float:
     from opacus.accountants import PRVAccountant, RDPAccountant
@@ -23,7 +25,10 @@ def test_record_level_statement_matches_opacus_for_every_client(federate_small, 
     fl = federate_small(partition="dirichlet", alpha=1.0, dp="record", epsilon=1.0, accountant=accountant)
     s = fl.statement
     assert s.unit == "record" and s.private and s.epsilon <= 1.0 and s.accountant == accountant
-    per_round = [math.ceil(n / min(256, n)) for n in fl.clients["rows"]]
+    batch = fl.federated_config.batch_size  # unset: the size-aware rule for the median client's rows
+    assert fl.federated_config.defaults_rule == "size-aware-v1"
+    assert batch == wb_defaults.size_aware_defaults(int(np.median(fl.clients["rows"])))["batch_size"]
+    per_round = [math.ceil(n / min(batch, n)) for n in fl.clients["rows"]]
     for cid, (sigma, rate, steps) in enumerate(zip(s.client_noise, s.client_rates, s.client_steps, strict=True)):
         assert rate == pytest.approx(1 / per_round[cid]) and steps == 2 * per_round[cid]
         independent = _opacus_epsilon("rdp", sigma, rate, steps, s.delta)

@@ -27,6 +27,7 @@ def test_a_run_gives_a_release_with_history_clients_and_metrics(federate_small, 
     assert list(fl.clients["rows"]) == [800, 800, 800] and (fl.clients["rounds"] == 3).all()
     assert len(fl.members) == 2400 and fl.predict_proba(small_adult.test).shape == (600, 2)
     assert not fl.statement.private and math.isinf(fl.statement.epsilon)
+    assert fl.federated_config.batch_size == 256 and fl.federated_config.defaults_rule is None  # no DP-SGD: no rule
     assert "raw rows never leave a client" in fl.statement.plain_language()
     json.dumps(fl.to_dict()), json.dumps(fl.summary(), default=str)
 

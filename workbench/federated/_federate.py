@@ -38,7 +38,7 @@ def federate(
     clipping_norm: float = 1.0,
     clipping: str | None = None,
     accountant: str = "prv",
-    batch_size: int = 256,
+    batch_size: int | None = None,
     lr: float | None = None,
     optimizer: str = "adam",
     secure_aggregation: bool = False,
@@ -96,7 +96,10 @@ def federate(
         ``"client"`` with ``secure_aggregation=True`` (the server never sees one update to clip it) and ``"server"``
         otherwise.
     accountant : {"prv", "rdp"}, default="prv"
-    batch_size, lr, optimizer :
+    batch_size : int, optional
+        Rows per local batch. Unset: with ``dp="record"`` the size-aware rule of :func:`workbench.train` for the
+        median client's rows (recorded as ``config.defaults_rule``), else 256.
+    lr, optimizer :
         Local training (as :func:`workbench.train`).
     secure_aggregation : bool, default=False
         Flower's SecAgg+: the server sees only the sum of at least a majority of the clients.
@@ -166,6 +169,7 @@ def federate(
     from workbench.federated._prepare import prepare
 
     prepared = prepare(members, ds, config)
+    config = prepared.job.config  # the batch size chosen when left unset
     _refuse_over_budget(target_ledger, ds, prepared, config)
     job = prepared.job
     job.stop, job.on_round = stop, on_round

@@ -48,6 +48,7 @@ def prepare(members: pd.DataFrame, ds: Any, config: Any) -> Prepared:
     if len(parts) < 2 and config.secure_aggregation:
         raise EmptyDataError("Secure aggregation needs at least 2 clients; use more clients or another partition.")
     clients = [ClientData(X[torch_index(p)], y[torch_index(p)], len(p)) for p in parts]
+    config = config.with_batch_size([len(p) for p in parts])
     noise = plan_noise(config, [len(p) for p in parts], model_size(config, encoder.n_features, encoder.n_classes))
     job = Job(config=config, clients=clients, X_test=X_test, y_test=y_test, n_features=encoder.n_features,
               n_classes=encoder.n_classes, noise=noise)  # fmt: skip
@@ -118,7 +119,7 @@ def build_statement(
 
 def _parameters(config: Any, rows: list[int]) -> dict[str, Any]:
     keys = ("partition", "alpha", "rounds", "local_epochs", "model", "strategy", "mu", "fraction_fit", "dp",
-            "epsilon", "delta", "batch_size", "secure_aggregation", "engine", "seed")  # fmt: skip
+            "epsilon", "delta", "batch_size", "defaults_rule", "secure_aggregation", "engine", "seed")  # fmt: skip
     out = {k: getattr(config, k) for k in keys}
     if config.dp == "client":
         out["clipping"] = config.clipping

@@ -104,7 +104,7 @@ does not use it.
         private = epsilon is not None and math.isfinite(epsilon)
         config = self.federated.replace(dp=self.dp if private else None, epsilon=float(epsilon) if private else None,
                                         seed=int(seed), **changes)  # fmt: skip
-        return {f.name: getattr(config, f.name) for f in dataclasses.fields(config)}
+        return {f.name: getattr(config, f.name) for f in dataclasses.fields(config) if f.name != "defaults_rule"}
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for the result's ``options``."""
