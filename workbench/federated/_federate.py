@@ -136,7 +136,8 @@ def federate(
     >>> fl.statement.unit, fl.statement.epsilon <= 1.0  # doctest: +SKIP
     ('record', True)
     """
-    from workbench.dp.training import _as_dataset, _num, _resolve_ledger, split_audit
+    from workbench._validation import int_as_float as _num
+    from workbench.dp import resolve_ledger, split_audit, training_dataset
 
     if stop is not None and not callable(getattr(stop, "is_set", None)):
         raise InvalidParameterError(f"stop must be a threading.Event (or have is_set()); got {type(stop).__name__}.")
@@ -152,8 +153,8 @@ def federate(
         audit_fraction=_num(audit_fraction),
     )  # fmt: skip
     require_flower()
-    ds = _as_dataset(dataset)
-    target_ledger = _resolve_ledger(ledger)
+    ds = training_dataset(dataset, caller="federate")
+    target_ledger = resolve_ledger(ledger)
     members, non_members = split_audit(ds.train, target=ds.target, fraction=config.audit_fraction, seed=config.seed)
     from workbench.federated._prepare import prepare
 
@@ -175,7 +176,7 @@ def federate(
 
 
 def _run(job: Any, config: FederatedConfig) -> dict[str, Any]:
-    from workbench.dp.training import torch_threads as _threads
+    from workbench.dp import torch_threads as _threads
 
     if config.engine == "deployment":
         from workbench.federated._deploy import run_deployment
