@@ -1,8 +1,8 @@
 """Differentially private training (DP-SGD with Opacus's accountants), privacy statements and a budget ledger.
 
-Other families that run the DP-SGD loop themselves (federated clients) use :mod:`workbench.dp.loop`'s names
-(:class:`LoopPlan`, :func:`train_local`, :func:`evaluate_model`, :func:`torch_threads`, :func:`drop_missing_target`),
-exported here too, and never the private modules.
+Other families that run the DP-SGD loop themselves (federated clients) use the names of ``workbench.dp.loop``, exported
+here too: :class:`~workbench.dp.LoopPlan`, :func:`~workbench.dp.train_local`, :func:`~workbench.dp.evaluate_model`,
+:func:`~workbench.dp.torch_threads` and :func:`~workbench.dp.drop_missing_target`; never its private modules.
 """
 
 from workbench.dp._stacked import can_train_together

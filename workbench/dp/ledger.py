@@ -390,7 +390,8 @@ def resolve_ledger(ledger: Any) -> PrivacyLedger | None:
     Parameters
     ----------
     ledger : PrivacyLedger, None or False
-        ``None``: :func:`default_ledger`; a :class:`PrivacyLedger`: itself; ``False``: record nowhere.
+        ``None``: :func:`~workbench.dp.default_ledger`; a :class:`~workbench.dp.PrivacyLedger`: itself; ``False``:
+        record nowhere.
 
     Returns
     -------

@@ -75,7 +75,7 @@ def train_local(
     Raises
     ------
     InvalidParameterError
-        ``X`` and ``y`` of different lengths, or ``plan`` not a :class:`LoopPlan`.
+        ``X`` and ``y`` of different lengths, or ``plan`` not a :class:`~workbench.dp.LoopPlan`.
 
     Examples
     --------
