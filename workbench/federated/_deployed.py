@@ -53,6 +53,7 @@ def _serve(grid: Any, context: Any) -> None:
     from workbench.federated._server import Meter, serve
 
     job_dir = Path(str(context.run_config["job-dir"]))
+    (job_dir / "started").touch()  # the caller waits for this (a SuperLink elsewhere may not see the folder)
     shared = load(job_dir / "server.pt")
     log = (job_dir / "rounds.jsonl").open("a")
 

@@ -43,6 +43,7 @@ def federate(
     secure_aggregation: bool = False,
     engine: str = "simulation",
     address: str | None = None,
+    connect_timeout: float = 30.0,
     public_schema: bool = False,
     audit_fraction: float = 0.0,
     seed: int = 0,
@@ -95,10 +96,18 @@ def federate(
         Flower's SecAgg+: the server sees only the sum of at least a majority of the clients.
     engine : {"simulation", "deployment"}, default="simulation"
         ``"simulation"``: Flower's simulation runtime in this process (clients in threads, nothing to start).
-        ``"deployment"``: a real SuperLink and one SuperNode process per client on 127.0.0.1 (or ``address``: a
-        running SuperLink's control API, ``host:port``), started and stopped by this call.
+        ``"deployment"``: real Flower processes: a SuperLink (started on 127.0.0.1 by this call, or the one at
+        ``address``) and one SuperNode process per client, started on this machine by this call, each given only its
+        client's rows; the ServerApp runs where the SuperLink runs. Everything this call started is stopped before
+        it returns (a SuperLink at ``address`` keeps running).
     address : str, optional
-        ``host:port`` of a running SuperLink's control API for ``engine="deployment"`` (default: start one locally).
+        ``host:port`` of a running SuperLink (``engine="deployment"`` only), started with ``flower-superlink
+        --insecure --disable-runtime-dependency-installation --host <ip> --port <port>`` where
+        ``privacy-workbench[federated]`` is installed. Its ServerApp reads the run's inputs from a folder this call
+        writes (under ``tempfile.gettempdir()``, ``TMPDIR``): the SuperLink must run on this machine or see that
+        folder at the same path (a shared file system); it must have no other SuperNodes connected.
+    connect_timeout : float, default=30.0
+        Seconds to wait for the SuperLink at ``address`` to answer before a one-line error.
     public_schema : bool, default=False
         Declare the columns' categories and statistics public (the shared encoder is fitted on the clients' rows).
     audit_fraction : float, default=0.0
@@ -150,7 +159,7 @@ def federate(
         delta=_num(delta), noise_multiplier=_num(noise_multiplier), max_grad_norm=_num(max_grad_norm),
         clipping_norm=_num(clipping_norm), accountant=accountant, secure_aggregation=secure_aggregation,
         engine=engine, address=address, seed=seed, optimizer=optimizer, public_schema=public_schema,
-        audit_fraction=_num(audit_fraction),
+        audit_fraction=_num(audit_fraction), connect_timeout=_num(connect_timeout),
     )  # fmt: skip
     require_flower()
     ds = training_dataset(dataset, caller="federate")
@@ -181,7 +190,7 @@ def _run(job: Any, config: FederatedConfig) -> dict[str, Any]:
     if config.engine == "deployment":
         from workbench.federated._deploy import run_deployment
 
-        return run_deployment(job, address=config.address)
+        return run_deployment(job, address=config.address, connect_timeout=config.connect_timeout)
     from workbench.federated._client import build_client_app
     from workbench.federated._runtime import run_in_process, saved_global_rngs
     from workbench.federated._server import Meter, build_server_app
