@@ -108,3 +108,27 @@ def test_an_unreachable_address_is_one_line_after_the_timeout(federate_small, sm
     assert "No Flower SuperLink answers at 127.0.0.1:" in message and "flower-superlink --insecure" in message
     assert "connect_timeout" in message and "\n" not in message
     assert time.monotonic() - started < 30 and digest(small_adult.frame) == before
+
+
+@pytest.mark.slow
+def test_a_failing_run_on_a_superlink_is_one_line_and_leaves_nothing(federate_small, superlink, tmp_path):
+    """A SuperNode that is not this run's (started by someone else, with no rows of it) makes the ServerApp fail at
+    once: the error says so in one line, and this call's SuperNodes end (the SuperLink at ``address`` stays)."""
+    proc, address = superlink
+    foreign = subprocess.Popen(
+        [str(Path(sys.executable).parent / "flower-supernode"), "--insecure", "--superlink", address, "--port",
+         str(_free_port()), "--node-config", f"partition-id=0 num-partitions=1 job-dir='{tmp_path / 'elsewhere'}'"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60  # the foreign SuperNode has joined the SuperLink before the run starts
+        while "ActivateNode" not in (tmp_path / "superlink.log").read_text() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        with pytest.raises(WorkerError) as caught:
+            federate_small(clients=2, rounds=1, engine="deployment", address=address)
+        assert str(caught.value).startswith("The ServerApp failed: RuntimeError: 1 client(s) failed in round 1")
+        assert "\n" not in str(caught.value) and proc.poll() is None
+        assert _eventually_none(str(tmp_path / "wb-federated-")) == []
+    finally:
+        os.killpg(foreign.pid, signal.SIGTERM)
+        foreign.wait(timeout=30)

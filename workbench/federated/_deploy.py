@@ -149,6 +149,8 @@ def _follow(
         if job.should_stop():
             (job_dir / "stop").touch()
         seen = _report_rounds(job, job_dir / "rounds.jsonl", seen)
+        if (job_dir / "error").exists():
+            raise WorkerError(f"The ServerApp failed: {(job_dir / 'error').read_text()}")
         dead = [p for p in procs if p.poll() is not None]
         if dead or time.monotonic() > deadline:
             log = job_dir / "superlink.log"

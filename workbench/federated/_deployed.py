@@ -68,6 +68,9 @@ def _serve(grid: Any, context: Any) -> None:
     meter = Meter()
     try:
         serve(grid, context, job, meter)
+    except Exception as exc:  # the caller stops waiting at once, with the reason (the SuperLink logs the traceback)
+        (job_dir / "error").write_text(" ".join(f"{type(exc).__name__}: {exc}".split())[:500])
+        raise
     finally:
         log.close()
     out = {"final_weights": job.final_weights, "participation": job.participation, "client_rounds": job.client_rounds,
