@@ -96,16 +96,16 @@ def federate(
         Flower's SecAgg+: the server sees only the sum of at least a majority of the clients.
     engine : {"simulation", "deployment"}, default="simulation"
         ``"simulation"``: Flower's simulation runtime in this process (clients in threads, nothing to start).
-        ``"deployment"``: real Flower processes: a SuperLink (started on 127.0.0.1 by this call, or the one at
-        ``address``) and one SuperNode process per client, started on this machine by this call, each given only its
-        client's rows; the ServerApp runs where the SuperLink runs. Everything this call started is stopped before
-        it returns (a SuperLink at ``address`` keeps running).
+        ``"deployment"``: a real SuperLink and one SuperNode process per client on 127.0.0.1 (or ``address``: a
+        running SuperLink's control API, ``host:port``), started and stopped by this call.
     address : str, optional
         ``host:port`` of a running SuperLink (``engine="deployment"`` only), started with ``flower-superlink
         --insecure --disable-runtime-dependency-installation --host <ip> --port <port>`` where
-        ``privacy-workbench[federated]`` is installed. Its ServerApp reads the run's inputs from a folder this call
-        writes (under ``tempfile.gettempdir()``, ``TMPDIR``): the SuperLink must run on this machine or see that
-        folder at the same path (a shared file system); it must have no other SuperNodes connected.
+        ``privacy-workbench[federated]`` is installed; this call neither starts nor stops it. The SuperNodes (one
+        process per client, each given only its client's rows) are still started on this machine by this call and
+        ended before it returns; the ServerApp runs where the SuperLink runs and reads the run's inputs from a
+        folder this call writes (under ``tempfile.gettempdir()``, ``TMPDIR``): the SuperLink must run on this
+        machine or see that folder at the same path (a shared file system), with no other SuperNodes connected.
     connect_timeout : float, default=30.0
         Seconds to wait for the SuperLink at ``address`` to answer before a one-line error.
     public_schema : bool, default=False

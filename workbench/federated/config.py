@@ -10,7 +10,7 @@ from typing import Any
 from workbench._validation import InstanceOf, Interval, OneOf, Optional, validate_params
 from workbench.errors import InvalidParameterError
 
-__all__ = ["CONSTRAINTS", "FederatedConfig", "check_address"]
+__all__ = ["CONSTRAINTS", "FederatedConfig"]
 
 CONSTRAINTS = {
     "clients": Interval(int, 1, 10_000),
@@ -41,9 +41,6 @@ CONSTRAINTS = {
     "public_schema": InstanceOf((bool,), "True or False"),
     "audit_fraction": Interval(float, 0, 1, closed="left"),
 }
-
-#: ``host:port`` of a SuperLink: a host name or IPv4 address, or an IPv6 address in brackets, and a port number
-_ADDRESS = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9.\-_]*):(\d{1,5})$")
 
 #: default learning rates per optimizer and model (as ``workbench.train``)
 _DEFAULT_LR = {("adam", "logreg"): 0.01, ("adam", "mlp"): 0.002, ("sgd", "logreg"): 0.5, ("sgd", "mlp"): 0.2}
@@ -126,6 +123,10 @@ class FederatedConfig:
         out = dataclasses.asdict(self)
         out["hidden"] = list(self.hidden)
         return out
+
+
+#: ``host:port`` of a SuperLink: a host name or IPv4 address, or an IPv6 address in brackets, and a port number
+_ADDRESS = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9.\-_]*):(\d{1,5})$")
 
 
 def check_address(address: str) -> tuple[str, int]:
