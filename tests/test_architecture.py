@@ -1,5 +1,7 @@
 """The layer order of docs/ARCHITECTURE.md, read from the imports of ``workbench/`` (ast, nothing imported):
-no import against the order, no import cycle, no private module of another sub-package."""
+no import against the order, no import cycle, no private module of another sub-package, and from another
+sub-package only the names its modules list in ``__all__`` (its public API, e.g. ``workbench.dp.loop`` for the
+families that run the DP-SGD loop themselves)."""
 
 from __future__ import annotations
 
@@ -153,6 +155,40 @@ def test_no_private_module_of_another_sub_package():
     assert wrong == []
 
 
+def _public_names(module: str) -> set[str] | None:
+    """The names in ``module``'s ``__all__`` (a literal list), or None when it declares none."""
+    for node in MODULES[module].body:
+        target = node.targets[0] if isinstance(node, ast.Assign) else getattr(node, "target", None)
+        if getattr(target, "id", "") == "__all__":
+            return set(ast.literal_eval(node.value))
+    return None
+
+
+def _names_from_other_sub_packages() -> Iterator[tuple[str, int, str, str]]:
+    """(module, line, imported module, name) for every ``from workbench.<pkg>... import name`` of a sub-package
+    other than the importer's own (a name that is itself a module excluded)."""
+    for module, tree in MODULES.items():
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.ImportFrom) or node.level or not (node.module or "").startswith("workbench."):
+                continue
+            source = node.module
+            is_package = (ROOT.parent / source.replace(".", "/") / "__init__.py").exists()
+            if _unit(source) == _unit(module) or source not in MODULES or not (is_package or source.count(".") > 1):
+                continue
+            for alias in node.names:
+                if f"{source}.{alias.name}" not in MODULES:
+                    yield module, node.lineno, source, alias.name
+
+
+def test_only_public_names_of_another_sub_package():
+    wrong = [
+        f"{module}:{line} imports {name} from {source}, which does not list it in __all__"
+        for module, line, source, name in _names_from_other_sub_packages()
+        if name not in (_public_names(source) or set())
+    ]
+    assert wrong == []
+
+
 def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
     state: dict[str, int] = {}
     stack: list[str] = []
@@ -195,5 +231,7 @@ def test_the_guard_sees_real_imports():
     targets = {(m, t) for m, t, _top, _line in EDGES}
     assert ("workbench.report", "workbench.viz") in targets  # a function-level `from workbench import viz`
     assert ("workbench.tradeoff._builtin", "workbench.dp") in targets
+    imported = {(m, s, n) for m, _line, s, n in _names_from_other_sub_packages()}
+    assert ("workbench.federated._client", "workbench.dp", "train_local") in imported  # the DP-SGD loop seam
     assert all(LAYERS[u] == 6 for u in ("dp", "anonymise"))
     assert all(LAYERS[u] == 7 for u in ("federated", "encrypted", "synthetic"))  # they may use dp

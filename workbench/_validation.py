@@ -25,6 +25,7 @@ __all__ = [
     "close_matches",
     "column_names",
     "describe_value",
+    "int_as_float",
     "validate_params",
 ]
 
@@ -332,3 +333,17 @@ def close_matches(word: str, candidates: Iterable[str], n: int = 3) -> list[str]
 
     lowered = {c.lower(): c for c in candidates}
     return [lowered[m] for m in difflib.get_close_matches(word.lower(), list(lowered), n=n, cutoff=0.6)]
+
+
+def int_as_float(value: Any) -> Any:
+    """An int (Python or numpy, never a bool) as a float, where a float is meant (``epsilon=1``); any other value
+    unchanged, for the validator to judge.
+
+    Examples
+    --------
+    >>> int_as_float(1), int_as_float(True), int_as_float("1")
+    (1.0, True, '1')
+    """
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return float(value)
+    return value

@@ -16,6 +16,11 @@ from workbench.errors import (
 )
 
 CASES = [
+    ({"engine": "deployment", "address": "http://10.0.0.5:9093"}, InvalidParameterError, "must be 'host:port'"),
+    ({"engine": "deployment", "address": "10.0.0.5:70000"}, InvalidParameterError, "must be 'host:port'"),
+    ({"engine": "deployment", "address": "10.0.0.5"}, InvalidParameterError, "must be 'host:port'"),
+    ({"engine": "deployment", "address": 9093}, InvalidParameterError, "'host:port' string"),
+    ({"connect_timeout": 0}, InvalidParameterError, "connect_timeout"),
     ({"partition": "hospital"}, UnknownColumnError, "is not a column"),
     ({"partition": "income"}, InvalidParameterError, "use 'dirichlet'"),
     ({"clients": 0}, InvalidParameterError, "The 'clients' parameter of federate must be an int ≥ 1"),

@@ -19,8 +19,39 @@ from workbench.dp._grads import ClippedGradients
 
 
 @dataclass(frozen=True)
-class Plan:
-    """What the loop does: Poisson rate, steps, noise. ``noise_multiplier`` is None for non-private training."""
+class LoopPlan:
+    """What one run of the DP-SGD loop does: Poisson sample rate, steps, noise, clipping, optimizer and seed.
+
+    Each step every row joins the batch with probability ``sample_rate``; with ``noise_multiplier`` set, the
+    per-example gradients are clipped to ``max_grad_norm``, Gaussian noise of standard deviation
+    ``noise_multiplier * max_grad_norm`` is added to their sum and the result is divided by the expected batch
+    size (as Opacus). ``noise_multiplier=None`` trains without DP through the same batches. The plan states no ε:
+    account for ``steps_per_epoch * epochs`` steps at ``sample_rate`` with :func:`~workbench.dp.compute_epsilon`.
+
+    Parameters
+    ----------
+    sample_rate : float
+        Poisson sampling probability of each row at each step.
+    steps_per_epoch, epochs : int
+        Steps per epoch and epochs (the loop takes ``steps_per_epoch * epochs`` steps).
+    noise_multiplier : float or None
+        σ of DP-SGD; None for non-private training (no clipping, no noise).
+    max_grad_norm : float
+        Per-example clipping norm C (private runs only).
+    lr : float
+        Learning rate.
+    optimizer : {"adam", "sgd"}
+        Adam (β = 0.9, 0.999) or SGD with momentum 0.9.
+    seed : int
+        Seed of the stream that draws the batches and the noise: same plan, same numbers.
+
+    Examples
+    --------
+    >>> plan = LoopPlan(sample_rate=0.1, steps_per_epoch=10, epochs=2, noise_multiplier=1.1, max_grad_norm=1.0,
+    ...                 lr=0.01, optimizer="adam", seed=0)
+    >>> plan.private, plan.steps_per_epoch * plan.epochs
+    (True, 20)
+    """
 
     sample_rate: float
     steps_per_epoch: int
@@ -33,11 +64,21 @@ class Plan:
 
     @property
     def private(self) -> bool:
+        """Whether the plan clips and adds noise (DP-SGD)."""
         return self.noise_multiplier is not None
 
 
-@dataclass
+@dataclass(frozen=True)
 class LoopOutcome:
+    """What a run of the loop did: one history row per epoch, the steps taken, whether ``stop`` ended it, and the
+    per-example gradient engine that clipped (``"none"`` without DP).
+
+    Examples
+    --------
+    >>> LoopOutcome(history=[], steps=0, stopped=False, engine="none").steps
+    0
+    """
+
     history: list[dict[str, Any]]
     steps: int
     stopped: bool
@@ -80,8 +121,35 @@ def _number(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
-def evaluate(model: nn.Module, X: torch.Tensor, y: torch.Tensor) -> dict[str, float]:
-    """Test loss, accuracy and AUC (one-vs-rest macro for more than two classes)."""
+def evaluate_model(model: nn.Module, X: torch.Tensor, y: torch.Tensor) -> dict[str, float]:
+    """Loss (cross-entropy), accuracy and ROC AUC of ``model`` on encoded rows, without gradients.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        Maps a (rows, features) float tensor to class logits; put it in eval mode first if it has dropout.
+    X : torch.Tensor
+        Encoded features (float32, one row per example), e.g. from :meth:`~workbench.dp.TabularEncoder.transform`.
+    y : torch.Tensor
+        Class indices (int64).
+
+    Returns
+    -------
+    dict
+        ``accuracy``, ``auc`` (one-vs-rest macro average for more than two classes; nan with one class present)
+        and ``loss``; all nan when there are no rows.
+
+    Examples
+    --------
+    >>> import torch
+    >>> net = torch.nn.Linear(2, 2)
+    >>> with torch.no_grad():
+    ...     _ = net.weight.copy_(torch.tensor([[1.0, 0.0], [0.0, 1.0]])), net.bias.zero_()
+    >>> X, y = torch.tensor([[2.0, 0.0], [0.0, 2.0], [1.0, 0.5]]), torch.tensor([0, 1, 0])
+    >>> m = evaluate_model(net, X, y)
+    >>> m["accuracy"], m["auc"]
+    (1.0, 1.0)
+    """
     if len(y) == 0:
         return {"accuracy": math.nan, "auc": math.nan, "loss": math.nan}
     with torch.no_grad():
@@ -177,7 +245,7 @@ class _Optimizer:
 class _Stepper:
     """One optimisation step on a batch of indices; private steps clip, add noise and average like Opacus."""
 
-    def __init__(self, model: nn.Module, X: torch.Tensor, y: torch.Tensor, plan: Plan, gen: torch.Generator):
+    def __init__(self, model: nn.Module, X: torch.Tensor, y: torch.Tensor, plan: LoopPlan, gen: torch.Generator):
         self.model, self.X, self.y, self.plan, self.gen = model, X, y, plan, gen
         self.params = [p for p in model.parameters() if p.requires_grad]
         self.optimizer = _Optimizer(self.params, plan.optimizer, plan.lr)
@@ -233,7 +301,7 @@ class _Stepper:
 def run_loop(
     model: nn.Module,
     data: tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor],
-    plan: Plan,
+    plan: LoopPlan,
     *,
     epsilon_at: Callable[[int], float],
     on_step: Sequence[Callable[[dict], Any]] = (),
@@ -286,7 +354,7 @@ def run_loop(
 def _epoch_row(model, epoch, steps, losses, X_test, y_test, started, epsilon_at, partial) -> dict[str, Any]:
     seconds = time.perf_counter() - started
     model.eval()
-    metrics = evaluate(model, X_test, y_test)
+    metrics = evaluate_model(model, X_test, y_test)
     model.train()
     finite = [x for x in losses if not math.isnan(x)]
     return {
@@ -302,7 +370,7 @@ def _epoch_row(model, epoch, steps, losses, X_test, y_test, started, epsilon_at,
     }
 
 
-def _progress_bar(plan: Plan, progress: bool):
+def _progress_bar(plan: LoopPlan, progress: bool):
     if not progress:
         return None
     from tqdm.auto import tqdm

@@ -25,7 +25,7 @@ import pandas as pd
 import torch
 from torch import nn
 
-from workbench.dp._loop import adam_update, evaluate, stream_seed
+from workbench.dp._loop import adam_update, evaluate_model, stream_seed
 from workbench.dp._steps import (
     HISTORY_COLUMNS,
     EpsilonSchedule,
@@ -233,7 +233,7 @@ def train_stacked(
                 target=target,
                 config=config,
                 statement=statement(config, data, sigma, steps),
-                metrics=evaluate(model, data.X_test, data.y_test),
+                metrics=evaluate_model(model, data.X_test, data.y_test),
                 history=pd.DataFrame(histories[i], columns=HISTORY_COLUMNS),
                 stopped=stopped,
                 dataset_name="",
@@ -320,7 +320,7 @@ def _record_epoch(histories, stack, probe, sums, sizes, X_test, y_test, schedule
         table = np.empty((0, len(histories)))
     for i, history in enumerate(histories):
         model = stack.load_into(probe, i).eval()
-        metrics = evaluate(model, X_test, y_test)
+        metrics = evaluate_model(model, X_test, y_test)
         finite = table[:, i][~np.isnan(table[:, i])]
         history.append({
             "epoch": epoch, "steps": steps, "loss": float(finite.mean()) if len(finite) else math.nan,

@@ -41,7 +41,25 @@ HISTORY_COLUMNS = ["epoch", "steps", "loss", "test_loss", "accuracy", "auc", "ep
 
 
 def drop_missing_target(frame: pd.DataFrame, target: str) -> pd.DataFrame:
-    """The rows with a target value (the others cannot be trained or scored on)."""
+    """The rows with a target value (the others cannot be trained or scored on); ``frame`` itself when all have one.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Rows with a ``target`` column; never changed.
+    target : str
+        The target column.
+
+    Returns
+    -------
+    DataFrame
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> drop_missing_target(pd.DataFrame({"x": [1, 2, 3], "y": ["a", None, "b"]}), "y")["x"].tolist()
+    [1, 3]
+    """
     if frame[target].isna().any():
         frame = frame[frame[target].notna()]
     return frame
@@ -158,7 +176,26 @@ def statement(config: TrainConfig, prepared: Prepared, sigma: float | None, step
 
 @contextlib.contextmanager
 def torch_threads(threads: int) -> Iterator[None]:
-    """Torch's intra-op threads set to ``threads`` while the block runs, restored after."""
+    """Torch's intra-op threads set to ``threads`` while the block runs, restored after (even on an error).
+
+    Small models train fastest on one thread (more only add synchronisation); a family running several trainings
+    at once (clients in threads) limits each to one.
+
+    Parameters
+    ----------
+    threads : int
+        Threads for torch's intra-op parallelism inside the block (``torch.set_num_threads``).
+
+    Examples
+    --------
+    >>> import torch
+    >>> before = torch.get_num_threads()
+    >>> with torch_threads(1):
+    ...     torch.get_num_threads()
+    1
+    >>> torch.get_num_threads() == before
+    True
+    """
     before = torch.get_num_threads()
     torch.set_num_threads(threads)
     try:

@@ -14,7 +14,7 @@ import pandas as pd
 from workbench.dp.statement import PrivacyStatement
 from workbench.errors import BudgetExceededError, BudgetWarning, InvalidParameterError, warn_user
 
-__all__ = ["STATEMENT_TYPES", "LedgerEntry", "PrivacyLedger", "default_ledger", "statement_from_dict"]
+__all__ = ["STATEMENT_TYPES", "LedgerEntry", "PrivacyLedger", "default_ledger", "resolve_ledger", "statement_from_dict"]
 
 _VERSION = 1
 
@@ -381,3 +381,40 @@ def default_ledger() -> PrivacyLedger:
         if _DEFAULT is None:
             _DEFAULT = PrivacyLedger()
         return _DEFAULT
+
+
+def resolve_ledger(ledger: Any) -> PrivacyLedger | None:
+    """The ledger a run records in, from its ``ledger=`` argument: the session's (None), the one given, or none
+    (False).
+
+    Parameters
+    ----------
+    ledger : PrivacyLedger, None or False
+        ``None``: :func:`~workbench.dp.default_ledger`; a :class:`~workbench.dp.PrivacyLedger`: itself; ``False``:
+        record nowhere.
+
+    Returns
+    -------
+    PrivacyLedger or None
+
+    Raises
+    ------
+    InvalidParameterError
+        Anything else.
+
+    Examples
+    --------
+    >>> resolve_ledger(None) is default_ledger(), resolve_ledger(False)
+    (True, None)
+    >>> resolve_ledger("mine")
+    Traceback (most recent call last):
+    ...
+    workbench.errors.InvalidParameterError: ledger must be a PrivacyLedger, None or False; got str.
+    """
+    if ledger is False:
+        return None
+    if ledger is None:
+        return default_ledger()
+    if not isinstance(ledger, PrivacyLedger):
+        raise InvalidParameterError(f"ledger must be a PrivacyLedger, None or False; got {type(ledger).__name__}.")
+    return ledger

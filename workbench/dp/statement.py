@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workbench.errors import InvalidParameterError
+from workbench.release import plain_number
 
 __all__ = ["PrivacyStatement"]
 
@@ -198,12 +199,7 @@ class PrivacyStatement:
     # -- serialisation ----------------------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """All fields plus ``private`` and ``epochs``; infinities as the string "inf" (valid JSON)."""
-        out: dict[str, Any] = {}
-        for f in dataclasses.fields(self):
-            value = getattr(self, f.name)
-            if isinstance(value, float) and math.isinf(value):
-                value = "inf"
-            out[f.name] = list(value) if isinstance(value, tuple) else value
+        out = {f.name: plain_number(getattr(self, f.name)) for f in dataclasses.fields(self)}
         out["private"] = self.private
         out["epochs"] = self.epochs
         return out

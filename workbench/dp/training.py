@@ -15,8 +15,8 @@ import pandas as pd
 import torch
 from torch import nn
 
-from workbench._validation import check_finite
-from workbench.dp._loop import Plan, evaluate, run_loop, stream_seed
+from workbench._validation import check_finite, int_as_float
+from workbench.dp._loop import LoopPlan, evaluate_model, run_loop, stream_seed
 from workbench.dp._stacked import can_train_together, train_stacked
 from workbench.dp._steps import (
     HISTORY_COLUMNS,
@@ -32,6 +32,7 @@ from workbench.dp.accounting import compute_epsilon, default_delta
 from workbench.dp.config import TrainConfig
 from workbench.dp.defaults import resolve_defaults
 from workbench.dp.encoding import FINITE_HINT
+from workbench.dp.ledger import resolve_ledger
 from workbench.dp.models import build_model
 from workbench.dp.result import TrainResult
 from workbench.errors import (
@@ -41,7 +42,15 @@ from workbench.errors import (
     warn_user,
 )
 
-__all__ = ["planned_epsilon", "split_audit", "train", "train_config", "train_many", "train_on_frames"]
+__all__ = [
+    "planned_epsilon",
+    "split_audit",
+    "train",
+    "train_config",
+    "train_many",
+    "train_on_frames",
+    "training_dataset",
+]
 
 
 def train(
@@ -156,10 +165,11 @@ def train(
         epsilon = None  # epsilon = inf means no privacy: train without DP
     _check_stop(stop)
     config = TrainConfig(
-        model=model, epsilon=_num(epsilon), delta=_num(delta), noise_multiplier=_num(noise_multiplier),
-        epochs=epochs, batch_size=batch_size, lr=_num(lr), max_grad_norm=_num(max_grad_norm),
-        accountant=accountant, hidden=tuple(hidden) if isinstance(hidden, (list, tuple)) else hidden,
-        audit_fraction=_num(audit_fraction), seed=seed, optimizer=optimizer, bounds=bounds,
+        model=model, epsilon=int_as_float(epsilon), delta=int_as_float(delta),
+        noise_multiplier=int_as_float(noise_multiplier), epochs=epochs, batch_size=batch_size, lr=int_as_float(lr),
+        max_grad_norm=int_as_float(max_grad_norm), accountant=accountant,
+        hidden=tuple(hidden) if isinstance(hidden, (list, tuple)) else hidden,
+        audit_fraction=int_as_float(audit_fraction), seed=seed, optimizer=optimizer, bounds=bounds,
         public_schema=public_schema, threads=threads,
     )  # fmt: skip
     return train_config(dataset, config, callbacks=callbacks, stop=stop, progress=progress, ledger=ledger)
@@ -213,9 +223,9 @@ def train_many(
         if not isinstance(config, TrainConfig):
             raise InvalidParameterError(f"train_many takes TrainConfig objects; got {type(config).__name__}.")
     _check_stop(stop)
-    ds = _as_dataset(dataset)
+    ds = training_dataset(dataset)
     configs = [_with_features(c, ds) for c in configs]
-    target_ledger = _resolve_ledger(ledger)
+    target_ledger = resolve_ledger(ledger)
     if not can_train_together(configs):
         _check_budget(target_ledger, ds, configs, len(drop_missing_target(ds.train, ds.target)))
         return [train_config(ds, c, stop=stop, ledger=target_ledger or False) for c in configs]
@@ -276,11 +286,11 @@ def train_config(
     if not isinstance(config, TrainConfig):
         raise InvalidParameterError(f"config must be a TrainConfig; got {type(config).__name__}.")
     _check_stop(stop)
-    ds = _as_dataset(dataset)
+    ds = training_dataset(dataset)
     config = _with_features(config, ds)
     members, non_members = split_audit(ds.train, target=ds.target, fraction=config.audit_fraction, seed=config.seed)
     config = resolve_defaults(config, len(members))
-    target_ledger = _resolve_ledger(ledger)
+    target_ledger = resolve_ledger(ledger)
     _check_budget(target_ledger, ds, [config], len(members))
     result = _fit(members, non_members, ds.test, ds.target, config, callbacks, stop, progress)
     return _recorded(target_ledger, _with_dataset(result, ds.name, ds.fingerprint))
@@ -401,6 +411,55 @@ def split_audit(frame: pd.DataFrame, *, target: str, fraction: float, seed: int)
     return frame.iloc[keep], frame.iloc[out]
 
 
+def training_dataset(dataset: Any, *, caller: str = "train") -> Any:
+    """The :class:`~workbench.Dataset` a trainer works on: ``dataset`` itself, or a DataFrame loaded as one; it
+    must have a target.
+
+    Parameters
+    ----------
+    dataset : Dataset or DataFrame
+        A :class:`~workbench.Dataset`, or a DataFrame (loaded with :func:`workbench.load_dataset`, whose roles and
+        split it then gets).
+    caller : str, default="train"
+        The function named in the error message (``"federate"``, ...).
+
+    Returns
+    -------
+    Dataset
+
+    Raises
+    ------
+    InvalidParameterError
+        Neither a Dataset nor a DataFrame.
+    RoleError
+        The dataset has no target column.
+
+    Examples
+    --------
+    >>> import workbench as wb
+    >>> ds = wb.load_dataset("adult")
+    >>> training_dataset(ds) is ds
+    True
+    >>> training_dataset([1, 2], caller="federate")
+    Traceback (most recent call last):
+    ...
+    workbench.errors.InvalidParameterError: federate takes a Dataset (wb.load_dataset(...)) or a DataFrame; got list.
+    """
+    from workbench.datasets import Dataset, load_dataset
+
+    if not isinstance(dataset, Dataset):
+        if not isinstance(dataset, pd.DataFrame):
+            raise InvalidParameterError(
+                f"{caller} takes a Dataset (wb.load_dataset(...)) or a DataFrame; got {type(dataset).__name__}."
+            )
+        dataset = load_dataset(dataset)
+    if dataset.target is None:
+        raise RoleError(
+            f"The dataset {dataset.name!r} has no target column; load it with target='<column>' to train a model."
+        )
+    return dataset
+
+
 def planned_epsilon(config: TrainConfig, n: int) -> float:
     """The ε a run of ``config`` on ``n`` rows will state, known before training (``inf`` without DP).
 
@@ -436,27 +495,6 @@ def planned_epsilon(config: TrainConfig, n: int) -> float:
 
 
 # -- private steps ------------------------------------------------------------------------------------------------
-def _num(value: Any) -> Any:
-    """Accept ints where floats are meant (epsilon=1), keep everything else for the validator to judge."""
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-        return float(value)
-    return value
-
-
-def _as_dataset(dataset: Any):
-    from workbench.datasets import Dataset, load_dataset
-
-    if not isinstance(dataset, Dataset):
-        if not isinstance(dataset, pd.DataFrame):
-            raise InvalidParameterError(
-                f"train takes a Dataset (wb.load_dataset(...)) or a DataFrame; got {type(dataset).__name__}."
-            )
-        dataset = load_dataset(dataset)
-    if dataset.target is None:
-        raise RoleError(
-            f"The dataset {dataset.name!r} has no target column; load it with target='<column>' to train a model."
-        )
-    return dataset
 
 
 def _fit(members, non_members, test, target, config, callbacks, stop, progress) -> TrainResult:
@@ -466,7 +504,7 @@ def _fit(members, non_members, test, target, config, callbacks, stop, progress) 
     steps = data.steps_per_epoch * config.epochs
     sigma, calibration_s = noise_multiplier(config, data.sample_rate, steps, data.delta)
     seed = stream_seed(config, sigma, data.sample_rate, data.n)
-    plan = Plan(data.sample_rate, data.steps_per_epoch, config.epochs, sigma, config.max_grad_norm,
+    plan = LoopPlan(data.sample_rate, data.steps_per_epoch, config.epochs, sigma, config.max_grad_norm,
                 config.learning_rate, config.optimizer, seed)  # fmt: skip
     net = build_model(config.model, data.encoder.n_features, data.encoder.n_classes, hidden=config.hidden,
                       seed=config.seed)  # fmt: skip
@@ -484,7 +522,7 @@ def _fit(members, non_members, test, target, config, callbacks, stop, progress) 
     return TrainResult(
         model=net, encoder=data.encoder, members=members, non_members=non_members, test=data.test, target=target,
         config=config, statement=statement(config, data, sigma, outcome.steps),
-        metrics=evaluate(net, data.X_test, data.y_test),
+        metrics=evaluate_model(net, data.X_test, data.y_test),
         history=pd.DataFrame(outcome.history, columns=HISTORY_COLUMNS), stopped=outcome.stopped,
         dataset_name="", dataset_fingerprint="", engine=outcome.engine,
         timings=result_timings(started, calibration_s),
@@ -569,17 +607,3 @@ def _warn_if_spent(ledger: Any, ds: Any, config: TrainConfig) -> None:
             "Check ledger.can_spend(...) or lower epsilon.",
             RecalibrationWarning,
         )
-
-
-def _resolve_ledger(ledger: Any):
-    if ledger is False:
-        return None
-    if ledger is None:
-        from workbench.dp.ledger import default_ledger
-
-        return default_ledger()
-    from workbench.dp.ledger import PrivacyLedger
-
-    if not isinstance(ledger, PrivacyLedger):
-        raise InvalidParameterError(f"ledger must be a PrivacyLedger, None or False; got {type(ledger).__name__}.")
-    return ledger

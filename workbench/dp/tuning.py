@@ -16,6 +16,7 @@ import pandas as pd
 
 from workbench.dp._selection import TruncatedNegativeBinomial, calibrate_trials, search_rdp, selection_epsilon
 from workbench.dp._selection import trial_rdp as _trial_rdp
+from workbench.dp.ledger import resolve_ledger
 from workbench.errors import BudgetExceededError, InvalidParameterError
 
 __all__ = ["TUNABLE", "SearchStatement", "TuneResult", "auto_grid", "tune"]
@@ -273,10 +274,10 @@ def tune(
     """
     from workbench.dp._steps import drop_missing_target
     from workbench.dp.accounting import default_delta
-    from workbench.dp.training import _as_dataset
+    from workbench.dp.training import training_dataset
 
     epsilon = _check(epsilon, trials, eta, metric, fixed)
-    ds = _as_dataset(dataset)
+    ds = training_dataset(dataset)
     n = len(drop_missing_target(ds.train, ds.target))
     points = _points(grid, n, model, fixed.get("optimizer", "adam"))
     delta = default_delta(n) if delta is None else float(delta)
@@ -289,7 +290,7 @@ def tune(
     triples = tuple((s, q, t) for s, (q, t) in zip(sigmas, settings, strict=True))
     statement = SearchStatement(epsilon=total, delta=delta, eta=distribution.eta, gamma=distribution.gamma,
                                 trials_drawn=k, dataset_size=n, settings=triples, target_epsilon=epsilon)  # fmt: skip
-    target_ledger = _ledger(ledger)
+    target_ledger = resolve_ledger(ledger)
     clip = max(p["max_grad_norm"] for p in points)
     if target_ledger is not None and not target_ledger.can_spend(statement.as_privacy_statement(clip),
                                                                  dataset_fingerprint=ds.fingerprint):  # fmt: skip
@@ -368,12 +369,6 @@ def _points(grid: Any, n: int, model: Any, optimizer: str) -> list[dict[str, Any
             raise InvalidParameterError(f"batch_size={config.batch_size} is larger than the {n} training rows.")
         points.append({k: getattr(config, k) for k in TUNABLE})
     return points
-
-
-def _ledger(ledger: Any):
-    from workbench.dp.training import _resolve_ledger
-
-    return _resolve_ledger(ledger)
 
 
 def _run_trials(ds, points, sigmas, chosen, model, delta, metric, seed, public_schema, fixed, stop, progress,

@@ -10,12 +10,11 @@ from typing import Any
 import numpy as np
 import torch
 
-from workbench.dp.models import build_model
-from workbench.dp.training import Plan, run_loop  # the one DP-SGD loop, as train runs it
+from workbench.dp import LoopPlan, build_model, train_local  # the one DP-SGD loop, as train runs it
 from workbench.federated._accounting import local_schedule
 from workbench.federated._job import Job, client_seed
 
-__all__ = ["build_client_app", "get_weights", "set_weights", "train_local"]
+__all__ = ["build_client_app", "fit_client", "get_weights", "set_weights"]
 
 
 def get_weights(net: torch.nn.Module) -> list[np.ndarray]:
@@ -34,7 +33,7 @@ def new_model(job: Job) -> torch.nn.Module:
     return build_model(cfg.model, job.n_features, job.n_classes, hidden=cfg.hidden, seed=cfg.seed)
 
 
-def train_local(job: Job, cid: int, weights: list[np.ndarray], server_round: int, mu: float) -> dict[str, Any]:
+def fit_client(job: Job, cid: int, weights: list[np.ndarray], server_round: int, mu: float) -> dict[str, Any]:
     """Train client ``cid`` from the global ``weights`` for ``local_epochs``; return its new weights and metrics.
 
     DP-SGD (record level) clips per-example gradients to ``max_grad_norm`` and adds the client's calibrated noise;
@@ -46,12 +45,11 @@ def train_local(job: Job, cid: int, weights: list[np.ndarray], server_round: int
     set_weights(net, weights)
     rate, per_round = local_schedule(len(data.y), cfg.batch_size, cfg.local_epochs)
     sigma = job.noise.client_sigmas[cid]
-    plan = Plan(rate, per_round // cfg.local_epochs, cfg.local_epochs, sigma, cfg.max_grad_norm, cfg.learning_rate,
+    plan = LoopPlan(rate, per_round // cfg.local_epochs, cfg.local_epochs, sigma, cfg.max_grad_norm, cfg.learning_rate,
                 cfg.optimizer, client_seed(cfg, server_round, cid))  # fmt: skip
     on_step = [_proximal(net, mu * cfg.learning_rate)] if mu > 0 else []
-    empty = data.X[:0], data.y[:0]
     started = time.perf_counter()
-    outcome = run_loop(net, (data.X, data.y, *empty), plan, epsilon_at=lambda _: math.nan, on_step=on_step)
+    outcome = train_local(net, data.X, data.y, plan, on_step=on_step)
     seconds = time.perf_counter() - started
     losses = [row["loss"] for row in outcome.history if not math.isnan(row["loss"])]
     return {
@@ -94,7 +92,7 @@ def build_client_app(job_for: Callable[[Any], Job], *, secure_aggregation: bool,
 
         def fit(self, parameters, config):
             server_round = int(config.get("server_round", 0))
-            out = train_local(self.job, self.cid, parameters, server_round, float(config.get("proximal_mu", 0.0)))
+            out = fit_client(self.job, self.cid, parameters, server_round, float(config.get("proximal_mu", 0.0)))
             weight = 1 if self.job.config.dp == "client" else out["rows"]
             return out["weights"], weight, out["metrics"]
 

@@ -1,10 +1,16 @@
-"""``engine="deployment"``: a real Flower SuperLink and one SuperNode process per client on 127.0.0.1.
+"""``engine="deployment"``: a real Flower SuperLink and one SuperNode process per client.
 
 Each SuperNode gets only its own client's rows (a file in a private job directory named in its ``--node-config``);
 the app (``workbench.federated._deployed``) is submitted with ``flwr run`` to the SuperLink's Control API. The
 SuperLink runs with ``--disable-runtime-dependency-installation`` (its default would ``uv sync`` the app's
-dependencies) and the app declares no dependencies. With ``address`` the run goes to a SuperLink already running
-there (and the local SuperNodes connect to it).
+dependencies) and the app declares no dependencies.
+
+Without ``address`` this call starts the SuperLink on 127.0.0.1 (a free port) and stops it at the end. With
+``address`` the run goes to a SuperLink already running there, which this call neither starts nor stops: it checks
+that the address answers (``connect_timeout``), starts the SuperNodes here, connected to it, and ends them at the end
+(and the run on the SuperLink, if it fails or is interrupted). The ServerApp runs where the SuperLink runs and
+reads the run's inputs from (and writes the rounds to) the job directory, so that SuperLink must see the directory
+at the same path (this machine, or a shared file system).
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -19,7 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +38,10 @@ _START_TIMEOUT_S = 90.0
 _ROUND_TIMEOUT_S = 600.0
 
 
-def run_deployment(job: Any, *, address: str | None = None) -> dict[str, Any]:
+def run_deployment(job: Any, *, address: str | None = None, connect_timeout: float = 30.0) -> dict[str, Any]:
     """Run ``job`` on real Flower processes; fill its logs as the rounds finish; return the bytes exchanged."""
+    if address is not None:
+        _wait_for_superlink(address, connect_timeout)
     with _job_dir() as job_dir, _processes() as procs:
         _write_job(job, job_dir)
         env = _environment(job_dir)
@@ -49,8 +58,12 @@ def run_deployment(job: Any, *, address: str | None = None) -> dict[str, Any]:
                                  str(_free_port()), "--node-config", node_config], env,
                                 job_dir / f"supernode-{cid}.log"))  # fmt: skip
         _write_app(job, job_dir, address)
-        _submit(job_dir, env)
-        return _follow(job, job_dir, procs)
+        run_id = _submit(job_dir, env)
+        try:
+            return _follow(job, job_dir, procs, address, _run_log(run_id, env))
+        except BaseException:
+            _stop_run(run_id, env)  # a SuperLink at `address` outlives this call: end the run there too
+            raise
 
 
 def _write_job(job: Any, job_dir: Path) -> None:
@@ -85,23 +98,61 @@ def _write_app(job: Any, job_dir: Path, address: str) -> None:
     )
 
 
-def _submit(job_dir: Path, env: dict[str, str]) -> None:
+def _submit(job_dir: Path, env: dict[str, str]) -> str | None:
+    """Submit the app with ``flwr run``; return the run's id (None when Flower's output does not name it)."""
     done = subprocess.run([_tool("flwr"), "run", str(job_dir / "app"), "workbench"], env=env, capture_output=True,
                           text=True, timeout=_START_TIMEOUT_S, check=False)  # fmt: skip
     if done.returncode != 0:
         raise WorkerError(f"flwr run failed: {' '.join((done.stderr or done.stdout).split())[-300:]}")
+    found = re.search(r"run (\d+)", done.stdout or "")
+    return found.group(1) if found else None
 
 
-def _follow(job: Any, job_dir: Path, procs: list[subprocess.Popen]) -> dict[str, Any]:
+def _stop_run(run_id: str | None, env: dict[str, str]) -> None:
+    """Ask the SuperLink to stop the run (best effort: the run may have ended, the SuperLink may be gone)."""
+    if run_id is not None:
+        with contextlib.suppress(OSError, subprocess.SubprocessError):
+            subprocess.run([_tool("flwr"), "stop", run_id, "workbench"], env=env, capture_output=True, timeout=30,
+                           check=False)  # fmt: skip
+
+
+def _run_log(run_id: str | None, env: dict[str, str]) -> Callable[[], str]:
+    """A function returning the last error line of the run's log on the SuperLink (``flwr log``), or ""."""
+
+    def last_error() -> str:
+        if run_id is None:
+            return ""
+        with contextlib.suppress(OSError, subprocess.SubprocessError):
+            done = subprocess.run([_tool("flwr"), "log", run_id, "workbench", "--show"], env=env,
+                                  capture_output=True, text=True, timeout=30, check=False)  # fmt: skip
+            errors = [line.strip() for line in (done.stdout or "").splitlines() if "Error" in line]
+            return errors[-1] if errors else ""
+        return ""
+
+    return last_error
+
+
+def _follow(
+    job: Any, job_dir: Path, procs: list[subprocess.Popen], address: str, last_error: Callable[[], str]
+) -> dict[str, Any]:
     """Stream the rounds the ServerApp logs into ``job`` (and ``on_round``); pass ``stop`` on; collect the result."""
     import torch
 
     result_file, seen = job_dir / "result.pt", 0
-    deadline = time.monotonic() + _START_TIMEOUT_S + _ROUND_TIMEOUT_S * job.config.rounds
+    start_by = time.monotonic() + _START_TIMEOUT_S
+    deadline = start_by + _ROUND_TIMEOUT_S * job.config.rounds
     while not result_file.exists():
+        if not (job_dir / "started").exists() and time.monotonic() > start_by:
+            raise WorkerError(
+                f"The SuperLink at {address} did not start the ServerApp within {_START_TIMEOUT_S:.0f} s; where "
+                'it runs, `import workbench` must work (pip install "privacy-workbench[federated]") and the folder '
+                f"{job_dir.parent} must be visible at the same path (TMPDIR on a shared file system). {last_error()}"
+            )
         if job.should_stop():
             (job_dir / "stop").touch()
         seen = _report_rounds(job, job_dir / "rounds.jsonl", seen)
+        if (job_dir / "error").exists():
+            raise WorkerError(f"The ServerApp failed: {(job_dir / 'error').read_text()}")
         dead = [p for p in procs if p.poll() is not None]
         if dead or time.monotonic() > deadline:
             log = job_dir / "superlink.log"
@@ -160,6 +211,27 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def _wait_for_superlink(address: str, timeout: float) -> None:
+    """Return once ``address`` accepts a connection; a one-line error saying what to do after ``timeout`` s."""
+    from workbench.federated.config import check_address
+
+    host, port = check_address(address)
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with socket.create_connection((host, port), timeout=max(0.1, min(2.0, deadline - time.monotonic()))):
+                return
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+        if time.monotonic() >= deadline:
+            raise WorkerError(
+                f"No Flower SuperLink answers at {address} ({reason}, waited {timeout:g} s): start one there with "
+                f"`flower-superlink --insecure --disable-runtime-dependency-installation --host <ip> --port {port}`, "
+                "check the address and the firewall, or pass a longer connect_timeout=."
+            )
+        time.sleep(0.2)
 
 
 def _wait_for_port(port: int, proc: subprocess.Popen, log: Path) -> None:

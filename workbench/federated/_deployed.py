@@ -61,6 +61,7 @@ def _serve(grid: Any, context: Any) -> None:
     from workbench.federated._server import Meter, serve
 
     job_dir = Path(str(context.run_config["job-dir"]))
+    (job_dir / "started").touch()  # the caller waits for this (a SuperLink elsewhere may not see the folder)
     shared = load(job_dir / "server.pt")
     log = (job_dir / "rounds.jsonl").open("a")
 
@@ -75,6 +76,9 @@ def _serve(grid: Any, context: Any) -> None:
     meter = Meter()
     try:
         serve(grid, context, job, meter)
+    except Exception as exc:  # the caller stops waiting at once, with the reason (the SuperLink logs the traceback)
+        (job_dir / "error").write_text(" ".join(f"{type(exc).__name__}: {exc}".split())[:500])
+        raise
     finally:
         log.close()
     out = {"final_weights": job.final_weights, "participation": job.participation, "client_rounds": job.client_rounds,

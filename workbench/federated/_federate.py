@@ -44,6 +44,7 @@ def federate(
     secure_aggregation: bool = False,
     engine: str = "simulation",
     address: str | None = None,
+    connect_timeout: float = 30.0,
     public_schema: bool = False,
     audit_fraction: float = 0.0,
     seed: int = 0,
@@ -108,7 +109,15 @@ def federate(
         ``"deployment"``: a real SuperLink and one SuperNode process per client on 127.0.0.1 (or ``address``: a
         running SuperLink's control API, ``host:port``), started and stopped by this call.
     address : str, optional
-        ``host:port`` of a running SuperLink's control API for ``engine="deployment"`` (default: start one locally).
+        ``host:port`` of a running SuperLink (``engine="deployment"`` only), started with ``flower-superlink
+        --insecure --disable-runtime-dependency-installation --host <ip> --port <port>`` where
+        ``privacy-workbench[federated]`` is installed; this call neither starts nor stops it. The SuperNodes (one
+        process per client, each given only its client's rows) are still started on this machine by this call and
+        ended before it returns; the ServerApp runs where the SuperLink runs and reads the run's inputs from a
+        folder this call writes (under ``tempfile.gettempdir()``, ``TMPDIR``): the SuperLink must run on this
+        machine or see that folder at the same path (a shared file system), with no other SuperNodes connected.
+    connect_timeout : float, default=30.0
+        Seconds to wait for the SuperLink at ``address`` to answer before a one-line error.
     public_schema : bool, default=False
         Declare the columns' categories and statistics public (the shared encoder is fitted on the clients' rows).
     audit_fraction : float, default=0.0
@@ -146,7 +155,8 @@ def federate(
     >>> fl.statement.unit, fl.statement.epsilon <= 1.0  # doctest: +SKIP
     ('record', True)
     """
-    from workbench.dp.training import _as_dataset, _num, _resolve_ledger, split_audit
+    from workbench._validation import int_as_float as _num
+    from workbench.dp import resolve_ledger, split_audit, training_dataset
 
     if stop is not None and not callable(getattr(stop, "is_set", None)):
         raise InvalidParameterError(f"stop must be a threading.Event (or have is_set()); got {type(stop).__name__}.")
@@ -159,12 +169,11 @@ def federate(
         delta=_num(delta), noise_multiplier=_num(noise_multiplier), max_grad_norm=_num(max_grad_norm),
         clipping_norm=_num(clipping_norm), clipping=clipping, accountant=accountant,
         secure_aggregation=secure_aggregation, engine=engine, address=address, seed=seed, optimizer=optimizer,
-        public_schema=public_schema,
-        audit_fraction=_num(audit_fraction),
+        public_schema=public_schema, audit_fraction=_num(audit_fraction), connect_timeout=_num(connect_timeout),
     )  # fmt: skip
     require_flower()
-    ds = _as_dataset(dataset)
-    target_ledger = _resolve_ledger(ledger)
+    ds = training_dataset(dataset, caller="federate")
+    target_ledger = resolve_ledger(ledger)
     members, non_members = split_audit(ds.train, target=ds.target, fraction=config.audit_fraction, seed=config.seed)
     from workbench.federated._prepare import prepare
 
@@ -187,12 +196,12 @@ def federate(
 
 
 def _run(job: Any, config: FederatedConfig) -> dict[str, Any]:
-    from workbench.dp.training import torch_threads as _threads
+    from workbench.dp import torch_threads as _threads
 
     if config.engine == "deployment":
         from workbench.federated._deploy import run_deployment
 
-        return run_deployment(job, address=config.address)
+        return run_deployment(job, address=config.address, connect_timeout=config.connect_timeout)
     from workbench.federated._client import build_client_app
     from workbench.federated._runtime import run_in_process, saved_global_rngs
     from workbench.federated._server import Meter, build_server_app

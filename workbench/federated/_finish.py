@@ -17,8 +17,7 @@ _HISTORY = ["round", "accuracy", "auc", "loss", "epsilon", "clients", "client_lo
 
 
 def finish(prepared: Any, members, non_members, ds, config, outcome: dict, seconds: float) -> FederatedResult:
-    from workbench.dp.config import TrainConfig
-    from workbench.dp.training import evaluate
+    from workbench.dp import TrainConfig, evaluate_model
     from workbench.federated._client import new_model, set_weights
     from workbench.federated._prepare import build_statement
 
@@ -31,7 +30,7 @@ def finish(prepared: Any, members, non_members, ds, config, outcome: dict, secon
     rounds_done = len({r["round"] for r in job.client_rounds})
     statement = build_statement(config, job.noise, rows, job.participation, rounds_done, prepared.encoder)
     history = pd.DataFrame(job.rounds, columns=_HISTORY) if job.rounds else pd.DataFrame(columns=_HISTORY)
-    metrics = evaluate(net, job.X_test, job.y_test)
+    metrics = evaluate_model(net, job.X_test, job.y_test)
     metrics.update(seconds=seconds, bytes=float(outcome.get("bytes", history["bytes"].sum())), rounds=rounds_done)
     table = prepared.table.copy()
     table["rounds"] = job.participation.astype(int)

@@ -61,10 +61,11 @@ def run_key(config: Any) -> str:
 
     Two runs on the same data that differ only in their ε (or rounds, clipping, ...) but share a seed would otherwise
     draw the same noise, and a combination of their outputs could cancel it (as ``workbench.dp``'s stream seeds).
-    How the same computation is carried (engine, address, secure aggregation, where updates are clipped) does not
-    change the streams: such runs give the same model, which reveals nothing more than one of them.
+    How the same computation is carried (engine, address, its connection timeout, secure aggregation, where updates
+    are clipped) does not change the streams: such runs give the same model, which reveals nothing more than one of
+    them.
     """
-    skip = ("engine", "address", "secure_aggregation", "clipping")
+    skip = ("engine", "address", "connect_timeout", "secure_aggregation", "clipping")
     settings = {k: v for k, v in config.to_dict().items() if k not in skip}
     return repr(sorted(settings.items()))
 

@@ -26,8 +26,7 @@ class Prepared:
 
 
 def prepare(members: pd.DataFrame, ds: Any, config: Any) -> Prepared:
-    from workbench.dp.encoding import fit_encoder
-    from workbench.dp.training import drop_missing_target as _drop_missing_target
+    from workbench.dp import drop_missing_target, fit_encoder
 
     target = ds.target
     identifiers = set(ds.identifiers)
@@ -38,7 +37,7 @@ def prepare(members: pd.DataFrame, ds: Any, config: Any) -> Prepared:
     encoder = fit_encoder(members, target=target, features=features, public_schema=config.public_schema,
                           warn=config.private)  # fmt: skip
     X, y = encoder.transform(members)
-    test = _drop_missing_target(ds.test, target)
+    test = drop_missing_target(ds.test, target)
     X_test, y_test = encoder.transform(test)
     names = None
     if partition_column is not None:

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from workbench.dp.training import evaluate
+from workbench.dp import evaluate_model
 from workbench.federated._accounting import SECAGG_CLIPPING_RANGE, SECAGG_QUANTIZATION_RANGE, local_schedule
 from workbench.federated._client import get_weights, new_model, set_weights
 from workbench.federated._job import Job, server_seed
@@ -60,7 +60,7 @@ def _make_strategy(job: Job, bytes_counter: Callable[[], int]) -> Any:
     def evaluate_fn(server_round: int, weights: list[np.ndarray], _config: dict) -> tuple[float, dict]:
         set_weights(net, weights)
         net.eval()
-        metrics = evaluate(net, job.X_test, job.y_test)
+        metrics = evaluate_model(net, job.X_test, job.y_test)
         job.final_weights = [np.asarray(w).copy() for w in weights]
         now, sent = time.perf_counter(), bytes_counter()
         fits = [r for r in job.client_rounds if r["round"] == server_round]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +38,7 @@ CONSTRAINTS = {
     "secure_aggregation": InstanceOf((bool,), "True or False"),
     "engine": OneOf(("simulation", "deployment")),
     "address": Optional(InstanceOf((str,), "a 'host:port' string")),
+    "connect_timeout": Interval(float, 0, None, closed="neither"),
     "seed": Interval(int, 0, 2**31 - 1),
     "optimizer": OneOf(("adam", "sgd")),
     "public_schema": InstanceOf((bool,), "True or False"),
@@ -84,6 +86,7 @@ class FederatedConfig:
     secure_aggregation: bool = False
     engine: str = "simulation"
     address: str | None = None
+    connect_timeout: float = 30.0
     seed: int = 0
     optimizer: str = "adam"
     public_schema: bool = False
@@ -107,6 +110,8 @@ class FederatedConfig:
             )
         if self.address is not None and self.engine != "deployment":
             raise InvalidParameterError("address= connects to a running SuperLink: use it with engine='deployment'.")
+        if self.address is not None:
+            check_address(self.address)
         if self.strategy == "fedavg" and self.mu > 0:
             raise InvalidParameterError("mu is FedProx's proximal weight: pass strategy='fedprox' with it.")
 
@@ -143,3 +148,28 @@ class FederatedConfig:
         out = dataclasses.asdict(self)
         out["hidden"] = list(self.hidden)
         return out
+
+
+#: ``host:port`` of a SuperLink: a host name or IPv4 address, or an IPv6 address in brackets, and a port number
+_ADDRESS = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9.\-_]*):(\d{1,5})$")
+
+
+def check_address(address: str) -> tuple[str, int]:
+    """The host and port of a SuperLink address ``host:port``; a one-line error for anything else.
+
+    Examples
+    --------
+    >>> check_address("127.0.0.1:9093"), check_address("[::1]:9093")
+    (('127.0.0.1', 9093), ('::1', 9093))
+    >>> check_address("http://10.0.0.5:9093")
+    Traceback (most recent call last):
+    ...
+    workbench.errors.InvalidParameterError: address must be 'host:port' of a SuperLink ... got 'http://10.0.0.5:9093'.
+    """
+    match = _ADDRESS.match(address.strip())
+    port = int(match.group(2)) if match else 0
+    if match is None or not 1 <= port <= 65535:
+        raise InvalidParameterError(
+            f"address must be 'host:port' of a SuperLink (e.g. '10.0.0.5:9093', no http://); got {address!r}."
+        )
+    return match.group(1).strip("[]"), port

@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from workbench.release import plain_number
+
 __all__ = ["FederatedStatement"]
 
 
@@ -193,14 +195,7 @@ class FederatedStatement:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for f in dataclasses.fields(self):
-            value = getattr(self, f.name)
-            if isinstance(value, float) and math.isinf(value):
-                value = "inf"
-            if isinstance(value, Mapping):
-                value = dict(value)
-            out[f.name] = list(value) if isinstance(value, tuple) else value
+        out = {f.name: plain_number(getattr(self, f.name)) for f in dataclasses.fields(self)}
         out["guarantee"], out["private"] = self.guarantee, self.private
         return out
 
