@@ -51,7 +51,7 @@ class TrainState(HasTraits):
     seed = Int(0)
     history = List(help="one dict per epoch as it arrives: epoch, loss, accuracy, epsilon")
     result = AnyTrait(None, help="the TrainResult of the last run (of a search: its best run)")
-    expected_trials = Float(4.0, help="expected number of trials of a private search (Tune)")
+    expected_trials = Float(2.0, help="expected number of trials of a private search (Tune)")
     trials = List(help="the private search's trials as they finish: grid point, noise, its own ε, accuracy")
     best_trial = AnyTrait(None, help="the best trial so far (a dict)")
     search_epsilon = Float(None, allow_none=True, help="ε of the whole search, selection included, once it ends")
