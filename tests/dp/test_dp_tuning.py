@@ -164,6 +164,21 @@ def test_tune_states_the_whole_search_and_records_it_once(diabetes_binary):
         result.best.statement.recompute()
 
 
+def test_report_section_shows_the_search_from_its_summary(diabetes_binary):
+    from workbench.report import render_report
+
+    result = wb.tune(diabetes_binary, epsilon=2.0, seed=3, ledger=False, **FAST)
+    page = render_report(result)
+    s = result.statement
+    assert "<h2>Private hyperparameter search</h2>" in page and "Papernot &amp; Steinke 2022" in page
+    assert f"<th>trials drawn</th><td>{s.trials_drawn}</td>" in page
+    assert f"<th>ε of the whole search</th><td>{s.epsilon:.4g}</td>" in page
+    assert f"<th>largest ε of one trial</th><td>{result.trials['trial_epsilon'].max():.4g}</td>" in page
+    assert f"<th>lr</th><td>{result.best.config.lr:.4g}</td>" in page and "noisy count of correct" in page
+    # the per-trial table is not released: no trial's score appears
+    assert all(f"{v:.4g}" not in page for v in result.trials["score"])
+
+
 def test_tune_is_reproducible_under_a_seed(diabetes_binary):
     a = wb.tune(diabetes_binary, epsilon=1.0, seed=5, ledger=False, **FAST)
     b = wb.tune(diabetes_binary, epsilon=1.0, seed=5, ledger=False, **FAST)
