@@ -295,7 +295,8 @@ def _tune_section(result: Any, page: ReportPage) -> str:
         "largest ε of one trial": summary["trial_epsilon"],
         "distribution": f"truncated negative binomial, η = {summary['eta']:g}, γ = {summary['gamma']:.4g}",
         "selection score": f"{summary['selection']} (σ = {summary['score_noise']:.3g} rows)",
-        "stopped early": summary["stopped"], "method": summary["method"],
+        "stopped early": summary["stopped"], "narrowed (score too coarse to rank candidates)": summary["narrowed"],
+        "method": summary["method"],
     }  # fmt: skip
     return (
         "<h2>Private hyperparameter search</h2>"

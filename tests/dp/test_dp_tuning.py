@@ -206,6 +206,24 @@ def test_auto_grid_is_centred_on_the_rule_and_draws_it_half_the_time(diabetes_bi
     assert _points({"lr": [0.01, 0.03]}, 354, "logreg", "adam")[1] == [0.5, 0.5]
 
 
+def test_auto_trials_narrow_the_search_when_the_score_cannot_rank_candidates(diabetes_binary):
+    from workbench.dp.tuning import RESOLUTION
+
+    coarse = wb.tune(diabetes_binary, epsilon=0.3, seed=1, public_schema=True, ledger=False)  # grid and trials auto
+    s = coarse.statement
+    assert coarse.narrowed and len(s.settings) == 1 and s.expected_trials == pytest.approx(1.1)
+    assert s.score_noise / s.dataset_size > RESOLUTION and s.epsilon <= 0.3
+    assert (coarse.trials["grid_point"] == 0).all()  # the rule's point only
+    assert s.recompute() == pytest.approx(s.epsilon)
+    # a fine enough score (large ε) keeps the grid and two expected trials; an explicit number of trials is kept
+    fine = wb.tune(diabetes_binary, epsilon=8.0, seed=1, ledger=False, **{**FAST, "trials": "auto"})
+    assert (
+        not fine.narrowed and fine.statement.expected_trials == pytest.approx(2.0) and len(fine.statement.settings) == 2
+    )
+    kept = wb.tune(diabetes_binary, epsilon=0.3, seed=1, ledger=False, **FAST)
+    assert not kept.narrowed and kept.statement.expected_trials == pytest.approx(2.0)
+
+
 def test_score_noise_is_independent_of_the_test_rows(diabetes_binary):
     from workbench.datasets import Dataset
 

@@ -19,10 +19,14 @@ from workbench.dp._selection import score_rdp as _score_rdp
 from workbench.dp._selection import trial_rdp as _trial_rdp
 from workbench.errors import BudgetExceededError, InvalidParameterError
 
-__all__ = ["TUNABLE", "SearchStatement", "TuneResult", "auto_grid", "tune"]
+__all__ = ["RESOLUTION", "TUNABLE", "SearchStatement", "TuneResult", "auto_grid", "tune"]
 
 #: hyperparameters a grid may vary
 TUNABLE = ("batch_size", "epochs", "lr", "max_grad_norm")
+#: the standard deviation of the noisy score (accuracy) above which ``trials="auto"`` narrows the search: about the
+#: spread of the auto grid's accuracies (the best point of the grid is within about a point of the rule's)
+RESOLUTION = 0.01
+_NARROW_TRIALS = 1.1
 _PAPER = "Papernot & Steinke 2022, Hyperparameter Tuning with Renyi Differential Privacy, Theorem 2"
 
 
@@ -151,12 +155,14 @@ class TuneResult:
     ``best`` is a :class:`~workbench.dp.TrainResult` whose ``statement`` is the search's (ε of the whole search,
     not of the one trial). ``trials`` has one row per trial: its grid point, noise, its own ε, its noisy score (the
     selection's), its exact training accuracy and its test accuracy. The guarantee covers the released best run;
-    publishing the table of every trial is not covered by it.
+    publishing the table of every trial is not covered by it. ``narrowed``: ``trials="auto"`` found the noisy score
+    too coarse to rank candidates on this table at this ε and explored less (:data:`RESOLUTION`).
     """
 
     best: Any
     statement: SearchStatement
     trials: pd.DataFrame = field(compare=False)
+    narrowed: bool = False
     technique: str = "dp-tuning"
 
     @property
@@ -176,6 +182,7 @@ class TuneResult:
             "trial_epsilon": per_trial, "score_noise": s.score_noise, "stopped": s.stopped,
             "best": {k: getattr(self.best.config, k) for k in TUNABLE}, "metrics": dict(self.best.metrics),
             "selection": "noisy count of correct predictions on the training rows", "method": _PAPER,
+            "narrowed": self.narrowed,
         }  # fmt: skip
 
     def to_dict(self) -> dict[str, Any]:
@@ -232,7 +239,7 @@ def tune(
     *,
     epsilon: float,
     grid: Mapping[str, list] | list[Mapping[str, Any]] | str = "auto",
-    trials: float = 2.0,
+    trials: float | str = "auto",
     eta: float = -0.5,
     model: Any = "logreg",
     delta: float | None = None,
@@ -266,8 +273,12 @@ def tune(
         ``batch_size``, ``epochs``, ``lr``, ``max_grad_norm``; the others follow the size-aware rule. ``"auto"``:
         :func:`auto_grid` (the rule's point, drawn with probability ½, and its neighbours); other grids are drawn
         uniformly.
-    trials : float, default=2.0
-        Expected number of trials (> 1); more trials explore more but each gets less of ``epsilon``.
+    trials : float or "auto", default="auto"
+        Expected number of trials (> 1); more trials explore more but each gets less of ``epsilon``. ``"auto"``:
+        2, unless the noisy score is too coarse to rank the candidates (its standard deviation, σ / rows, above
+        :data:`RESOLUTION`, a public function of the number of rows, ε and δ): then 1.1 expected trials, and a
+        ``grid="auto"`` search keeps only the rule's point, spending nearly all of ``epsilon`` on it (see
+        ``TuneResult.narrowed``).
     eta : float, default=-0.5
         Shape of the distribution of the number of trials (> −1). Lower values leave each trial more of ``epsilon``
         (at 2 expected trials, 72–88 % at η = −0.5 against 64–85 % at η = 0) with more searches of a single
@@ -302,15 +313,21 @@ def tune(
     from workbench.dp.accounting import default_delta
     from workbench.dp.training import _as_dataset
 
-    epsilon = _check(epsilon, trials, eta, fixed)
+    epsilon = _check(epsilon, 2.0 if trials == "auto" else trials, eta, fixed)
     ds = _as_dataset(dataset)
     rows_scored = drop_missing_target(ds.train, ds.target)
     n = len(rows_scored)
     points, weights = _points(grid, n, model, fixed.get("optimizer", "adam"))
     delta = default_delta(n) if delta is None else float(delta)
     settings = [(1.0 / math.ceil(n / p["batch_size"]), p["epochs"] * math.ceil(n / p["batch_size"])) for p in points]
-    distribution = TruncatedNegativeBinomial.with_mean(float(trials), float(eta))
+    distribution = TruncatedNegativeBinomial.with_mean(2.0 if trials == "auto" else float(trials), float(eta))
     sigmas, _, total, score_noise = calibrate_trials(epsilon, delta, settings, distribution)
+    narrowed = trials == "auto" and score_noise / n > RESOLUTION
+    if narrowed:  # the score cannot tell the candidates apart: explore less, give each trial more of epsilon
+        if grid == "auto":
+            points, weights, settings = points[:1], [1.0], settings[:1]
+        distribution = TruncatedNegativeBinomial.with_mean(_NARROW_TRIALS, float(eta))
+        sigmas, _, total, score_noise = calibrate_trials(epsilon, delta, settings, distribution)
     rng = np.random.default_rng(seed)
     k = distribution.sample(rng)
     chosen = rng.choice(len(points), size=k, p=weights)
@@ -344,7 +361,7 @@ def tune(
     if target_ledger is not None:
         target_ledger.record(ledger_statement, dataset_fingerprint=ds.fingerprint, dataset_name=ds.name,
                              label=f"tune {winner.config.model_name} ({len(rows)} trials)")  # fmt: skip
-    return TuneResult(best=winner, statement=statement, trials=pd.DataFrame(rows))
+    return TuneResult(best=winner, statement=statement, trials=pd.DataFrame(rows), narrowed=narrowed)
 
 
 def _check(epsilon: Any, trials: Any, eta: Any, fixed: Mapping[str, Any]) -> float:
