@@ -282,6 +282,35 @@ def _train_section(run: Any, page: ReportPage) -> str:
     )
 
 
+def _tune_section(result: Any, page: ReportPage) -> str:
+    """A private search: the trials, the released configuration, total and per-trial ε, the method and its citation.
+
+    Only the search's summary (counts, ε, the winner's configuration and test metrics): the per-trial table is for
+    the person who ran the search and is not covered by the search's guarantee, so it stays out of the report.
+    """
+    summary = result.summary()
+    search = {
+        "trials drawn": summary["trials_drawn"], "expected trials": summary["expected_trials"],
+        "grid points": summary["grid_points"], "ε of the whole search": summary["epsilon"], "δ": summary["delta"],
+        "largest ε of one trial": summary["trial_epsilon"],
+        "distribution": f"truncated negative binomial, η = {summary['eta']:g}, γ = {summary['gamma']:.4g}",
+        "selection score": f"{summary['selection']} (σ = {summary['score_noise']:.3g} rows)",
+        "stopped early": summary["stopped"], "narrowed (score too coarse to rank candidates)": summary["narrowed"],
+        "method": summary["method"],
+    }  # fmt: skip
+    return (
+        "<h2>Private hyperparameter search</h2>"
+        + _kv_table(search)
+        + "<h3>Released configuration</h3>"
+        + _kv_table(summary["best"])
+        + "<h3>Statement</h3>"
+        + page.statement(result.statement)
+        + "<h3>Test metrics of the released run</h3>"
+        + _kv_table(summary["metrics"])
+        + "<p class='meta'>The table of every trial is left out: its release is not covered by the search's ε.</p>"
+    )
+
+
 def _audit_section(audit: Any, page: ReportPage) -> str:
     summary = {k: v for k, v in audit.summary().items() if not isinstance(v, (list, tuple, Mapping)) or k == "notes"}
     return "<h2>Membership-inference audit</h2>" + _kv_table(summary) + page.figures(audit)
@@ -387,6 +416,7 @@ for _type, _section in {
     "workbench.datasets._dataset.Dataset": _dataset,
     "workbench.tradeoff._result.TradeoffResult": _tradeoff_section,
     "workbench.dp.result.TrainResult": _train_section,
+    "workbench.dp.tuning.TuneResult": _tune_section,
     "workbench.audit.result.AuditResult": _audit_section,
     "workbench.anonymise.result.AnonymisationResult": _anonymisation_section,
     "workbench.anonymise.pseudonymise.PseudonymisationResult": _pseudonymisation_section,

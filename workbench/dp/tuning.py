@@ -15,14 +15,19 @@ import numpy as np
 import pandas as pd
 
 from workbench.dp._selection import TruncatedNegativeBinomial, calibrate_trials, search_rdp, selection_epsilon
+from workbench.dp._selection import score_rdp as _score_rdp
 from workbench.dp._selection import trial_rdp as _trial_rdp
 from workbench.dp.ledger import resolve_ledger
 from workbench.errors import BudgetExceededError, InvalidParameterError
 
-__all__ = ["TUNABLE", "SearchStatement", "TuneResult", "auto_grid", "tune"]
+__all__ = ["RESOLUTION", "TUNABLE", "SearchStatement", "TuneResult", "auto_grid", "tune"]
 
 #: hyperparameters a grid may vary
 TUNABLE = ("batch_size", "epochs", "lr", "max_grad_norm")
+#: the standard deviation of the noisy score (accuracy) above which ``trials="auto"`` narrows the search: about the
+#: spread of the auto grid's accuracies (the best point of the grid is within about a point of the rule's)
+RESOLUTION = 0.01
+_NARROW_TRIALS = 1.1
 _PAPER = "Papernot & Steinke 2022, Hyperparameter Tuning with Renyi Differential Privacy, Theorem 2"
 
 
@@ -30,17 +35,19 @@ _PAPER = "Papernot & Steinke 2022, Hyperparameter Tuning with Renyi Differential
 class SearchStatement:
     """The (ε, δ) guarantee of a whole private search, with every parameter needed to re-derive it.
 
-    ``settings`` lists, per grid point, ``(noise_multiplier, sample_rate, steps)`` of its DP-SGD trials; the
-    selection's RDP follows from them and from the distribution of the number of trials (:meth:`recompute`).
+    ``settings`` lists, per grid point, ``(noise_multiplier, sample_rate, steps)`` of its DP-SGD trials and
+    ``score_noise`` the σ of the Gaussian noise on each trial's count of correct predictions on the training rows
+    (its selection score); the selection's RDP follows from them and from the distribution of the number of trials
+    (:meth:`recompute`).
     A stopped search is no longer covered by the selection theorem (its number of trials was not the random draw):
     its ε is then the larger of the selection bound and the RDP composition of the trials it ran (``ran``).
 
     Examples
     --------
     >>> s = SearchStatement(epsilon=0.96, delta=1e-5, eta=1.0, gamma=0.25, trials_drawn=3, dataset_size=2000,
-    ...                     settings=((4.0, 0.016, 1000),), target_epsilon=1.0)
+    ...                     settings=((4.0, 0.016, 1000),), score_noise=80.0, target_epsilon=1.0)
     >>> s.expected_trials, round(s.recompute(), 3)
-    (4.0, 0.958)
+    (4.0, 0.963)
     """
 
     epsilon: float
@@ -50,6 +57,7 @@ class SearchStatement:
     trials_drawn: int
     dataset_size: int
     settings: tuple[tuple[float, float, int], ...]
+    score_noise: float = math.inf
     target_epsilon: float | None = None
     stopped: bool = False
     ran: tuple[tuple[float, float, int], ...] = ()
@@ -70,14 +78,15 @@ class SearchStatement:
 
     @property
     def mechanism(self) -> str:
-        return f"best of K DP-SGD trials, K ~ truncated negative binomial (η = {self.eta:g}, γ = {self.gamma:.4g}); "\
-            f"{_PAPER}"  # fmt: skip
+        return f"best of K DP-SGD trials by a noisy score, K ~ truncated negative binomial (η = {self.eta:g}, "\
+            f"γ = {self.gamma:.4g}); {_PAPER}"  # fmt: skip
 
     @property
     def parameters(self) -> dict[str, Any]:
         return {
             "eta": self.eta, "gamma": self.gamma, "expected_trials": self.expected_trials,
-            "trials_drawn": self.trials_drawn, "grid_points": len(self.settings), "stopped": self.stopped,
+            "trials_drawn": self.trials_drawn, "grid_points": len(self.settings), "score_noise": self.score_noise,
+            "stopped": self.stopped,
         }  # fmt: skip
 
     @property
@@ -86,19 +95,20 @@ class SearchStatement:
 
     def recompute(self) -> float:
         """ε re-derived from the settings, the distribution and δ (``workbench.dp._selection``)."""
-        selection = selection_epsilon(search_rdp(self.settings), self.distribution, self.delta)
+        selection = selection_epsilon(search_rdp(self.settings, self.score_noise), self.distribution, self.delta)
         if not self.stopped:
             return selection
-        return max(selection, _composed(self.ran, self.delta))
+        return max(selection, _composed(self.ran, self.score_noise, self.delta))
 
     def plain_language(self) -> str:
         text = (
             f"A private hyperparameter search on {self.dataset_size:,} training rows: the number of trials was drawn "
             f"at random (truncated negative binomial, η = {self.eta:g}, expected {self.expected_trials:.3g} trials; "
-            f"{self.trials_drawn} drawn), each trial trained one of {len(self.settings)} grid points with DP-SGD, "
-            f"and only the best run is released. The whole search, selection included, satisfies differential "
-            f"privacy with ε = {self.epsilon:.3g} and δ = {self.delta:.1e} ({_PAPER}; RDP converted to (ε, δ) as "
-            "Opacus's RDP accountant does)."
+            f"{self.trials_drawn} drawn), each trial trained one of {len(self.settings)} grid points with DP-SGD "
+            f"and was scored by its count of correct predictions on the training rows plus Gaussian noise "
+            f"(σ = {self.score_noise:.3g} rows); only the best run is released. The whole search, selection "
+            f"included, satisfies differential privacy with ε = {self.epsilon:.3g} and δ = {self.delta:.1e} "
+            f"({_PAPER}; RDP converted to (ε, δ) as Opacus's RDP accountant does)."
         )
         if self.stopped:
             text += (
@@ -129,13 +139,13 @@ class SearchStatement:
         )  # fmt: skip
 
 
-def _composed(ran: tuple[tuple[float, float, int], ...], delta: float) -> float:
+def _composed(ran: tuple[tuple[float, float, int], ...], score_noise: float, delta: float) -> float:
     from workbench.dp._rdp import rdp_epsilons
     from workbench.dp._selection import ORDERS
 
     if not ran:
         return 0.0
-    rdp = np.sum([_trial_rdp(s, q, t) for s, q, t in ran], axis=0)
+    rdp = np.sum([_trial_rdp(s, q, t) + _score_rdp(score_noise) for s, q, t in ran], axis=0)
     return max(float(np.nanmin(rdp_epsilons(rdp, np.asarray(ORDERS, dtype=float), delta))), 0.0)
 
 
@@ -144,14 +154,16 @@ class TuneResult:
     """The best run of a private search, the search's statement, and every trial (for the person who ran it).
 
     ``best`` is a :class:`~workbench.dp.TrainResult` whose ``statement`` is the search's (ε of the whole search,
-    not of the one trial). ``trials`` has one row per trial: its grid point, noise, its own ε and its score. The
-    guarantee covers the released best run; publishing the table of every trial is not covered by it.
+    not of the one trial). ``trials`` has one row per trial: its grid point, noise, its own ε, its noisy score (the
+    selection's), its exact training accuracy and its test accuracy. The guarantee covers the released best run;
+    publishing the table of every trial is not covered by it. ``narrowed``: ``trials="auto"`` found the noisy score
+    too coarse to rank candidates on this table at this ε and explored less (:data:`RESOLUTION`).
     """
 
     best: Any
     statement: SearchStatement
     trials: pd.DataFrame = field(compare=False)
-    metric: str = "accuracy"
+    narrowed: bool = False
     technique: str = "dp-tuning"
 
     @property
@@ -163,11 +175,15 @@ class TuneResult:
         return self.best.config
 
     def summary(self) -> dict[str, Any]:
+        s = self.statement
+        per_trial = float(self.trials["trial_epsilon"].max()) if len(self.trials) else math.nan
         return {
-            "technique": self.technique, "epsilon": self.statement.epsilon, "delta": self.statement.delta,
-            "trials_drawn": self.statement.trials_drawn, "expected_trials": self.statement.expected_trials,
-            "best": {k: getattr(self.best.config, k) for k in TUNABLE}, "metric": self.metric,
-            "metrics": dict(self.best.metrics),
+            "technique": self.technique, "epsilon": s.epsilon, "delta": s.delta, "trials_drawn": s.trials_drawn,
+            "expected_trials": s.expected_trials, "eta": s.eta, "gamma": s.gamma, "grid_points": len(s.settings),
+            "trial_epsilon": per_trial, "score_noise": s.score_noise, "stopped": s.stopped,
+            "best": {k: getattr(self.best.config, k) for k in TUNABLE}, "metrics": dict(self.best.metrics),
+            "selection": "noisy count of correct predictions on the training rows", "method": _PAPER,
+            "narrowed": self.narrowed,
         }  # fmt: skip
 
     def to_dict(self) -> dict[str, Any]:
@@ -176,44 +192,58 @@ class TuneResult:
     def __repr__(self) -> str:
         return (
             f"TuneResult(epsilon={self.statement.epsilon:.3g}, trials={self.statement.trials_drawn}, "
-            f"{self.metric}={self.best.metrics.get(self.metric, math.nan):.4g})"
+            f"accuracy={self.best.metrics.get('accuracy', math.nan):.4g})"
         )
 
     def _repr_html_(self) -> str:
         table = self.trials.to_html(index=False, float_format=lambda v: f"{v:.4g}")
         return (
-            f"<div class='wb-tune'><h4 style='margin:4px 0'>Private search: best {html.escape(self.metric)} = "
-            f"{self.best.metrics.get(self.metric, math.nan):.4g}</h4><p>{html.escape(self.statement.plain_language())}"
-            f"</p>{table}</div>"
+            f"<div class='wb-tune'><h4 style='margin:4px 0'>Private search: test accuracy of the released run = "
+            f"{self.best.metrics.get('accuracy', math.nan):.4g}</h4><p>"
+            f"{html.escape(self.statement.plain_language())}</p>{table}</div>"
         )
 
 
-def auto_grid(n_rows: int, *, model: Any = "logreg", optimizer: str = "adam") -> dict[str, list]:
-    """The grid of ``grid="auto"``: the size-aware rule's learning rate ×⅓, ×1, ×3 and epochs ×½, ×1, ×2.
+def auto_grid(n_rows: int, *, model: Any = "logreg", optimizer: str = "adam") -> list[dict[str, Any]]:
+    """The grid of ``grid="auto"``: the size-aware rule's point first, then one neighbour at a time around it.
+
+    Neighbours: learning rate ×⅓ and ×3; epochs ×½ and ×2 (half and twice the steps); batch size ×½ and ×2 (where
+    at most a quarter of the rows), with the rule's epochs for that batch (about the same number of steps). A search
+    on this grid draws the rule's point with probability ½ at every trial and each neighbour with the same share of
+    the other half, so it can lose to the defaults only by the selection's ε overhead and the noise of its score.
 
     Examples
     --------
-    >>> auto_grid(2000)
-    {'lr': [0.00333, 0.01, 0.03], 'epochs': [8, 16, 32]}
+    >>> grid = auto_grid(2000)
+    >>> grid[0], len(grid)
+    ({'batch_size': 32, 'epochs': 16, 'lr': 0.01}, 7)
+    >>> grid[5:]
+    [{'batch_size': 16, 'epochs': 10, 'lr': 0.01}, {'batch_size': 64, 'epochs': 32, 'lr': 0.01}]
     """
     from workbench.dp.defaults import size_aware_defaults
 
     rule = size_aware_defaults(n_rows, model=model, optimizer=optimizer)
-    lr, epochs = rule["lr"], rule["epochs"]
-    return {"lr": [float(f"{lr / 3:.3g}"), lr, float(f"{lr * 3:.3g}")], "epochs": [max(1, epochs // 2), epochs,
-            2 * epochs]}  # fmt: skip
+    batch, epochs, lr = rule["batch_size"], rule["epochs"], rule["lr"]
+    points = [{"batch_size": batch, "epochs": epochs, "lr": lr}]
+    points += [{"batch_size": batch, "epochs": epochs, "lr": float(f"{lr * f:.3g}")} for f in (1 / 3, 3)]
+    points += [{"batch_size": batch, "epochs": e, "lr": lr} for e in (max(1, epochs // 2), 2 * epochs)]
+    for other in (batch // 2, batch * 2):
+        if 1 <= other <= max(n_rows // 4, 1) and other != batch:
+            other_epochs = size_aware_defaults(n_rows, model=model, optimizer=optimizer, batch_size=other)["epochs"]
+            points.append({"batch_size": other, "epochs": other_epochs, "lr": lr})
+    unique = list({tuple(p.items()): p for p in points}.values())
+    return unique
 
 
 def tune(
     dataset: Any,
     *,
     epsilon: float,
-    grid: Mapping[str, list] | str = "auto",
-    trials: float = 4.0,
-    eta: float = 0.0,
+    grid: Mapping[str, list] | list[Mapping[str, Any]] | str = "auto",
+    trials: float | str = "auto",
+    eta: float = -0.5,
     model: Any = "logreg",
     delta: float | None = None,
-    metric: str = "accuracy",
     seed: int = 0,
     public_schema: bool = False,
     stop: threading.Event | None = None,
@@ -225,29 +255,37 @@ def tune(
     """Search hyperparameters privately: the ε of the result covers the whole search, selection included.
 
     The number of trials K is drawn from a truncated negative binomial distribution (mean ``trials``, shape
-    ``eta``: 0 logarithmic, 1 geometric); each trial picks a grid point at random, trains it with DP-SGD and scores
-    it (``metric`` on the dataset's test split, as every run is scored); only the best run is released. By
-    Papernot & Steinke (2022), "Hyperparameter Tuning with Renyi Differential Privacy" (ICLR), Theorem 2, the
-    selection's Rényi DP is that of one trial plus terms of the distribution; the noise of every grid point is
-    calibrated so that this bound, converted to (ε, δ), is at most ``epsilon``. The ledger records the search once,
-    at its total ε. A stopped search states the larger of the selection bound and the composition of its trials.
+    ``eta``: −0.5 by default, 0 logarithmic, 1 geometric); each trial picks a grid point at random (independently of
+    the data), trains it with DP-SGD on the training rows and scores it by its count of correct predictions on
+    those rows plus Gaussian noise (sensitivity one row; never the test rows); only the best-scored run is
+    released. By Papernot & Steinke (2022), "Hyperparameter Tuning with Renyi Differential Privacy" (ICLR),
+    Theorem 2, the selection's Rényi DP is that of one trial (training and score, composed) plus terms of the
+    distribution; the noise of every grid point is calibrated so that this bound, converted to (ε, δ), is at most
+    ``epsilon``. The ledger records the search once, at its total ε. A stopped search states the larger of the
+    selection bound and the composition of its trials.
 
     Parameters
     ----------
     dataset : Dataset or DataFrame
     epsilon : float
         Total ε of the search (> 0).
-    grid : dict or "auto", default="auto"
-        Hyperparameter -> list of values, over ``batch_size``, ``epochs``, ``lr``, ``max_grad_norm``; the others
-        follow the size-aware rule. ``"auto"``: :func:`auto_grid` (learning rate and epochs around the rule's).
-    trials : float, default=4.0
-        Expected number of trials (> 1); more trials explore more but each gets less of ``epsilon``.
-    eta : float, default=0.0
-        Shape of the distribution of the number of trials (≥ 0).
+    grid : dict, list of dicts or "auto", default="auto"
+        Hyperparameter -> list of values (every combination is a grid point), or a list of points, over
+        ``batch_size``, ``epochs``, ``lr``, ``max_grad_norm``; the others follow the size-aware rule. ``"auto"``:
+        :func:`auto_grid` (the rule's point, drawn with probability ½, and its neighbours); other grids are drawn
+        uniformly.
+    trials : float or "auto", default="auto"
+        Expected number of trials (> 1); more trials explore more but each gets less of ``epsilon``. ``"auto"``:
+        2, unless the noisy score is too coarse to rank the candidates (its standard deviation, σ / rows, above
+        :data:`RESOLUTION`, a public function of the number of rows, ε and δ): then 1.1 expected trials, and a
+        ``grid="auto"`` search keeps only the rule's point, spending nearly all of ``epsilon`` on it (see
+        ``TuneResult.narrowed``).
+    eta : float, default=-0.5
+        Shape of the distribution of the number of trials (> −1). Lower values leave each trial more of ``epsilon``
+        (at 2 expected trials, 72–88 % at η = −0.5 against 64–85 % at η = 0) with more searches of a single
+        trial and a heavier tail.
     model, delta, seed, public_schema, **fixed
         As in :func:`workbench.train` (``fixed``: ``hidden``, ``optimizer``, ``bounds``, ``threads``).
-    metric : str, default="accuracy"
-        Test metric to maximise (``accuracy`` or ``auc``).
     stop : threading.Event, optional
         Checked between and inside trials; a stopped search returns the best trial finished so far.
     progress : bool, default=False
@@ -267,7 +305,7 @@ def tune(
     >>> import workbench as wb
     >>> raw = wb.load_dataset("diabetes").frame
     >>> ds = wb.load_dataset(raw.assign(progression=raw["progression"] > 140), target="progression")
-    >>> result = wb.tune(ds, epsilon=2.0, grid={"lr": [0.01, 0.03], "epochs": [3]}, trials=2, public_schema=True,
+    >>> result = wb.tune(ds, epsilon=2.0, grid={"lr": [0.01, 0.03], "epochs": [3]}, public_schema=True,
     ...                  ledger=False)
     >>> result.statement.epsilon <= 2.0, result.statement.trials_drawn == len(result.trials)
     (True, True)
@@ -276,20 +314,28 @@ def tune(
     from workbench.dp.accounting import default_delta
     from workbench.dp.training import training_dataset
 
-    epsilon = _check(epsilon, trials, eta, metric, fixed)
+    epsilon = _check(epsilon, 2.0 if trials == "auto" else trials, eta, fixed)
     ds = training_dataset(dataset)
-    n = len(drop_missing_target(ds.train, ds.target))
-    points = _points(grid, n, model, fixed.get("optimizer", "adam"))
+    rows_scored = drop_missing_target(ds.train, ds.target)
+    n = len(rows_scored)
+    points, weights = _points(grid, n, model, fixed.get("optimizer", "adam"))
     delta = default_delta(n) if delta is None else float(delta)
     settings = [(1.0 / math.ceil(n / p["batch_size"]), p["epochs"] * math.ceil(n / p["batch_size"])) for p in points]
-    distribution = TruncatedNegativeBinomial.with_mean(float(trials), float(eta))
-    sigmas, _, total = calibrate_trials(epsilon, delta, settings, distribution)
+    distribution = TruncatedNegativeBinomial.with_mean(2.0 if trials == "auto" else float(trials), float(eta))
+    sigmas, _, total, score_noise = calibrate_trials(epsilon, delta, settings, distribution)
+    narrowed = trials == "auto" and score_noise / n > RESOLUTION
+    if narrowed:  # the score cannot tell the candidates apart: explore less, give each trial more of epsilon
+        if grid == "auto":
+            points, weights, settings = points[:1], [1.0], settings[:1]
+        distribution = TruncatedNegativeBinomial.with_mean(_NARROW_TRIALS, float(eta))
+        sigmas, _, total, score_noise = calibrate_trials(epsilon, delta, settings, distribution)
     rng = np.random.default_rng(seed)
     k = distribution.sample(rng)
-    chosen = rng.integers(len(points), size=k)
+    chosen = rng.choice(len(points), size=k, p=weights)
     triples = tuple((s, q, t) for s, (q, t) in zip(sigmas, settings, strict=True))
     statement = SearchStatement(epsilon=total, delta=delta, eta=distribution.eta, gamma=distribution.gamma,
-                                trials_drawn=k, dataset_size=n, settings=triples, target_epsilon=epsilon)  # fmt: skip
+                                trials_drawn=k, dataset_size=n, settings=triples, score_noise=score_noise,
+                                target_epsilon=epsilon)  # fmt: skip
     target_ledger = resolve_ledger(ledger)
     clip = max(p["max_grad_norm"] for p in points)
     if target_ledger is not None and not target_ledger.can_spend(statement.as_privacy_statement(clip),
@@ -298,7 +344,8 @@ def tune(
             f"A search at ε = {total:.3g} would take dataset {ds.name!r} past the budget of {target_ledger.budget:g} "
             f"(remaining {target_ledger.remaining(ds.fingerprint):.3g}); ask for a smaller epsilon."
         )
-    runs, rows, best = _run_trials(ds, points, sigmas, chosen, model, delta, metric, seed, public_schema, fixed, stop,
+    scoring = _Scoring(rows_scored, ds.target, score_noise, rng)
+    runs, rows, best = _run_trials(ds, points, sigmas, chosen, model, delta, scoring, seed, public_schema, fixed, stop,
                                    progress, on_trial)  # fmt: skip
     stopped = len(rows) < k or (bool(rows) and rows[-1]["stopped"])
     if not runs:
@@ -315,19 +362,17 @@ def tune(
     if target_ledger is not None:
         target_ledger.record(ledger_statement, dataset_fingerprint=ds.fingerprint, dataset_name=ds.name,
                              label=f"tune {winner.config.model_name} ({len(rows)} trials)")  # fmt: skip
-    return TuneResult(best=winner, statement=statement, trials=pd.DataFrame(rows), metric=metric)
+    return TuneResult(best=winner, statement=statement, trials=pd.DataFrame(rows), narrowed=narrowed)
 
 
-def _check(epsilon: Any, trials: Any, eta: Any, metric: Any, fixed: Mapping[str, Any]) -> float:
+def _check(epsilon: Any, trials: Any, eta: Any, fixed: Mapping[str, Any]) -> float:
     ok = isinstance(epsilon, (int, float)) and not isinstance(epsilon, bool)
     if not ok or not (epsilon > 0 and math.isfinite(epsilon)):
         raise InvalidParameterError(f"tune needs a finite epsilon > 0 (the whole search's budget); got {epsilon!r}.")
     if isinstance(trials, bool) or not isinstance(trials, (int, float)) or not trials > 1:
         raise InvalidParameterError(f"trials (the expected number of trials) must be a number > 1; got {trials!r}.")
-    if isinstance(eta, bool) or not isinstance(eta, (int, float)) or not eta >= 0:
-        raise InvalidParameterError(f"eta must be a number ≥ 0 (0: logarithmic, 1: geometric); got {eta!r}.")
-    if metric not in ("accuracy", "auc"):
-        raise InvalidParameterError(f"metric must be 'accuracy' or 'auc'; got {metric!r}.")
+    if isinstance(eta, bool) or not isinstance(eta, (int, float)) or not (eta > -1 and math.isfinite(eta)):
+        raise InvalidParameterError(f"eta must be a number > −1 (−0.5: default, 0: logarithmic); got {eta!r}.")
     allowed = {"hidden", "optimizer", "bounds", "threads"}
     unknown = sorted(set(fixed) - allowed)
     if unknown:
@@ -337,41 +382,62 @@ def _check(epsilon: Any, trials: Any, eta: Any, metric: Any, fixed: Mapping[str,
     return float(epsilon)
 
 
-def _points(grid: Any, n: int, model: Any, optimizer: str) -> list[dict[str, Any]]:
-    """Every grid point, with the size-aware rule filling what the grid does not set."""
+def _points(grid: Any, n: int, model: Any, optimizer: str) -> tuple[list[dict[str, Any]], list[float]]:
+    """Every grid point, with the size-aware rule filling what the grid does not set, and its draw probability."""
     from workbench.dp.config import TrainConfig
     from workbench.dp.defaults import resolve_defaults
 
+    example = "{'lr': [0.003, 0.01]}"
     if isinstance(grid, str):
         if grid != "auto":
             raise InvalidParameterError(f"grid must be a dict of hyperparameter -> values or 'auto'; got {grid!r}.")
-        grid = auto_grid(n, model=model, optimizer=optimizer)
-    if not isinstance(grid, Mapping) or not grid:
-        example = "{'lr': [0.003, 0.01]}"
-        raise InvalidParameterError(f"grid must be a non-empty dict, e.g. {example}, or 'auto'; got {grid!r}.")
-    unknown = sorted(set(grid) - set(TUNABLE))
+        combos = auto_grid(n, model=model, optimizer=optimizer)
+    elif isinstance(grid, Mapping) and grid:
+        values = {}
+        for name, options in grid.items():
+            options = list(options) if isinstance(options, (list, tuple)) else [options]
+            if not options:
+                raise InvalidParameterError(f"The grid's values for {name!r} are empty; give at least one.")
+            values[name] = options
+        combos = [dict(zip(values, combo, strict=True)) for combo in itertools.product(*values.values())]
+    elif isinstance(grid, (list, tuple)) and grid and all(isinstance(p, Mapping) for p in grid):
+        combos = [dict(p) for p in grid]
+    else:
+        raise InvalidParameterError(f"grid must be a non-empty dict, e.g. {example}, a list of such points (one value "
+                                    f"each), or 'auto'; got {grid!r}.")  # fmt: skip
+    unknown = sorted({name for combo in combos for name in combo} - set(TUNABLE))
     if unknown:
         raise InvalidParameterError(f"Cannot tune {unknown}: the grid may vary {list(TUNABLE)}.")
-    values = {}
-    for name, options in grid.items():
-        options = list(options) if isinstance(options, (list, tuple)) else [options]
-        if not options:
-            raise InvalidParameterError(f"The grid's values for {name!r} are empty; give at least one.")
-        values[name] = options
     points = []
-    for combo in itertools.product(*values.values()):
-        chosen = dict(zip(values, combo, strict=True))
-        if "max_grad_norm" in chosen or "lr" in chosen:
-            chosen = {k: (float(v) if k in ("lr", "max_grad_norm") and isinstance(v, int) else v) for k, v in
-                      chosen.items()}  # fmt: skip
+    for chosen in combos:
+        chosen = {k: (float(v) if k in ("lr", "max_grad_norm") and isinstance(v, int) else v) for k, v in
+                  chosen.items()}  # fmt: skip
         config = resolve_defaults(TrainConfig(model=model, epsilon=1.0, optimizer=optimizer, **chosen), n)
         if config.batch_size > n:
             raise InvalidParameterError(f"batch_size={config.batch_size} is larger than the {n} training rows.")
         points.append({k: getattr(config, k) for k in TUNABLE})
-    return points
+    if grid == "auto" and len(points) > 1:  # the rule's point with probability 1/2
+        return points, [0.5] + [0.5 / (len(points) - 1)] * (len(points) - 1)
+    return points, [1.0 / len(points)] * len(points)
 
 
-def _run_trials(ds, points, sigmas, chosen, model, delta, metric, seed, public_schema, fixed, stop, progress,
+@dataclass
+class _Scoring:
+    """A trial's selection score: (correct predictions on the training rows + N(0, σ²)) / rows."""
+
+    rows: pd.DataFrame
+    target: str
+    noise: float
+    rng: np.random.Generator
+
+    def __call__(self, run: Any) -> tuple[float, float]:
+        """(noisy score, exact training accuracy); only the first may be used to select."""
+        correct = float((run.predict(self.rows) == self.rows[self.target].to_numpy(dtype=object)).sum())
+        noisy = correct + float(self.rng.normal(0.0, self.noise))
+        return noisy / len(self.rows), correct / len(self.rows)
+
+
+def _run_trials(ds, points, sigmas, chosen, model, delta, scoring, seed, public_schema, fixed, stop, progress,
                 on_trial):  # fmt: skip
     from tqdm.auto import tqdm
 
@@ -389,16 +455,17 @@ def _run_trials(ds, points, sigmas, chosen, model, delta, metric, seed, public_s
             run = train(ds, model=model, noise_multiplier=sigmas[int(g)], accountant="rdp", delta=delta,
                         seed=seed + i, public_schema=public_schema, stop=stop, ledger=False, **point,
                         **fixed)  # fmt: skip
-            score = float(run.metrics[metric])
+            score, train_accuracy = scoring(run)
             row = {"trial": i + 1, "grid_point": int(g), **point, "noise_multiplier": sigmas[int(g)],
                    "sample_rate": run.statement.sample_rate, "steps": run.statement.steps,
-                   "trial_epsilon": run.statement.epsilon, metric: score, "stopped": run.stopped}  # fmt: skip
+                   "trial_epsilon": run.statement.epsilon, "score": score, "train_accuracy": train_accuracy,
+                   "accuracy": float(run.metrics["accuracy"]), "stopped": run.stopped}  # fmt: skip
             runs.append(run)
             rows.append(row)
-            if best < 0 or score > rows[best][metric]:
+            if best < 0 or score > rows[best]["score"]:
                 best = i
             bar.update(1)
-            bar.set_postfix({f"best {metric}": f"{rows[best][metric]:.4f}"})
+            bar.set_postfix({"best score": f"{rows[best]['score']:.4f}"})
             if on_trial is not None:  # "of": the number of trials drawn, for progress
                 on_trial({**row, "of": len(chosen)}, dict(rows[best]))
             if run.stopped:

@@ -35,11 +35,10 @@ def _grid(text: str) -> Any:
 def _arguments(parser: SubcommandParser) -> None:
     parser.add_argument("--epsilon", type=float, required=True, help="ε of the whole search, selection included")
     parser.add_argument("--grid", type=_grid, default="auto", help="'auto' (default) or a dict of value lists")
-    parser.add_argument("--trials", type=float, help="expected number of trials (default 4)")
-    parser.add_argument("--eta", type=float, help="shape of the trial-count distribution (default 0: logarithmic)")
+    parser.add_argument("--trials", type=float, help="expected number of trials (default: auto, 2 or 1.1)")
+    parser.add_argument("--eta", type=float, help="shape of the trial-count distribution, > -1 (default -0.5)")
     parser.add_argument("--model", help="logreg (default) or mlp")
     parser.add_argument("--delta", type=float, help="DP delta (default: below 1/rows)")
-    parser.add_argument("--metric", help="accuracy (default) or auc")
 
 
 def _run(ctx: Context, args: argparse.Namespace) -> Any:
@@ -47,7 +46,7 @@ def _run(ctx: Context, args: argparse.Namespace) -> Any:
 
     dataset = ctx.session.require_dataset()
     _check_budget(dataset, [args.epsilon])
-    options = _given(args, "trials", "eta", "model", "delta", "metric")
+    options = _given(args, "trials", "eta", "model", "delta")
     result = wb.tune(dataset, epsilon=args.epsilon, grid=args.grid, seed=ctx.settings.seed,
                      progress=ctx.settings.progress, **options)  # fmt: skip
     ctx.session.results["tune"] = result
@@ -60,7 +59,7 @@ TUNE = Command(
     summary="Search hyperparameters privately (Papernot & Steinke 2022): the best run, ε covering the whole search.",
     examples=(
         "%wb tune --epsilon 1",
-        "%wb tune --epsilon 2 --grid auto --trials 6 -o search",
+        "%wb tune --epsilon 2 --grid auto --trials 3 -o search",
         "%wb tune --epsilon 1 --grid \"{'lr': [0.003, 0.01, 0.03]}\"",
     ),
     add_arguments=_arguments,

@@ -51,7 +51,7 @@ class TrainState(HasTraits):
     seed = Int(0)
     history = List(help="one dict per epoch as it arrives: epoch, loss, accuracy, epsilon")
     result = AnyTrait(None, help="the TrainResult of the last run (of a search: its best run)")
-    expected_trials = Float(4.0, help="expected number of trials of a private search (Tune)")
+    expected_trials = Float(None, allow_none=True, help="expected trials of a private search (Tune); None: 'auto'")
     trials = List(help="the private search's trials as they finish: grid point, noise, its own ε, accuracy")
     best_trial = AnyTrait(None, help="the best trial so far (a dict)")
     search_epsilon = Float(None, allow_none=True, help="ε of the whole search, selection included, once it ends")
@@ -94,7 +94,7 @@ class TrainState(HasTraits):
             import workbench as wb
 
             report(0.0, "calibrating the noise of every grid point…")
-            return wb.tune(dataset, epsilon=epsilon, grid="auto", trials=expected, model=model, seed=seed,
+            return wb.tune(dataset, epsilon=epsilon, grid="auto", trials=expected or "auto", model=model, seed=seed,
                            stop=stop, on_trial=on_trial)  # fmt: skip
 
         return self.job.start(task, on_done=self._tuned)
