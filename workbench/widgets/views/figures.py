@@ -16,7 +16,7 @@ import ipywidgets as widgets
 
 from workbench.widgets.state.throttle import Throttle
 
-__all__ = ["LiveFigure", "warm_plotly"]
+__all__ = ["LiveFigure", "figure_mode", "warm_plotly"]
 
 _warm_lock = threading.Lock()
 _warm_thread: threading.Thread | None = None
@@ -88,11 +88,11 @@ class LiveFigure:
         self._builder: Builder | None = None
         self._lock = threading.Lock()
         self.height = height
-        self.mode = _pick_mode(mode)
+        self.mode = figure_mode(mode)
         if self.mode == "widget":
-            import plotly.graph_objects as go
+            from workbench.widgets.views.shared_plotly import figure_widget
 
-            self.figure: Any = go.FigureWidget(
+            self.figure: Any = figure_widget(
                 layout={"title": {"text": title}, "height": height, "margin": {"l": 50, "r": 20, "t": 40, "b": 40}}
             )
             self.widget: widgets.Widget = self.figure
@@ -143,7 +143,17 @@ def _mime_bundle(figure: Any) -> dict[str, Any]:
     }
 
 
-def _pick_mode(mode: str) -> str:
+def figure_mode(mode: str = "auto") -> str:
+    """How live figures render: ``"widget"`` (plotly ``FigureWidget``) or ``"static"`` (an ``Output`` copy).
+
+    ``"auto"`` means ``"widget"`` unless anywidget is missing or the environment variable ``WORKBENCH_FIGURES`` is
+    ``static``.
+
+    Examples
+    --------
+    >>> figure_mode("static")
+    'static'
+    """
     if mode not in ("auto", "widget", "static"):
         raise ValueError(f"mode must be 'auto', 'widget' or 'static'; got {mode!r}")
     if mode == "auto":
