@@ -19,6 +19,7 @@ import functools
 import hashlib
 import importlib.util
 import json
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -26,25 +27,37 @@ import ipywidgets as widgets
 
 __all__ = ["figure_widget", "plotly_preload", "shared_module"]
 
-_LOADER = """\
+_SHARED = """\
 // privacy-workbench: plotly's FigureWidget front end, imported once per page and shared by every figure
 const KEY = Symbol.for("privacy-workbench.plotly-widget.%(digest)s");
-const SOURCE = %(source)s;
-function load() {
+function shared() {
   if (!globalThis[KEY]) {
-    const url = URL.createObjectURL(new Blob([SOURCE], { type: "text/javascript" }));
-    const loading = import(url).finally(() => URL.revokeObjectURL(url));
-    loading.catch(() => globalThis[KEY] === loading && delete globalThis[KEY]);
-    globalThis[KEY] = loading;
+    let provide;
+    const module = new Promise((resolve) => { provide = resolve; });
+    globalThis[KEY] = { module, provide, start: null, waiting: false };
   }
   return globalThis[KEY];
 }
 """
-_FIGURE = "export default async () => (await load()).default();\n"
+_FIGURE = """\
+export default async () => {
+  const entry = shared();
+  entry.waiting = true;
+  entry.start?.();
+  return (await entry.module).default();
+};
+"""
 _PRELOAD = """\
+const SOURCE = %(source)s;
 export default () => {
+  const entry = shared();
+  entry.start ??= () => {
+    entry.start = () => {};
+    const url = URL.createObjectURL(new Blob([SOURCE], { type: "text/javascript" }));
+    entry.provide(import(url).finally(() => URL.revokeObjectURL(url)));
+  };
   const idle = globalThis.requestIdleCallback ?? ((callback) => setTimeout(callback, 0));
-  idle(() => load().catch(() => {}), { timeout: 500 });
+  entry.waiting ? entry.start() : idle(() => entry.start(), { timeout: 500 });
   return { initialize() {}, render() {} };
 };
 """
@@ -60,26 +73,37 @@ def _bundle_path() -> Path | None:
 
 @functools.cache
 def shared_module(role: str = "figure") -> str | None:
-    """The ES module for a figure (``role="figure"``) or for the preload widget (``role="preload"``).
+    """The ES module of a figure (``role="figure"``, about 1 kB) or of the preload widget (``role="preload"``).
 
-    Both embed plotly's widget bundle and import it at most once per page. ``None`` when plotly has no widget
-    bundle (another plotly layout): figures then keep plotly's own front end and nothing is preloaded.
+    Only the preload's module holds plotly's widget bundle (5 MB); it imports it once per page and hands it to
+    every figure, which waits for it. ``None`` when plotly has no widget bundle (another plotly layout): figures
+    then keep plotly's own front end and nothing is preloaded.
 
     Examples
     --------
-    >>> module = shared_module()
-    >>> module.startswith("// privacy-workbench") and "export default" in module
+    >>> figure, preload = shared_module("figure"), shared_module("preload")
+    >>> len(figure) < 2_000 < 4_000_000 < len(preload)
     True
     """
     if role not in ("figure", "preload"):
         raise ValueError(f"role must be 'figure' or 'preload'; got {role!r}")
+    bundle = _bundle()
+    if bundle is None:
+        return None
+    source, digest = bundle
+    if role == "figure":
+        return _SHARED % {"digest": digest} + _FIGURE
+    return _SHARED % {"digest": digest} + _PRELOAD % {"source": json.dumps(source)}
+
+
+@functools.cache
+def _bundle() -> tuple[str, str] | None:
+    """plotly's widget bundle and the start of its SHA-256 (the page-wide key of its module)."""
     path = _bundle_path()
     if path is None:
         return None
     source = path.read_text(encoding="utf-8")
-    digest = hashlib.sha256(source.encode("utf-8")).hexdigest()[:16]
-    loader = _LOADER % {"digest": digest, "source": json.dumps(source)}
-    return loader + (_FIGURE if role == "figure" else _PRELOAD)
+    return source, hashlib.sha256(source.encode("utf-8")).hexdigest()[:16]
 
 
 @functools.cache
@@ -87,7 +111,7 @@ def _figure_class() -> type:
     import plotly.graph_objects as go
 
     module = shared_module("figure")
-    if module is None:
+    if module is None or _preload_class() is None:
         return go.FigureWidget
     return type("FigureWidget", (go.FigureWidget,), {"__module__": __name__, "_esm": module})
 
@@ -95,43 +119,58 @@ def _figure_class() -> type:
 def figure_widget(**kwargs: Any) -> Any:
     """A plotly ``FigureWidget`` whose front end is shared with every other figure of the page.
 
+    It opens the :func:`plotly_preload` widget first if it is not open, so the browser has plotly's front end to
+    give the figure.
+
     Examples
     --------
     >>> import plotly.graph_objects as go
     >>> figure = figure_widget(layout={"title": {"text": "demo"}})
-    >>> isinstance(figure, go.FigureWidget), figure._esm == shared_module()
+    >>> isinstance(figure, go.FigureWidget), figure._esm == shared_module("figure")
     (True, True)
     """
-    return _figure_class()(**kwargs)
+    cls = _figure_class()
+    if cls.__module__ == __name__:
+        plotly_preload()
+    return cls(**kwargs)
 
 
 @functools.cache
 def _preload_class() -> type | None:
-    module = shared_module("preload")
     try:
         import anywidget
     except ImportError:
         return None
+    module = shared_module("preload")
     if module is None:
         return None
     return type("PlotlyPreload", (anywidget.AnyWidget,), {"__module__": __name__, "_esm": module})
 
 
-def plotly_preload() -> widgets.Widget | None:
-    """An invisible widget that makes the browser load plotly's front end when it is idle; ``None`` if it cannot.
+_preload_lock = threading.Lock()
+_preload: widgets.Widget | None = None
 
-    Show it (anywhere, e.g. inside the dashboard) as soon as figures may follow: the first figure then appears as
-    soon as its data is computed, without the seconds plotly.js takes to load.
+
+def plotly_preload() -> widgets.Widget | None:
+    """The kernel's one invisible widget that carries plotly's front end to the browser; ``None`` if it cannot.
+
+    The browser imports the bundle when it is idle after the widget arrives (at once if a figure waits for it).
+    Show it as soon as figures may follow (the dashboard shows it when it opens): the first figure then appears as
+    soon as its data is computed, without the seconds plotly.js takes to load. The widget stays open for the life
+    of the kernel, so a reloaded page gets it again; it is opened anew if it was closed.
 
     Examples
     --------
     >>> preload = plotly_preload()
-    >>> preload.layout.display, preload._dom_classes
-    ('none', ('wb-plotly-preload',))
+    >>> preload is plotly_preload(), preload.layout.display, preload._dom_classes
+    (True, 'none', ('wb-plotly-preload',))
     """
+    global _preload
     cls = _preload_class()
     if cls is None:
         return None
-    preload = cls(layout={"display": "none"})
-    preload.add_class("wb-plotly-preload")
-    return preload
+    with _preload_lock:
+        if _preload is None or _preload.comm is None:  # closed widgets lose their comm
+            _preload = cls(layout={"display": "none"})
+            _preload.add_class("wb-plotly-preload")
+        return _preload
