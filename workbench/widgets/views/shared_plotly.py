@@ -2,15 +2,18 @@
 
 plotly's ``FigureWidget`` is an anywidget whose ``_esm`` is plotly's whole front end (``widgetbundle.js``, about
 5 MB: plotly.js and the widget). anywidget imports the ``_esm`` of *each* widget from a fresh blob URL, so every
-figure parses and runs plotly.js again in the browser: about 3 s per figure on two busy cores, and the Risk tab's
-two figures appeared 6.5 to 10 s after the click for a 0.3 s computation. Worse, anywidget gives a widget 2 s to load
-before it drops the widget's messages, so on a slow machine a figure could stay empty.
+figure sends 5 MB through the kernel and the server and parses and runs plotly.js again in the browser: 3 to 3.6 s
+per figure on two busy cores, and the Risk tab's two figures appeared 7.9 to 10.2 s after the click for a 0.3 s
+computation. anywidget also gives a widget 2 s to load before it ignores the widget's messages, so on a slow
+machine a figure could stay empty.
 
-Here the bundle travels as a string literal inside a small module that imports it once per page and keeps the
-module on ``globalThis`` (keyed by the bundle's SHA-256), so every later figure initialises at once. The dashboard
-shows an invisible :func:`plotly_preload` widget when it opens: it starts that one import when the browser is idle,
-while the user reads the Data tab. Nothing here blocks the kernel, and it needs nothing beyond anywidget, which
-``FigureWidget`` needs anyway: it works in JupyterLab, Notebook 7 and Binder alike.
+Here one invisible widget per kernel, :func:`plotly_preload`, carries the bundle (as a string literal in its module)
+and imports it once per page, when the browser is idle, keeping the module on ``globalThis`` under a key made from
+the bundle's SHA-256. Figures (:func:`figure_widget`) carry a 1 kB module that takes plotly's front end from there,
+so after the first import every figure initialises at once. The dashboard shows the preload when it opens, so the
+import happens while the user reads the Data tab. Nothing here blocks the kernel, and it needs nothing beyond
+anywidget, which ``FigureWidget`` needs anyway: it works in JupyterLab, Notebook 7 and Binder alike (their widget
+managers create every widget model the kernel opens, so the preload reaches each page, a reloaded one included).
 """
 
 from __future__ import annotations
