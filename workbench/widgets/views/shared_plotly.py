@@ -7,13 +7,15 @@ per figure on two busy cores, and the Risk tab's two figures appeared 7.9 to 10.
 computation. anywidget also gives a widget 2 s to load before it ignores the widget's messages, so on a slow
 machine a figure could stay empty.
 
-Here one invisible widget per kernel, :func:`plotly_preload`, carries the bundle (as a string literal in its module)
-and imports it once per page, when the browser is idle, keeping the module on ``globalThis`` under a key made from
-the bundle's SHA-256. Figures (:func:`figure_widget`) carry a 1 kB module that takes plotly's front end from there,
-so after the first import every figure initialises at once. The dashboard shows the preload when it opens, so the
-import happens while the user reads the Data tab. Nothing here blocks the kernel, and it needs nothing beyond
-anywidget, which ``FigureWidget`` needs anyway: it works in JupyterLab, Notebook 7 and Binder alike (their widget
-managers create every widget model the kernel opens, so the preload reaches each page, a reloaded one included).
+Here one invisible widget per kernel, :func:`plotly_preload`, carries the bundle (sent as a binary buffer of a
+message, so it is never saved with the widget state, and asked for again by a page that comes later) and the browser
+imports it once per page, when idle, keeping the module on ``globalThis`` under a key made from the bundle's SHA-256.
+Figures (:func:`figure_widget`) carry a 1 kB module that takes plotly's front end from there, so after the first
+import every figure initialises at once. The dashboard shows the preload when it opens, so the import happens while
+the user reads the Data tab. Nothing here blocks the kernel, and it needs nothing beyond anywidget, which
+``FigureWidget`` needs anyway: it works in JupyterLab, Notebook 7 and Binder alike (their widget managers create every
+widget model the kernel opens, so the preload reaches each page; a reloaded page gets the bundle when the kernel is
+next idle).
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib.util
-import json
 import threading
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,8 @@ __all__ = ["figure_widget", "plotly_preload", "shared_module"]
 
 _SHARED = """\
 // privacy-workbench: plotly's FigureWidget front end, imported once per page and shared by every figure
-const KEY = Symbol.for("privacy-workbench.plotly-widget.%(digest)s");
+const DIGEST = "%(digest)s";
+const KEY = Symbol.for(`privacy-workbench.plotly-widget.${DIGEST}`);
 function shared() {
   if (!globalThis[KEY]) {
     let provide;
@@ -51,18 +53,28 @@ export default async () => {
 };
 """
 _PRELOAD = """\
-const SOURCE = %(source)s;
-export default () => {
-  const entry = shared();
-  entry.start ??= () => {
-    entry.start = () => {};
-    const url = URL.createObjectURL(new Blob([SOURCE], { type: "text/javascript" }));
-    entry.provide(import(url).finally(() => URL.revokeObjectURL(url)));
-  };
-  const idle = globalThis.requestIdleCallback ?? ((callback) => setTimeout(callback, 0));
-  entry.waiting ? entry.start() : idle(() => entry.start(), { timeout: 500 });
-  return { initialize() {}, render() {} };
-};
+export default () => ({
+  initialize({ model }) {
+    const entry = shared();
+    if (entry.start) return;
+    const receive = (message, buffers) => {
+      if (message?.plotly_bundle !== DIGEST || !buffers?.length || entry.start) return;
+      model.off("msg:custom", receive);
+      const bundle = new Blob(buffers, { type: "text/javascript" });
+      entry.start = () => {
+        entry.start = () => {};
+        const url = URL.createObjectURL(bundle);
+        entry.provide(import(url).finally(() => URL.revokeObjectURL(url)));
+      };
+      const idle = globalThis.requestIdleCallback ?? ((callback) => setTimeout(callback, 0));
+      entry.waiting ? entry.start() : idle(() => entry.start(), { timeout: 500 });
+    };
+    model.on("msg:custom", receive);
+    // the kernel sends the bundle when the widget opens; a page that came later (reloaded) asks for it
+    setTimeout(() => entry.start || model.send({ plotly_bundle: DIGEST }), 2000);
+  },
+  render() {},
+});
 """
 
 
@@ -76,16 +88,16 @@ def _bundle_path() -> Path | None:
 
 @functools.cache
 def shared_module(role: str = "figure") -> str | None:
-    """The ES module of a figure (``role="figure"``, about 1 kB) or of the preload widget (``role="preload"``).
+    """The ES module of a figure (``role="figure"``) or of the preload widget (``role="preload"``), about 1 kB each.
 
-    Only the preload's module holds plotly's widget bundle (5 MB); it imports it once per page and hands it to
-    every figure, which waits for it. ``None`` when plotly has no widget bundle (another plotly layout): figures
-    then keep plotly's own front end and nothing is preloaded.
+    Neither holds plotly's widget bundle (5 MB): the kernel sends it once to each page, as a binary buffer of the
+    preload widget's message, so it is never part of a widget's saved state. ``None`` when plotly has no widget
+    bundle (another plotly layout): figures then keep plotly's own front end and nothing is preloaded.
 
     Examples
     --------
     >>> figure, preload = shared_module("figure"), shared_module("preload")
-    >>> len(figure) < 2_000 < 4_000_000 < len(preload)
+    >>> len(figure) < 2_000 and len(preload) < 2_000
     True
     """
     if role not in ("figure", "preload"):
@@ -93,20 +105,17 @@ def shared_module(role: str = "figure") -> str | None:
     bundle = _bundle()
     if bundle is None:
         return None
-    source, digest = bundle
-    if role == "figure":
-        return _SHARED % {"digest": digest} + _FIGURE
-    return _SHARED % {"digest": digest} + _PRELOAD % {"source": json.dumps(source)}
+    return _SHARED % {"digest": bundle[1]} + (_FIGURE if role == "figure" else _PRELOAD)
 
 
 @functools.cache
-def _bundle() -> tuple[str, str] | None:
+def _bundle() -> tuple[bytes, str] | None:
     """plotly's widget bundle and the start of its SHA-256 (the page-wide key of its module)."""
     path = _bundle_path()
     if path is None:
         return None
-    source = path.read_text(encoding="utf-8")
-    return source, hashlib.sha256(source.encode("utf-8")).hexdigest()[:16]
+    source = path.read_bytes()
+    return source, hashlib.sha256(source).hexdigest()[:16]
 
 
 @functools.cache
@@ -144,10 +153,25 @@ def _preload_class() -> type | None:
         import anywidget
     except ImportError:
         return None
-    module = shared_module("preload")
-    if module is None:
+    module, bundle = shared_module("preload"), _bundle()
+    if module is None or bundle is None:
         return None
-    return type("PlotlyPreload", (anywidget.AnyWidget,), {"__module__": __name__, "_esm": module})
+    source, digest = bundle
+
+    class PlotlyPreload(anywidget.AnyWidget):
+        _esm = module
+
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.on_msg(lambda widget, content, buffers: content == {"plotly_bundle": digest} and widget.send_bundle())
+            self.send_bundle()
+
+        def send_bundle(self) -> None:
+            """Send plotly's widget bundle to the browser (custom messages are not saved with the widget state)."""
+            self.send({"plotly_bundle": digest}, buffers=[source])
+
+    PlotlyPreload.__module__ = __name__
+    return PlotlyPreload
 
 
 _preload_lock = threading.Lock()
