@@ -10,7 +10,8 @@ import ipywidgets as widgets
 from workbench.widgets.state.app import DashboardState
 from workbench.widgets.views.budget import BudgetBar
 from workbench.widgets.views.data import DataView
-from workbench.widgets.views.figures import warm_plotly
+from workbench.widgets.views.figures import figure_mode, warm_plotly
+from workbench.widgets.views.shared_plotly import plotly_preload
 
 __all__ = ["TABS", "Dashboard"]
 
@@ -106,7 +107,10 @@ class Dashboard(widgets.VBox):
         self.tabs.observe(lambda change: self.show(list(TABS)[change["new"]]), "selected_index")
         header = widgets.HTML("<h3 style='margin:4px 0;white-space:nowrap'>Privacy workbench</h3>")
         self.budget = BudgetBar(state.budget)
-        super().__init__([widgets.HBox([header, self.budget], layout={"justify_content": "space-between"}), self.tabs])
+        # the browser loads plotly's front end (seconds) while the user reads the Data tab; invisible, never blocking
+        self.preload = plotly_preload() if figure_mode() == "widget" else None
+        top = widgets.HBox([header, self.budget], layout={"justify_content": "space-between"})
+        super().__init__([top, self.tabs, *([self.preload] if self.preload is not None else [])])
         self.add_class("wb-dashboard")
         self.show("Data")
 

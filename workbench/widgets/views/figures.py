@@ -6,6 +6,7 @@ shows a static copy of the figure instead, replaced on every flush.
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import threading
@@ -16,7 +17,7 @@ import ipywidgets as widgets
 
 from workbench.widgets.state.throttle import Throttle
 
-__all__ = ["LiveFigure", "warm_plotly"]
+__all__ = ["LiveFigure", "figure_mode", "warm_plotly"]
 
 _warm_lock = threading.Lock()
 _warm_thread: threading.Thread | None = None
@@ -26,9 +27,10 @@ def warm_plotly() -> threading.Thread:
     """Pay plotly's first-figure costs in a background thread, once per process; return that thread.
 
     The first ``go.FigureWidget()`` of a process imports plotly's renderers, which import nbformat, jsonschema and
-    an RFC 3987 grammar (about 3 s here, longer on a busy machine), and the first figure of each trace type loads
-    its validators. The dashboard calls this when it opens, so a tab's first result shows as soon as it is
-    computed instead of seconds later. Only plotly's renderers are imported and plain ``go.Figure`` objects built:
+    an RFC 3987 grammar (about 3 s here, longer on a busy machine), validates plotly's default template (the
+    classes of every trace type: about 160 modules, 1 s) and the first figure of each trace type loads its
+    validators. The dashboard calls this when it opens, so a tab's first result shows as soon as it is computed
+    instead of seconds later. Only plotly's renderers are imported and plain ``go.Figure`` objects built:
     the widget modules (``plotly.basewidget``, anywidget) and every widget stay on the kernel's main thread
     (importing them from this thread left the browser's FigureWidgets empty).
 
@@ -49,11 +51,20 @@ def warm_plotly() -> threading.Thread:
 def _warm() -> None:
     try:
         import plotly.graph_objects as go
-        import plotly.io._renderers  # noqa: F401 - the costly import (nbformat, jsonschema) behind FigureWidget
+        import plotly.io as pio
 
+        from workbench.widgets.views.shared_plotly import shared_module
+
+        # the costly imports behind FigureWidget (nbformat, jsonschema, PIL), all that plotly.basewidget imports bar
+        # anywidget and the widget modules themselves
+        for module in ("plotly.io._renderers", "plotly.callbacks", "plotly.serializers"):
+            importlib.import_module(module)
         figure = go.Figure([go.Scatter(x=[0, 1], y=[0, 1]), go.Bar(x=[0], y=[1]), go.Histogram(x=[0, 1])])
         figure.update_layout(title="warm", xaxis={"type": "log"}, yaxis={"tickformat": ".1%"})
         figure.to_plotly_json()
+        # a FigureWidget validates the default template (every trace type's classes: ~160 modules, about 1 s)
+        go.layout.Template(pio.templates[pio.templates.default].to_plotly_json())
+        shared_module("figure")
     except Exception:  # warming is an optimisation: the real figure reports any problem itself
         pass
 
@@ -88,11 +99,11 @@ class LiveFigure:
         self._builder: Builder | None = None
         self._lock = threading.Lock()
         self.height = height
-        self.mode = _pick_mode(mode)
+        self.mode = figure_mode(mode)
         if self.mode == "widget":
-            import plotly.graph_objects as go
+            from workbench.widgets.views.shared_plotly import figure_widget
 
-            self.figure: Any = go.FigureWidget(
+            self.figure: Any = figure_widget(
                 layout={"title": {"text": title}, "height": height, "margin": {"l": 50, "r": 20, "t": 40, "b": 40}}
             )
             self.widget: widgets.Widget = self.figure
@@ -143,7 +154,17 @@ def _mime_bundle(figure: Any) -> dict[str, Any]:
     }
 
 
-def _pick_mode(mode: str) -> str:
+def figure_mode(mode: str = "auto") -> str:
+    """How live figures render: ``"widget"`` (plotly ``FigureWidget``) or ``"static"`` (an ``Output`` copy).
+
+    ``"auto"`` means ``"widget"`` unless anywidget is missing or the environment variable ``WORKBENCH_FIGURES`` is
+    ``static``.
+
+    Examples
+    --------
+    >>> figure_mode("static")
+    'static'
+    """
     if mode not in ("auto", "widget", "static"):
         raise ValueError(f"mode must be 'auto', 'widget' or 'static'; got {mode!r}")
     if mode == "auto":
