@@ -185,10 +185,15 @@ def _run(job: Any, config: FederatedConfig) -> dict[str, Any]:
     from workbench.federated._runtime import run_in_process, saved_global_rngs
     from workbench.federated._server import Meter, build_server_app
 
-    client_app = build_client_app(lambda _context: job, secure_aggregation=config.secure_aggregation)
     meter = Meter()
     with saved_global_rngs(), _threads(1):
-        run_in_process(job, build_server_app(job, meter), client_app)
+        if config.engine == "ray":
+            from workbench.federated._ray import run_on_ray
+
+            run_on_ray(job, build_server_app(job, meter))
+        else:
+            client_app = build_client_app(lambda _context: job, secure_aggregation=config.secure_aggregation)
+            run_in_process(job, build_server_app(job, meter), client_app)
     return {"bytes": meter.total}
 
 
