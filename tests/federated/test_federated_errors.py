@@ -29,6 +29,7 @@ CASES = [
     ({"model": "cnn"}, UnknownNameError, "'logreg', 'mlp'"),
     ({"fraction_fit": 0.0}, InvalidParameterError, "fraction_fit"),
     ({"address": "127.0.0.1:9093"}, InvalidParameterError, "engine='deployment'"),
+    ({"engine": "spark"}, UnknownNameError, "'simulation', 'threads', 'ray', 'deployment'"),
     ({"stop": "now"}, InvalidParameterError, "threading.Event"),
 ]
 
@@ -56,3 +57,11 @@ def test_flower_is_imported_on_first_use_only():
     code = "import sys, workbench, workbench.federated, workbench.tradeoff; print('flwr' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+def test_the_simulation_engine_is_the_documented_backend():
+    from workbench.federated.config import SIMULATION_ENGINE, FederatedConfig
+
+    assert SIMULATION_ENGINE in ("threads", "ray")
+    assert FederatedConfig(engine="simulation").engine == SIMULATION_ENGINE == FederatedConfig().engine
+    assert FederatedConfig(engine="ray").engine == "ray" and FederatedConfig(engine="threads").engine == "threads"

@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import os
 import threading
+import warnings
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any
@@ -41,8 +42,8 @@ def run_on_ray(job: Any, server_app: Any) -> None:
     """
     from workbench.federated._runtime import run_in_process
 
-    ray = start_ray()
     with _RUN_LOCK:
+        ray = start_ray()
         ref = ray.put(_client_job(job))
         app_fn = functools.partial(client_app, ref.hex(), ref, job.config.seed, job.config.secure_aggregation)
         backend = _backend_class()(CLIENT_RESOURCES)
@@ -69,8 +70,10 @@ def start_ray() -> Any:
     root = str(Path(__file__).resolve().parents[2])  # the folder holding this workbench package
     path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH", "")) if p)
     try:
-        ray.init(include_dashboard=False, log_to_driver=False, configure_logging=False,
-                 runtime_env={"env_vars": {"PYTHONPATH": path, "FLWR_TELEMETRY_ENABLED": "0"}})  # fmt: skip
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)  # Ray's tip about accelerator variables (no GPU used)
+            ray.init(include_dashboard=False, log_to_driver=False, configure_logging=False,
+                     runtime_env={"env_vars": {"PYTHONPATH": path, "FLWR_TELEMETRY_ENABLED": "0"}})  # fmt: skip
     except Exception as exc:
         ray.shutdown()  # whatever it had started
         reason = " ".join(str(exc).split())[:200] or type(exc).__name__

@@ -32,7 +32,7 @@ CONSTRAINTS = {
     "clipping_norm": Interval(float, 0, None, closed="neither"),
     "accountant": OneOf(("prv", "rdp")),
     "secure_aggregation": InstanceOf((bool,), "True or False"),
-    "engine": OneOf(("simulation", "ray", "threads", "deployment")),
+    "engine": OneOf(("simulation", "threads", "ray", "deployment")),
     "address": Optional(InstanceOf((str,), "a 'host:port' string")),
     "seed": Interval(int, 0, 2**31 - 1),
     "optimizer": OneOf(("adam", "sgd")),
