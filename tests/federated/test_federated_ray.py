@@ -21,11 +21,28 @@ pytestmark = pytest.mark.slow  # Ray's start-up alone takes 10-30 s on two cores
 ROOT = Path(__file__).resolve().parents[2]
 
 
+OVERLOADED = "timed out during startup"  # Ray's fixed 30 s node start-up limit, hit when the machine is overloaded
+
+
+@pytest.fixture(scope="module")
+def ray_up():
+    """Ray started for this module (it stays up until the interpreter exits, as in a notebook); skipped only when
+    Ray's node start-up timed out on an overloaded machine (any other failure fails the tests)."""
+    from workbench.federated._ray import start_ray
+
+    try:
+        start_ray()
+    except WorkerError as exc:
+        if OVERLOADED not in str(exc):
+            raise
+        pytest.skip(f"this machine is too loaded for Ray to start: {exc}")
+
+
 def _weights(result):
     return torch.cat([p.detach().flatten() for p in result.model.state_dict().values()]).numpy()
 
 
-def test_ray_runs_are_seeded_warm_and_match_the_thread_engine(federate_small):
+def test_ray_runs_are_seeded_warm_and_match_the_thread_engine(federate_small, ray_up):
     from workbench.federated import _ray
 
     options = {"dp": "record", "epsilon": 2.0, "secure_aggregation": True}
@@ -41,7 +58,7 @@ def test_ray_runs_are_seeded_warm_and_match_the_thread_engine(federate_small):
     assert list(first.clients["rounds"]) == list(threads.clients["rounds"]) and first.metrics["accuracy"] > 0.7
 
 
-def test_stop_ends_a_ray_run_after_the_current_round(federate_small):
+def test_stop_ends_a_ray_run_after_the_current_round(federate_small, ray_up):
     stop = threading.Event()
 
     def on_round(row):
@@ -52,7 +69,7 @@ def test_stop_ends_a_ray_run_after_the_current_round(federate_small):
     assert fl.stopped and fl.metrics["rounds"] == 1 and list(fl.history["round"]) == [0, 1]
 
 
-def test_a_client_error_on_ray_is_one_line_naming_the_client(small_adult):
+def test_a_client_error_on_ray_is_one_line_naming_the_client(small_adult, ray_up):
     from workbench.federated._federate import _run
     from workbench.federated._job import ClientData
     from workbench.federated._prepare import prepare
@@ -125,6 +142,8 @@ def test_ray_leaves_no_process_behind_when_python_exits(tmp_path, small_adult):
         print(json.dumps(sorted(_descendants(os.getpid()))))
     """)
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=500, check=False)
+    if done.returncode != 0 and OVERLOADED in done.stderr:
+        pytest.skip("this machine is too loaded for Ray to start")
     assert done.returncode == 0, done.stderr[-2000:]
     started = [int(p) for p in done.stdout.strip().splitlines()[-1].strip("[]").split(",") if p.strip()]
     assert len(started) >= 3  # Ray's GCS, raylet and the actors at least
@@ -134,7 +153,7 @@ def test_ray_leaves_no_process_behind_when_python_exits(tmp_path, small_adult):
     assert [p for p in started if _alive(p)] == []
 
 
-def test_wb_federate_engine_ray(small_adult):
+def test_wb_federate_engine_ray(small_adult, ray_up):
     from IPython.core.interactiveshell import InteractiveShell
 
     from workbench.magics import unload_ipython_extension

@@ -93,8 +93,15 @@ def federate(
         Local training (as :func:`workbench.train`).
     secure_aggregation : bool, default=False
         Flower's SecAgg+: the server sees only the sum of at least a majority of the clients.
-    engine : {"simulation", "deployment"}, default="simulation"
-        ``"simulation"``: Flower's simulation runtime in this process (clients in threads, nothing to start).
+    engine : {"simulation", "threads", "ray", "deployment"}, default="simulation"
+        Where the clients run; the same seed gives the same numbers on every engine. ``"simulation"``: Flower's
+        simulation runtime on its default backend here, ``"threads"``. ``"threads"``: the ClientApps in a pool of
+        this process's threads (nothing to start: the fast option for small runs, laptops and Binder).
+        ``"ray"``: Flower's ``RayBackend``, one Ray actor (one CPU) per client at a time; Ray and its actors stay
+        up for the rest of the process, so only the first run pays Ray's start-up. Threads are the default because
+        Ray missed the issue's targets on this 2-core machine (5 clients x 10 rounds on Adult: first run ≤ 15 s,
+        next ≤ 5 s): its first run took RAYFIRST and its start-up timed out when the machine was loaded, while the
+        thread engine took THREADFIRST (next runs: Ray RAYNEXT, threads THREADNEXT; see the federated guide).
         ``"deployment"``: a real SuperLink and one SuperNode process per client on 127.0.0.1 (or ``address``: a
         running SuperLink's control API, ``host:port``), started and stopped by this call.
     address : str, optional
@@ -126,6 +133,9 @@ def federate(
         The run would take the dataset past the ledger's budget.
     MissingDependencyError
         Flower is not installed.
+    WorkerError
+        ``engine="ray"``: Ray could not start (the message names ``engine="threads"``), or a client failed (one
+        line naming the client and its error).
 
     Examples
     --------
