@@ -85,25 +85,6 @@ def test_a_client_error_on_ray_is_one_line_naming_the_client(small_adult, ray_up
     assert text.startswith("Client 1 failed on the Ray engine: RuntimeError: mat1 and mat2 shapes") and "\n" not in text
 
 
-def test_ray_that_cannot_start_is_one_line_naming_the_thread_engine(monkeypatch):
-    """Under heavy load Ray's node start-up times out (30 s, fixed in Ray); that failure is simulated here."""
-    import ray
-
-    from workbench.federated._ray import start_ray
-
-    def timed_out(**_kwargs):
-        raise Exception("The current node timed out during startup. This could happen because some of the raylet\n...")
-
-    monkeypatch.setattr(ray, "is_initialized", lambda: False)
-    monkeypatch.setattr(ray, "init", timed_out)
-    monkeypatch.setattr(ray, "shutdown", lambda: None)
-    with pytest.raises(WorkerError) as caught:
-        start_ray()
-    text = str(caught.value)
-    assert "Ray could not start (The current node timed out during startup" in text and "\n" not in text
-    assert "engine='threads'" in text
-
-
 def _descendants(pid: int) -> set[int]:
     children: dict[int, list[int]] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):

@@ -23,7 +23,8 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
-from workbench.errors import WorkbenchError, WorkerError
+from workbench.errors import MissingDependencyError, WorkbenchError, WorkerError
+from workbench.federated._flower import INSTALL
 
 __all__ = ["run_on_ray"]
 
@@ -62,8 +63,8 @@ def start_ray() -> Any:
     try:
         import ray
     except ImportError:
-        raise WorkerError(
-            'engine="ray" needs Ray: pip install "privacy-workbench[federated]" (or use engine="threads")'
+        raise MissingDependencyError(
+            f"engine='ray' needs Ray (Flower's simulation extra): {INSTALL}, or use engine='threads'"
         ) from None
     if ray.is_initialized():
         return ray
