@@ -127,13 +127,14 @@ def overhead(fl) -> tuple[float, float]:
 def first_and_next(engine: str) -> dict:
     """In this (fresh) process: the first and the next ``wb.federate`` call on ``engine``."""
     import workbench as wb
+    from workbench.errors import WorkbenchError
 
     ds = wb.load_dataset("adult")
     common = {"clients": CLIENTS, "rounds": ROUNDS, "public_schema": True, "ledger": False, "engine": engine}
     try:
         _, first = timed(wb.federate, ds, **common)
         fl, warm = timed(wb.federate, ds, **common)
-    except wb.WorkbenchError as exc:
+    except WorkbenchError as exc:
         return {"engine": engine, "error": str(exc)}
     extra, training = overhead(fl)
     return {"engine": engine, "first_s": first, "next_s": warm, "accuracy": fl.metrics["accuracy"],
