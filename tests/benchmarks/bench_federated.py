@@ -9,7 +9,8 @@ Measured (Adult, logistic regression, FedAvg, IID, 5 clients x 10 rounds x 1 loc
 2. accuracy: federated IID vs central ``wb.train`` (10 epochs), and with Dirichlet(0.5) label skew;
 3. per-round overhead (round wall time minus the clients' own training time on the cores) vs the clients' training;
 4. the plain-Flower script a user writes (``flwr.simulation.run_simulation``, Ray, a NumPyClient with a plain torch
-   loop, ``client_resources={"num_cpus": 1}``): first and second call, accuracy;
+   loop, the same model, data and rounds, ``client_resources={"num_cpus": 1}``), in a fresh process: first and
+   second call, accuracy, and its ratios to ``wb.federate`` on each engine;
 5. SecAgg+ cost per round (seconds, bytes) vs plain FedAvg; record- and client-level DP accuracy;
 6. 100 simulated clients; with ``--deployment``, a real SuperLink + SuperNodes run (2 clients, 2 rounds).
 """
@@ -19,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -141,11 +143,19 @@ def first_and_next(engine: str) -> dict:
             "overhead_s": extra, "training_s": training}  # fmt: skip
 
 
-def in_fresh_process(engine: str) -> dict:
-    done = subprocess.run([sys.executable, __file__, "--first-next", engine], capture_output=True, text=True,
-                          check=False)  # fmt: skip
-    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
-    return json.loads(lines[-1]) if lines else {"engine": engine, "error": done.stderr.strip()[-300:]}
+def in_fresh_process(*flags: str, timeout: float = 1200) -> dict:
+    """This script with ``flags`` in a fresh process (its own process group, ended with Ray's processes on a
+    timeout: a failed ``run_simulation`` leaves Flower's server thread waiting forever); its last JSON line."""
+    proc = subprocess.Popen([sys.executable, __file__, *flags], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)  # fmt: skip
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, err = proc.communicate()
+        err = f"no result within {timeout:.0f} s (killed); {err.strip()[-200:]}"
+    lines = [line for line in out.splitlines() if line.startswith("{")]
+    return json.loads(lines[-1]) if lines else {"engine": flags[-1], "error": " ".join(err.split())[-300:]}
 
 
 def print_engine(times: dict, where: str) -> None:
@@ -173,12 +183,18 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="skip the plain-Flower (Ray) baseline and 100 clients")
     parser.add_argument("--deployment", action="store_true", help="also time a real SuperLink + SuperNodes run")
-    parser.add_argument("--first-next", metavar="ENGINE", help=argparse.SUPPRESS)  # the fresh-process measurement
+    parser.add_argument("--first-next", metavar="ENGINE", help=argparse.SUPPRESS)  # fresh-process measurements
+    parser.add_argument("--plain-flower", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     if args.first_next:
         print(json.dumps(first_and_next(args.first_next)))
         return
+    if args.plain_flower:
+        import workbench as wb
+
+        print(json.dumps(plain_flower(wb.load_dataset("adult"), ROUNDS, CLIENTS)), flush=True)
+        os._exit(0)  # Flower's server thread may still wait after a failed run_simulation
     import workbench as wb
     from workbench.federated.config import SIMULATION_ENGINE
 
@@ -194,7 +210,7 @@ def main() -> None:
     print_engine(engines[SIMULATION_ENGINE], "default, this process")
     for other in ("threads", "ray"):
         if other != SIMULATION_ENGINE:
-            engines[other] = in_fresh_process(other)
+            engines[other] = in_fresh_process("--first-next", other)
             print_engine(engines[other], "a fresh process")
     print(f"accuracy: federated IID {fl.metrics['accuracy']:.4f} vs central {central.metrics['accuracy']:.4f} "
           f"(diff {100 * (fl.metrics['accuracy'] - central.metrics['accuracy']):+.2f} pt) [target within 0.5 pt]; "
@@ -217,9 +233,9 @@ def main() -> None:
     if not args.quick:
         many, many_s = timed(wb.federate, ds, clients=100, rounds=3, batch_size=64, public_schema=True, ledger=False)
         print(f"100 clients x 3 rounds: {many_s:.2f} s, accuracy {many.metrics['accuracy']:.4f}")
-        base = plain_flower(ds, ROUNDS, CLIENTS)
+        base = in_fresh_process("--plain-flower")
         if "error" in base:
-            print(f"plain Flower {base['flwr']} run_simulation (Ray) failed: {base['error']}")
+            print(f"plain Flower {base.get('flwr', '')} run_simulation (Ray, a fresh process) failed: {base['error']}")
         else:
             print_baseline(base, engines)
     if args.deployment:
