@@ -15,6 +15,7 @@ stochastic rounding draws from it), as in the thread engine: the same seed gives
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import threading
@@ -70,18 +71,58 @@ def start_ray() -> Any:
         return ray
     root = str(Path(__file__).resolve().parents[2])  # the folder holding this workbench package
     path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH", "")) if p)
+    before = _ray_children()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FutureWarning)  # Ray's tip about accelerator variables (no GPU used)
             ray.init(include_dashboard=False, log_to_driver=False, configure_logging=False,
                      runtime_env={"env_vars": {"PYTHONPATH": path, "FLWR_TELEMETRY_ENABLED": "0"}})  # fmt: skip
     except Exception as exc:
-        ray.shutdown()  # whatever it had started
+        ray.shutdown()
+        _end(_ray_children() - before)  # a failed start leaves its GCS, dashboard and monitors running otherwise
         reason = " ".join(str(exc).split())[:200] or type(exc).__name__
         raise WorkerError(
             f"Ray could not start ({reason}); run on engine='threads' (this process, nothing to start) instead."
         ) from None
     return ray
+
+
+def _ray_children() -> set[int]:
+    """This process's children that run Ray's programs (read from /proc; empty where there is none)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) != os.getpid():
+                continue
+            if b"/ray/" in (stat.parent / "cmdline").read_bytes():
+                found.add(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
+
+
+def _end(pids: set[int]) -> None:
+    """Terminate ``pids`` (this process's own children), then kill those still running after 5 s."""
+    import signal
+    import time
+
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 5
+    while pids and time.monotonic() < deadline:
+        for pid in list(pids):
+            try:
+                ended = os.waitpid(pid, os.WNOHANG)[0] == pid
+            except ChildProcessError:  # already reaped
+                ended = True
+            if ended:
+                pids.discard(pid)
+        time.sleep(0.1)
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
 
 
 def _client_job(job: Any) -> Any:
