@@ -30,12 +30,15 @@ def ray_up():
     Ray's node start-up timed out on an overloaded machine (any other failure fails the tests)."""
     from workbench.federated._ray import start_ray
 
-    try:
-        start_ray()
-    except WorkerError as exc:
-        if OVERLOADED not in str(exc):
-            raise
-        pytest.skip(f"this machine is too loaded for Ray to start: {exc}")
+    for attempt in range(3):  # a later attempt finds Ray's modules in the page cache
+        try:
+            start_ray()
+            return
+        except WorkerError as exc:
+            if OVERLOADED not in str(exc):
+                raise
+            if attempt == 2:
+                pytest.skip(f"this machine is too loaded for Ray to start: {exc}")
 
 
 def _weights(result):
@@ -124,8 +127,11 @@ def test_ray_leaves_no_process_behind_when_python_exits(tmp_path, small_adult):
         fl = wb.federate(ds, clients=2, rounds=1, engine="ray", public_schema=True, ledger=False)
         print(json.dumps(sorted(_descendants(os.getpid()))))
     """)
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=500, check=False)
-    if done.returncode != 0 and OVERLOADED in done.stderr:
+    for _attempt in range(2):
+        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=500, check=False)
+        if not (done.returncode != 0 and OVERLOADED in done.stderr):
+            break
+    else:
         pytest.skip("this machine is too loaded for Ray to start")
     assert done.returncode == 0, done.stderr[-2000:]
     started = [int(p) for p in done.stdout.strip().splitlines()[-1].strip("[]").split(",") if p.strip()]
