@@ -214,7 +214,8 @@ def _one_line(exc: BaseException) -> str:
     """A Ray task error reduced to the client's error (``Type: message``, see :func:`_call`) on one line."""
     cause = getattr(exc, "cause", None) or exc
     text = str(cause)
-    if "Message:" in text:  # Flower's ClientAppException around the client's error
-        return " ".join(text.split("Message:", 1)[1].split())[:300]
+    if "Message:" in text:  # Flower's ClientAppException around the client's error (Ray may add its own header)
+        tail = text.rsplit("Exception ClientAppException occurred. Message:", 1)[-1].strip()
+        return tail.splitlines()[0][:300] if tail else type(cause).__name__
     first = next((line.strip() for line in text.splitlines() if line.strip()), "")
     return f"{type(cause).__name__}: {first}"[:300]
