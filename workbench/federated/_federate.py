@@ -94,14 +94,14 @@ def federate(
     secure_aggregation : bool, default=False
         Flower's SecAgg+: the server sees only the sum of at least a majority of the clients.
     engine : {"simulation", "threads", "ray", "deployment"}, default="simulation"
-        Where the clients run; the same seed gives the same numbers on every engine. ``"simulation"``: Flower's
+        Where the clients run (the thread and Ray engines give the same numbers for a seed). ``"simulation"``: Flower's
         simulation runtime on its default backend here, ``"threads"``. ``"threads"``: the ClientApps in a pool of
         this process's threads (nothing to start: the fast option for small runs, laptops and Binder).
         ``"ray"``: Flower's ``RayBackend``, one Ray actor (one CPU) per client at a time; Ray and its actors stay
         up for the rest of the process, so only the first run pays Ray's start-up. Threads are the default: on the
-        project's 2-core machine (5 clients x 10 rounds on Adult) a warm Ray run took 2.86 s (threads 3.2 s), but
-        the first Ray run took 103.6 s and Ray's start-up timed out when the machine was loaded, against a target
-        of 15 s that the thread engine meets on a quiet machine (5.6 s; see the federated guide).
+        project's 2-core machine (5 clients x 10 rounds on Adult; targets 15 s first, 5 s next) Ray took 34.9 s
+        for its first run and 3.8 s for the next, threads 4.8 s and 3.0 s (see the federated guide), and Ray's
+        start-up timed out when the machine was loaded.
         ``"deployment"``: a real SuperLink and one SuperNode process per client on 127.0.0.1 (or ``address``: a
         running SuperLink's control API, ``host:port``), started and stopped by this call.
     address : str, optional
