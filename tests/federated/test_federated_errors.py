@@ -13,6 +13,7 @@ from workbench.errors import (
     MissingDependencyError,
     UnknownColumnError,
     UnknownNameError,
+    WorkerError,
 )
 
 CASES = [
@@ -39,6 +40,7 @@ CASES = [
     ({"model": "cnn"}, UnknownNameError, "'logreg', 'mlp'"),
     ({"fraction_fit": 0.0}, InvalidParameterError, "fraction_fit"),
     ({"address": "127.0.0.1:9093"}, InvalidParameterError, "engine='deployment'"),
+    ({"engine": "spark"}, UnknownNameError, "'simulation', 'threads', 'ray', 'deployment'"),
     ({"stop": "now"}, InvalidParameterError, "threading.Event"),
 ]
 
@@ -66,3 +68,37 @@ def test_flower_is_imported_on_first_use_only():
     code = "import sys, workbench, workbench.federated, workbench.tradeoff; print('flwr' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+def test_the_simulation_engine_is_the_documented_backend():
+    from workbench.federated.config import SIMULATION_ENGINE, FederatedConfig
+
+    assert SIMULATION_ENGINE in ("threads", "ray")
+    assert FederatedConfig(engine="simulation").engine == SIMULATION_ENGINE == FederatedConfig().engine
+    assert FederatedConfig(engine="ray").engine == "ray" and FederatedConfig(engine="threads").engine == "threads"
+
+
+def test_ray_that_cannot_start_is_one_line_naming_the_thread_engine(monkeypatch):
+    """Under heavy load Ray's node start-up times out (30 s, fixed in Ray); that failure is simulated here."""
+    ray = pytest.importorskip("ray")
+    from workbench.federated._ray import start_ray
+
+    def timed_out(**_kwargs):
+        raise Exception("The current node timed out during startup. This could happen because some of the raylet\n...")
+
+    monkeypatch.setattr(ray, "is_initialized", lambda: False)
+    monkeypatch.setattr(ray, "init", timed_out)
+    monkeypatch.setattr(ray, "shutdown", lambda: None)
+    with pytest.raises(WorkerError) as caught:
+        start_ray()
+    text = str(caught.value)
+    assert "Ray could not start (The current node timed out during startup" in text and "\n" not in text
+    assert "engine='threads'" in text
+
+
+def test_without_ray_the_ray_engine_names_the_extra(monkeypatch):
+    from workbench.federated._ray import start_ray
+
+    monkeypatch.setitem(sys.modules, "ray", None)
+    with pytest.raises(MissingDependencyError, match=r"privacy-workbench\[federated\].*engine='threads'"):
+        start_ray()

@@ -28,9 +28,10 @@ def shell(small_adult):
 
 def test_wb_federate_with_record_level_dp_then_audit(shell):
     fl = shell.run_line_magic(
-        "wb", "federate --clients 3 --partition dirichlet --dp record --epsilon 1 --rounds 2 -o fl"
+        "wb", "federate --clients 3 --partition dirichlet --dp record --epsilon 1 --rounds 2 --engine threads -o fl"
     )
     assert fl.statement.unit == "record" and fl.statement.epsilon <= 1.0 and len(fl.clients) == 3
+    assert fl.statement.parameters["engine"] == "threads"
     assert shell.user_ns["fl"] is fl
     audit = shell.run_line_magic("wb", "audit")
     assert audit.claimed_epsilon == pytest.approx(fl.statement.epsilon)

@@ -98,7 +98,7 @@ _CLIENT_APPS = {
 
 def client_app_name(config: Any) -> str:
     """The ClientApp of :data:`_CLIENT_APPS` that a run with ``config`` needs."""
-    wanted = (config.secure_aggregation, config.dp == "client" and config.clipping == "client")
+    wanted = (config.secure_aggregation, config.clips_on_clients)
     return next(name for name, flags in _CLIENT_APPS.items() if flags == wanted)
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["ThreadBackend", "run_in_process"]
+__all__ = ["ThreadBackend", "message_seed", "run_in_process"]
 
 _SECAGG_LOCK = threading.Lock()
 _RNG_LOCK = threading.Lock()
@@ -61,7 +61,7 @@ def _backend_class():
                 if self.serial:
                     with _SECAGG_LOCK:
                         self.calls += 1
-                        np.random.seed(_message_seed(self.seed, context, message))
+                        np.random.seed(message_seed(self.seed, context, message))
                         reply = self.app(message, context)
                 else:
                     reply = self.app(message, context)
@@ -73,7 +73,7 @@ def _backend_class():
     return ThreadBackend
 
 
-def _message_seed(seed: int, context: Any, message: Any) -> int:
+def message_seed(seed: int, context: Any, message: Any) -> int:
     import hashlib
 
     meta = message.metadata
@@ -85,10 +85,14 @@ def ThreadBackend(*args: Any, **kwargs: Any) -> Any:
     return _backend_class()(*args, **kwargs)
 
 
-def run_in_process(job: Any, server_app: Any, client_app: Any, *, workers: int | None = None) -> None:
+def run_in_process(
+    job: Any, server_app: Any, client_app: Any, *, backend: Any = None, app_fn: Any = None, workers: int | None = None
+) -> None:
     """Run ``server_app`` against ``len(job.clients)`` simulated SuperNodes running ``client_app``.
 
-    Raises the first client or server error.
+    ``backend`` is a Flower simulation ``Backend`` (default: a :func:`ThreadBackend` over ``workers`` threads) and
+    ``app_fn`` what it calls to get the ClientApp (default: returns ``client_app``). Raises the first client or
+    server error.
     """
     from queue import Queue
 
@@ -110,7 +114,8 @@ def run_in_process(job: Any, server_app: Any, client_app: Any, *, workers: int |
     from flwr.superlink.grid import InMemoryGrid
 
     n = len(job.clients)
-    backend = ThreadBackend(workers or min(n, os.cpu_count() or 1), job.config.seed, job.config.secure_aggregation)
+    if backend is None:
+        backend = ThreadBackend(workers or min(n, os.cpu_count() or 1), job.config.seed, job.config.secure_aggregation)
     state_factory = LinkStateFactory(FLWR_IN_MEMORY_DB_NAME, NoOpFederationManager(), ObjectStoreFactory())
     run = Run.create_empty(run_id=generate_rand_int_from_bytes(RUN_ID_NUM_BYTES))
     run.primary_task_id = generate_rand_int_from_bytes(TASK_ID_NUM_BYTES)
@@ -130,13 +135,14 @@ def run_in_process(job: Any, server_app: Any, client_app: Any, *, workers: int |
                       run_config=UserConfig())  # fmt: skip
     server = run_serverapp_th(None, server_app, context, grid, "", f_stop, errors, False, Queue())
     try:
-        vce_api.run_api(lambda: client_app, lambda: backend, nodes, state_factory, stores, f_stop, VceMetrics())
+        app_fn = app_fn or (lambda: client_app)
+        vce_api.run_api(app_fn, lambda: backend, nodes, state_factory, stores, f_stop, VceMetrics())
     finally:
         f_stop.set()
         server.join()
     if not errors.empty():
         raise errors.get()
-    if backend.error is not None:
+    if getattr(backend, "error", None) is not None:
         raise backend.error
 
 

@@ -29,7 +29,11 @@ def _arguments(parser: SubcommandParser) -> None:
     parser.add_argument("--clipping-norm", type=float, metavar="C", help="update clipping of --dp client")
     parser.add_argument("--clipping", help="where --dp client clips: server or client (default: client with SecAgg+)")
     parser.add_argument("--secure-aggregation", action="store_true", help="Flower's SecAgg+: the server sees sums")
-    parser.add_argument("--engine", help="simulation (default, in this process) or deployment (real processes)")
+    parser.add_argument(
+        "--engine",
+        help="simulation (default: threads), threads (in this process, nothing to start), "
+        "ray (Flower's Ray backend, one CPU per client, kept warm) or deployment (real processes)",
+    )
     parser.add_argument("--audit-fraction", type=float, metavar="SHARE", help="rows held out for '%%wb audit'")
 
 
@@ -61,6 +65,7 @@ FEDERATE = Command(
         "%wb federate --partition race --dp client --epsilon 8 -o fl",
         "%wb federate --clients 5 --secure-aggregation",
         "%wb federate --clients 10 --dp client --epsilon 8 --secure-aggregation",
+        "%wb federate --clients 5 --engine ray",
     ),
     add_arguments=_arguments,
     run=_run,
