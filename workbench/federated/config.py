@@ -137,7 +137,7 @@ class FederatedConfig:
     def with_batch_size(self, client_rows: list[int]) -> FederatedConfig:
         """This config with its batch size chosen when left unset (None).
 
-        Record-level DP: the size-aware rule (:func:`workbench.dp.defaults.size_aware_defaults`) for the median
+        Record-level DP: the size-aware rule (``workbench.dp.defaults.size_aware_defaults``) for the median
         client's rows, recorded as ``defaults_rule`` (measured on Adult, 5 clients × 10 rounds, ε = 1: 84.5 % with
         256 rows a batch, 85.2 % with the rule's 32). Otherwise 256: local training without DP-SGD noise needs no
         more steps, and fewer steps keep rounds short.
