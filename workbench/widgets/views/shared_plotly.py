@@ -66,15 +66,27 @@ export default () => ({
         const url = URL.createObjectURL(bundle);
         entry.provide(import(url).finally(() => URL.revokeObjectURL(url)));
       };
-      const idle = globalThis.requestIdleCallback ?? ((callback) => setTimeout(callback, 0));
-      entry.waiting ? entry.start() : idle(() => entry.start(), { timeout: 500 });
+      if (entry.waiting || entry.shown) later();
     };
     model.on("msg:custom", receive);
     // the kernel sends the bundle when the widget opens; a page that came later (reloaded) asks for it
     setTimeout(() => entry.start || model.send({ plotly_bundle: DIGEST }), 2000);
   },
-  render() {},
+  render() {
+    // shown with the dashboard: import once the dashboard has been painted (two frames) and the page is idle,
+    // so that the import never delays the dashboard itself
+    const entry = shared();
+    entry.shown = true;
+    if (entry.start) later();
+  },
 });
+
+function later() {
+  const entry = shared();  // entry.start imports at most once: it replaces itself with a no-op
+  if (entry.waiting) return entry.start();
+  const idle = globalThis.requestIdleCallback ?? ((callback) => setTimeout(callback, 0));
+  requestAnimationFrame(() => requestAnimationFrame(() => idle(() => entry.start(), { timeout: 1500 })));
+}
 """
 
 
