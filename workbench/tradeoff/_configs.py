@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from workbench._validation import InstanceOf, OneOf, validate_params
+from workbench._validation import InstanceOf, OneOf, int_as_float, validate_params
 from workbench.errors import InvalidParameterError
 
 __all__ = ["DPSweepConfig", "KAnonymitySweepConfig"]
@@ -35,13 +35,6 @@ _TRAIN_OPTIONS = (
     "public_schema",
 )
 _ANONYMISE_OPTIONS = ("l", "t", "method", "max_suppression")
-
-
-def _num(value: Any) -> Any:
-    """Ints where floats are meant (delta=1e-5 vs 1, lr=1) become floats; the validator judges the rest."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
-    return value
 
 
 def _refuse(options: Mapping[str, Any], names: tuple[str, ...], technique: str, applies_to: str) -> None:
@@ -116,7 +109,7 @@ class DPSweepConfig:
         if isinstance(options.get("model"), str):
             validate_params("tradeoff", {"model": OneOf(tuple(MODELS))}, {"model": options["model"]})
         floats = ("delta", "lr", "max_grad_norm", "audit_fraction")
-        given = {k: _num(v) if k in floats else v for k, v in options.items() if v is not None}
+        given = {k: int_as_float(v) if k in floats else v for k, v in options.items() if v is not None}
         if "hidden" in given and isinstance(given["hidden"], list):
             given["hidden"] = tuple(given["hidden"])
         return cls(train=TrainConfig(**given), **extra)
@@ -168,7 +161,7 @@ class KAnonymitySweepConfig:
         _refuse(options, (*_TRAIN_OPTIONS, "attack"), technique, "DP sweeps")
         options = {k: v for k, v in options.items() if k not in (*_TRAIN_OPTIONS, "attack")}
         _unknown(options, _ANONYMISE_OPTIONS)
-        given = {k: v if k == "method" else _num(v) for k, v in options.items() if v is not None}
+        given = {k: v if k == "method" else int_as_float(v) for k, v in options.items() if v is not None}
         check_parameters("tradeoff", given)
         return cls(**given)
 

@@ -15,9 +15,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from workbench._validation import InstanceOf, OneOf, validate_params
+from workbench._validation import InstanceOf, OneOf, int_as_float, validate_params
 from workbench.tradeoff._builtin import _audit
-from workbench.tradeoff._configs import _num, _refuse, _unknown
+from workbench.tradeoff._configs import _refuse, _unknown
 from workbench.tradeoff._registry import register_technique
 
 __all__ = ["FederatedSweepConfig", "federated_clients_point", "federated_point"]
@@ -91,11 +91,11 @@ does not use it.
              "attack": OneOf(tuple(available_attacks()))},
             {k: v for k, v in own.items() if k != "epsilon"},
         )  # fmt: skip
-        given = {k: _num(v) if k in _FLOATS else v for k, v in options.items()}
+        given = {k: int_as_float(v) if k in _FLOATS else v for k, v in options.items()}
         if isinstance(given.get("hidden"), list):
             given["hidden"] = tuple(given["hidden"])
         if "epsilon" in own:
-            own["epsilon"] = _num(own["epsilon"])
+            own["epsilon"] = int_as_float(own["epsilon"])
             FederatedConfig(**given, dp=own.get("dp", "record"), epsilon=own["epsilon"])  # the ε checked once here
         return cls(federated=FederatedConfig(**given), **own)
 
