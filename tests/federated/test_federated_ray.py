@@ -61,6 +61,11 @@ def test_ray_runs_are_seeded_warm_and_match_the_thread_engine(federate_small, ra
     np.testing.assert_array_equal(_weights(ray_run), _weights(threads))
     assert ray_run.statement.epsilon == threads.statement.epsilon <= 2.0
     assert list(ray_run.clients["rounds"]) == list(threads.clients["rounds"]) and ray_run.metrics["accuracy"] > 0.7
+    # client-level DP under SecAgg+: the clients' rounding and the server's noise draw from numpy's global generator,
+    # which the thread engine gives back to the server after each client message: both engines give the same model
+    central = {"dp": "client", "epsilon": 20.0, "secure_aggregation": True, "rounds": 1}
+    np.testing.assert_array_equal(_weights(federate_small(engine="ray", **central)),
+                                  _weights(federate_small(engine="threads", **central)))  # fmt: skip
 
 
 def test_stop_ends_a_ray_run_after_the_current_round(federate_small, ray_up):

@@ -59,10 +59,14 @@ def _backend_class():
             message = copy.deepcopy(message)  # as over a wire: SecAgg+ mods edit the content the server may share
             try:
                 if self.serial:
-                    with _SECAGG_LOCK:
-                        self.calls += 1
+                    with _SECAGG_LOCK:  # SecAgg+'s rounding draws from numpy's global generator: seed it per
+                        self.calls += 1  # message, and give the server (Flower's central-DP noise) its own back
+                        saved = np.random.get_state()
                         np.random.seed(message_seed(self.seed, context, message))
-                        reply = self.app(message, context)
+                        try:
+                            reply = self.app(message, context)
+                        finally:
+                            np.random.set_state(saved)
                 else:
                     reply = self.app(message, context)
             except BaseException as exc:
