@@ -22,6 +22,7 @@ LAYERS: dict[str, int] = {
     "_callable": 1,
     "_processes": 1,
     "_files": 1,
+    "_typemap": 1,
     "release": 1,
     "generalised": 1,
     "columns": 2,

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench._callable import make_module_callable
+from workbench._typemap import TypeMap
 from workbench._version import __version__
 from workbench.errors import InvalidParameterError
 from workbench.release import Release
@@ -121,7 +122,9 @@ class ReportPage:
 #: ``renderer(result, page) -> str``: HTML of one section from the result's plain-data views.
 SectionRenderer = Callable[[Any, ReportPage], str]
 
-_SECTIONS: dict[type | str, SectionRenderer] = {}
+_SECTIONS: TypeMap[SectionRenderer] = TypeMap(
+    "register_section", "section renderer", "A report section for {type} is already registered"
+)
 
 
 def register_section(result_type: type | str, renderer: SectionRenderer, *, replace: bool = False) -> None:
@@ -156,23 +159,14 @@ def register_section(result_type: type | str, renderer: SectionRenderer, *, repl
     >>> "<h2>Count</h2>" in render_report(Count())
     True
     """
-    if not (isinstance(result_type, type) or (isinstance(result_type, str) and "." in result_type)):
-        raise InvalidParameterError(
-            f"register_section takes a class or its qualified name 'module.Class'; got {result_type!r}."
-        )
-    if not callable(renderer):
-        raise InvalidParameterError(f"The section renderer must be callable; got {renderer!r}.")
-    if result_type in _SECTIONS and not replace:
-        raise InvalidParameterError(f"A report section for {result_type!r} is already registered; pass replace=True.")
-    _SECTIONS[result_type] = renderer
+    _SECTIONS.register(result_type, renderer, replace=replace)
 
 
 def _renderer(item: Any) -> SectionRenderer | None:
-    for cls in type(item).__mro__:
-        renderer = _SECTIONS.get(cls) or _SECTIONS.get(f"{cls.__module__}.{cls.__qualname__}")
-        if renderer is not None:
-            return renderer
-    return _release_section if isinstance(item, Release) else None
+    renderer = _SECTIONS.lookup(item)
+    if renderer is None and isinstance(item, Release):
+        return _release_section
+    return renderer
 
 
 # -- sections ----------------------------------------------------------------------------------------------------

@@ -10,18 +10,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from workbench.errors import InvalidParameterError
+from workbench._typemap import TypeMap
 
 __all__ = ["FigureBuilder", "figures_for", "register_figures"]
 
 #: ``builder(result) -> {name: plotly Figure}`` (names such as ``"roc"``, the main figure first).
 FigureBuilder = Callable[[Any], "dict[str, Any]"]
 
-_BUILDERS: dict[type | str, FigureBuilder] = {}
-
-
-def _qualified(cls: type) -> str:
-    return f"{cls.__module__}.{cls.__qualname__}"
+_BUILDERS: TypeMap[FigureBuilder] = TypeMap(
+    "register_figures", "figure builder", "Figures for {type} are already registered"
+)
 
 
 def register_figures(result_type: type | str, builder: FigureBuilder, *, replace: bool = False) -> None:
@@ -47,15 +45,7 @@ def register_figures(result_type: type | str, builder: FigureBuilder, *, replace
     >>> list(figures_for(Count()))
     ['bar']
     """
-    if not (isinstance(result_type, type) or (isinstance(result_type, str) and "." in result_type)):
-        raise InvalidParameterError(
-            f"register_figures takes a class or its qualified name 'module.Class'; got {result_type!r}."
-        )
-    if not callable(builder):
-        raise InvalidParameterError(f"The figure builder must be callable; got {builder!r}.")
-    if result_type in _BUILDERS and not replace:
-        raise InvalidParameterError(f"Figures for {result_type!r} are already registered; pass replace=True.")
-    _BUILDERS[result_type] = builder
+    _BUILDERS.register(result_type, builder, replace=replace)
 
 
 def figures_for(result: Any) -> dict[str, Any]:
@@ -80,8 +70,5 @@ def figures_for(result: Any) -> dict[str, Any]:
     >>> list(figures_for(curve))
     ['utility-vs-epsilon']
     """
-    for cls in type(result).__mro__:
-        builder = _BUILDERS.get(cls) or _BUILDERS.get(_qualified(cls))
-        if builder is not None:
-            return dict(builder(result))
-    return {}
+    builder = _BUILDERS.lookup(result)
+    return {} if builder is None else dict(builder(result))
