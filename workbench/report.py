@@ -287,8 +287,10 @@ def _tune_section(result: Any, page: ReportPage) -> str:
         "trials drawn": summary["trials_drawn"], "expected trials": summary["expected_trials"],
         "grid points": summary["grid_points"], "ε of the whole search": summary["epsilon"], "δ": summary["delta"],
         "largest ε of one trial": summary["trial_epsilon"],
-        "distribution": f"truncated negative binomial, η = {summary['eta']:g}, γ = {summary['gamma']:.4g}",
-        "selection score": f"{summary['selection']} (σ = {summary['score_noise']:.3g} rows)",
+        "distribution": f"truncated negative binomial, η = {summary['eta']:g}, γ = {summary['gamma']:.4g}"
+        if summary["searched"] else "none: one run of the rule's point (no search)",
+        "selection score": f"{summary['selection']} (σ = {summary['score_noise']:.3g} rows)"
+        if summary["searched"] else "none",
         "stopped early": summary["stopped"], "narrowed (score too coarse to rank candidates)": summary["narrowed"],
         "method": summary["method"],
     }  # fmt: skip

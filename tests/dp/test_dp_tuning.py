@@ -7,6 +7,7 @@ import threading
 
 import numpy as np
 import pytest
+import torch
 from opacus.accountants.analysis.rdp import compute_rdp, get_privacy_spent
 from scipy.optimize import minimize_scalar
 
@@ -206,22 +207,61 @@ def test_auto_grid_is_centred_on_the_rule_and_draws_it_half_the_time(diabetes_bi
     assert _points({"lr": [0.01, 0.03]}, 354, "logreg", "adam")[1] == [0.5, 0.5]
 
 
-def test_auto_trials_narrow_the_search_when_the_score_cannot_rank_candidates(diabetes_binary):
+def test_auto_trials_on_the_auto_grid_train_the_rules_point_once_with_the_whole_epsilon(diabetes_binary):
+    ledger = PrivacyLedger()
+    result = wb.tune(diabetes_binary, epsilon=1.0, seed=4, public_schema=True, ledger=ledger)  # grid, trials auto
+    default = wb.train(diabetes_binary, epsilon=1.0, seed=4, public_schema=True, ledger=False)
+    s = result.statement
+    # exactly wb.train's run with the size-aware defaults: same noise, same steps, same model, same ε (PRV)
+    assert not result.searched and not s.searched and s.distribution is None and s.expected_trials == 1.0
+    assert (s.trials_drawn, len(result.trials), s.settings[0][1:]) == (1, 1, (default.statement.sample_rate,
+                                                                            default.statement.steps))  # fmt: skip
+    assert s.epsilon == default.statement.epsilon <= 1.0 and s.accountant == "prv"
+    assert s.recompute() == pytest.approx(s.epsilon)
+    assert result.best.metrics == default.metrics
+    for mine, theirs in zip(result.best.model.parameters(), default.model.parameters(), strict=True):
+        assert torch.equal(mine, theirs)
+    # an ordinary DP-SGD entry in the ledger (it composes with other runs as one), and the statement says why
+    assert result.best.statement.sampling == "poisson" and result.best.statement.recompute() == pytest.approx(s.epsilon)
+    assert len(ledger) == 1 and ledger.spent(diabetes_binary.fingerprint) == pytest.approx(s.epsilon)
+    assert "No search ran" in s.plain_language() and "trials=2" in s.plain_language()
+    assert math.isnan(result.trials["score"].iloc[0])
+    from workbench.report import render_report
+
+    page = render_report(result)
+    assert "none: one run of the rule&#x27;s point (no search)" in page or "none: one run of the rule's point" in page
+
+
+def test_a_stopped_run_without_search_states_the_steps_it_took(diabetes_binary):
+    stop = threading.Event()
+    stop.set()  # the first step sees it
+    result = wb.tune(diabetes_binary, epsilon=1.0, seed=4, public_schema=True, ledger=False, stop=stop)
+    s = result.statement
+    assert s.stopped and not s.searched and s.ran[0][2] < s.settings[0][2]
+    assert s.epsilon == pytest.approx(s.recompute()) and s.epsilon < 1.0
+
+
+def test_auto_trials_narrow_a_search_when_the_score_cannot_rank_candidates(diabetes_binary):
     from workbench.dp.tuning import RESOLUTION
 
-    coarse = wb.tune(diabetes_binary, epsilon=0.3, seed=1, public_schema=True, ledger=False)  # grid and trials auto
+    grid = {"epochs": [2], "lr": [0.01, 0.03]}
+    coarse = wb.tune(diabetes_binary, epsilon=0.3, seed=1, grid=grid, public_schema=True, ledger=False)
     s = coarse.statement
-    assert coarse.narrowed and len(s.settings) == 1 and s.expected_trials == pytest.approx(1.1)
+    assert coarse.narrowed and coarse.searched and s.expected_trials == pytest.approx(1.1)
+    assert len(s.settings) == 2  # the user's grid is kept: only the expected number of trials falls
     assert s.score_noise / s.dataset_size > RESOLUTION and s.epsilon <= 0.3
-    assert (coarse.trials["grid_point"] == 0).all()  # the rule's point only
     assert s.recompute() == pytest.approx(s.epsilon)
-    # a fine enough score (large ε) keeps the grid and two expected trials; an explicit number of trials is kept
+    # a fine enough score (large ε) keeps two expected trials; an explicit number of trials is kept
     fine = wb.tune(diabetes_binary, epsilon=8.0, seed=1, ledger=False, **{**FAST, "trials": "auto"})
     assert (
         not fine.narrowed and fine.statement.expected_trials == pytest.approx(2.0) and len(fine.statement.settings) == 2
     )
     kept = wb.tune(diabetes_binary, epsilon=0.3, seed=1, ledger=False, **FAST)
     assert not kept.narrowed and kept.statement.expected_trials == pytest.approx(2.0)
+    # an explicit number of trials searches the auto grid
+    searched = wb.tune(diabetes_binary, epsilon=8.0, seed=1, grid="auto", trials=2.0, public_schema=True,
+                       ledger=False)  # fmt: skip
+    assert searched.searched and len(searched.statement.settings) == len(wb.dp.tuning.auto_grid(354))
 
 
 def test_score_noise_is_independent_of_the_test_rows(diabetes_binary):

@@ -56,3 +56,20 @@ def test_search_refused_past_the_session_budget(small):
         assert "budget" in state.job.error
     finally:
         set_session_budget(None)
+
+
+def test_auto_trials_in_the_view_explain_why_no_search_ran(small):
+    from workbench.widgets.views.train import TrainView
+
+    state = TrainState(epsilon=1.0, seed=2)
+    view = TrainView(state)
+    assert view.trials.value is None  # auto by default
+    view.trials.value = 4.0
+    assert state.expected_trials == 4.0
+    view.trials.value = None
+    state.dataset = small
+    assert state.start_tune()
+    assert state.job.wait(300) == "done", state.job.error
+    assert not state.tune_result.searched and len(state.trials) == 1
+    assert "No search ran" in view.search.value and "trials=2" in view.search.value
+    assert state.result is state.tune_result.best and state.search_epsilon == state.result.statement.epsilon <= 1.0

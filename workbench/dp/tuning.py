@@ -29,6 +29,11 @@ TUNABLE = ("batch_size", "epochs", "lr", "max_grad_norm")
 RESOLUTION = 0.01
 _NARROW_TRIALS = 1.1
 _PAPER = "Papernot & Steinke 2022, Hyperparameter Tuning with Renyi Differential Privacy, Theorem 2"
+_TABLE_CAVEAT = "the per-trial table and the live view of the search (for the person running it, not for release)"
+_NO_SEARCH = (
+    "measured in docs/benchmarks.md: the rule's point is within 0.3 points of the auto grid's best from 2,000 rows, "
+    "while a search gives each trial 12–50 % more noise"
+)
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,8 @@ class SearchStatement:
     ``score_noise`` the σ of the Gaussian noise on each trial's count of correct predictions on the training rows
     (its selection score); the selection's RDP follows from them and from the distribution of the number of trials
     (:meth:`recompute`).
+    Without a search (``eta`` and ``gamma`` None: ``trials="auto"`` on the auto grid, see :func:`tune`) the
+    statement is that of its one DP-SGD run, by ``accountant`` (PRV, with its error allowance ``eps_error``).
     A stopped search is no longer covered by the selection theorem (its number of trials was not the random draw):
     its ε is then the larger of the selection bound and the RDP composition of the trials it ran (``ran``).
 
@@ -48,12 +55,16 @@ class SearchStatement:
     ...                     settings=((4.0, 0.016, 1000),), score_noise=80.0, target_epsilon=1.0)
     >>> s.expected_trials, round(s.recompute(), 3)
     (4.0, 0.963)
+    >>> one = SearchStatement(epsilon=1.0, delta=1e-5, eta=None, gamma=None, trials_drawn=1, dataset_size=2000,
+    ...                       settings=((1.25, 0.016, 1000),), accountant="prv")
+    >>> one.searched, one.expected_trials, round(one.recompute(), 2)
+    (False, 1.0, 1.0)
     """
 
     epsilon: float
     delta: float
-    eta: float
-    gamma: float
+    eta: float | None
+    gamma: float | None
     trials_drawn: int
     dataset_size: int
     settings: tuple[tuple[float, float, int], ...]
@@ -62,6 +73,8 @@ class SearchStatement:
     stopped: bool = False
     ran: tuple[tuple[float, float, int], ...] = ()
     caveats: tuple[str, ...] = ()
+    accountant: str = "rdp"
+    eps_error: float | None = None
     technique: str = "dp-tuning"
 
     @property
@@ -69,15 +82,23 @@ class SearchStatement:
         return True
 
     @property
-    def distribution(self) -> TruncatedNegativeBinomial:
-        return TruncatedNegativeBinomial(self.eta, self.gamma)
+    def searched(self) -> bool:
+        """False when no search ran: one DP-SGD run of the rule's point had the whole ε (no selection term)."""
+        return self.eta is not None
+
+    @property
+    def distribution(self) -> TruncatedNegativeBinomial | None:
+        """The distribution of the number of trials (None without a search)."""
+        return TruncatedNegativeBinomial(self.eta, self.gamma) if self.searched else None
 
     @property
     def expected_trials(self) -> float:
-        return round(self.distribution.mean, 9)
+        return round(self.distribution.mean, 9) if self.searched else 1.0
 
     @property
     def mechanism(self) -> str:
+        if not self.searched:
+            return f"one DP-SGD run of the size-aware rule's point with the whole ε, no selection; {_NO_SEARCH}"
         return f"best of K DP-SGD trials by a noisy score, K ~ truncated negative binomial (η = {self.eta:g}, "\
             f"γ = {self.gamma:.4g}); {_PAPER}"  # fmt: skip
 
@@ -94,13 +115,30 @@ class SearchStatement:
         return f"(ε = {self.epsilon:.3g}, δ = {self.delta:.1e})-DP for the released best run of the whole search"
 
     def recompute(self) -> float:
-        """ε re-derived from the settings, the distribution and δ (``workbench.dp._selection``)."""
+        """ε re-derived from the settings, the distribution and δ (``workbench.dp._selection``); without a search,
+        from the one run's setting (or the steps it ran, if stopped) by its accountant."""
+        if not self.searched:
+            from workbench.dp.accounting import compute_epsilon
+
+            sigma, rate, steps = (self.ran or self.settings)[0]
+            return compute_epsilon(self.accountant, sigma, rate, steps, self.delta, eps_error=self.eps_error)
         selection = selection_epsilon(search_rdp(self.settings, self.score_noise), self.distribution, self.delta)
         if not self.stopped:
             return selection
         return max(selection, _composed(self.ran, self.score_noise, self.delta))
 
     def plain_language(self) -> str:
+        if not self.searched:
+            sigma, rate, steps = (self.ran or self.settings)[0]
+            text = (
+                f"No search ran: on the auto grid, trials='auto' gives the whole budget to one DP-SGD run of the "
+                f"size-aware rule's point ({steps:,} steps, sample rate {rate:.3g}, noise multiplier {sigma:.3g}) on "
+                f"{self.dataset_size:,} training rows, because a private search around that point pays more in "
+                f"noise than it finds ({_NO_SEARCH}; pass trials=2 or a grid of your own to search). It satisfies "
+                f"differential privacy with ε = {self.epsilon:.3g} and δ = {self.delta:.1e} "
+                f"({self.accountant.upper()} accountant)."
+            )
+            return text + (" Not covered by the guarantee: " + "; ".join(self.caveats) + "." if self.caveats else "")
         text = (
             f"A private hyperparameter search on {self.dataset_size:,} training rows: the number of trials was drawn "
             f"at random (truncated negative binomial, η = {self.eta:g}, expected {self.expected_trials:.3g} trials; "
@@ -131,6 +169,13 @@ class SearchStatement:
         """The search as one ledger entry: ε and δ of the search, DP-SGD fields of its least noisy setting."""
         from workbench.dp.statement import PrivacyStatement
 
+        if not self.searched:  # one ordinary DP-SGD run: the ledger composes it as such
+            sigma, rate, steps = (self.ran or self.settings)[0]
+            return PrivacyStatement(
+                epsilon=self.epsilon, delta=self.delta, accountant=self.accountant, noise_multiplier=sigma,
+                sample_rate=rate, steps=steps, max_grad_norm=max_grad_norm, dataset_size=self.dataset_size,
+                target_epsilon=self.target_epsilon, eps_error=self.eps_error, caveats=self.caveats,
+            )  # fmt: skip
         sigma, rate, steps = min(self.settings, key=lambda s: s[0])
         return PrivacyStatement(
             epsilon=self.epsilon, delta=self.delta, accountant="rdp", noise_multiplier=sigma, sample_rate=rate,
@@ -157,7 +202,8 @@ class TuneResult:
     not of the one trial). ``trials`` has one row per trial: its grid point, noise, its own ε, its noisy score (the
     selection's), its exact training accuracy and its test accuracy. The guarantee covers the released best run;
     publishing the table of every trial is not covered by it. ``narrowed``: ``trials="auto"`` found the noisy score
-    too coarse to rank candidates on this table at this ε and explored less (:data:`RESOLUTION`).
+    too coarse to rank candidates on this table at this ε and explored less (:data:`RESOLUTION`). ``searched``:
+    False when ``trials="auto"`` on the auto grid trained the rule's point once with the whole ε instead.
     """
 
     best: Any
@@ -171,6 +217,10 @@ class TuneResult:
         return self.best.metrics
 
     @property
+    def searched(self) -> bool:
+        return self.statement.searched
+
+    @property
     def config(self) -> Any:
         return self.best.config
 
@@ -182,8 +232,8 @@ class TuneResult:
             "expected_trials": s.expected_trials, "eta": s.eta, "gamma": s.gamma, "grid_points": len(s.settings),
             "trial_epsilon": per_trial, "score_noise": s.score_noise, "stopped": s.stopped,
             "best": {k: getattr(self.best.config, k) for k in TUNABLE}, "metrics": dict(self.best.metrics),
-            "selection": "noisy count of correct predictions on the training rows", "method": _PAPER,
-            "narrowed": self.narrowed,
+            "selection": "noisy count of correct predictions on the training rows" if s.searched else "none",
+            "method": _PAPER if s.searched else s.mechanism, "narrowed": self.narrowed, "searched": s.searched,
         }  # fmt: skip
 
     def to_dict(self) -> dict[str, Any]:
@@ -275,11 +325,13 @@ def tune(
         :func:`auto_grid` (the rule's point, drawn with probability ½, and its neighbours); other grids are drawn
         uniformly.
     trials : float or "auto", default="auto"
-        Expected number of trials (> 1); more trials explore more but each gets less of ``epsilon``. ``"auto"``:
-        2, unless the noisy score is too coarse to rank the candidates (its standard deviation, σ / rows, above
-        :data:`RESOLUTION`, a public function of the number of rows, ε and δ): then 1.1 expected trials, and a
-        ``grid="auto"`` search keeps only the rule's point, spending nearly all of ``epsilon`` on it (see
-        ``TuneResult.narrowed``).
+        Expected number of trials (> 1); more trials explore more but each gets less of ``epsilon``. ``"auto"``
+        with ``grid="auto"``: **no search**; the rule's point is trained once with the whole ``epsilon`` (PRV
+        accountant, no selection term), because on every table measured a private search around it lost more to
+        the selection's noise than its neighbours could gain (``docs/benchmarks.md``; the statement says so and
+        ``TuneResult.searched`` is False). ``"auto"`` with a grid of your own: 2, unless the noisy score is too
+        coarse to rank the candidates (its standard deviation, σ / rows, above :data:`RESOLUTION`, a public
+        function of the number of rows, ε and δ): then 1.1 expected trials (``TuneResult.narrowed``).
     eta : float, default=-0.5
         Shape of the distribution of the number of trials (> −1). Lower values leave each trial more of ``epsilon``
         (at 2 expected trials, 72–88 % at η = −0.5 against 64–85 % at η = 0) with more searches of a single
@@ -319,14 +371,15 @@ def tune(
     rows_scored = drop_missing_target(ds.train, ds.target)
     n = len(rows_scored)
     points, weights = _points(grid, n, model, fixed.get("optimizer", "adam"))
-    delta = default_delta(n) if delta is None else float(delta)
+    asked_delta, delta = delta, default_delta(n) if delta is None else float(delta)
     settings = [(1.0 / math.ceil(n / p["batch_size"]), p["epochs"] * math.ceil(n / p["batch_size"])) for p in points]
+    if grid == "auto" and trials == "auto":  # no search pays around the rule: its point gets the whole ε
+        return _single_run(ds, points[0], settings[0], n, epsilon, (delta, asked_delta), model, seed, public_schema,
+                           fixed, stop, progress, on_trial, resolve_ledger(ledger))  # fmt: skip
     distribution = TruncatedNegativeBinomial.with_mean(2.0 if trials == "auto" else float(trials), float(eta))
     sigmas, _, total, score_noise = calibrate_trials(epsilon, delta, settings, distribution)
     narrowed = trials == "auto" and score_noise / n > RESOLUTION
     if narrowed:  # the score cannot tell the candidates apart: explore less, give each trial more of epsilon
-        if grid == "auto":
-            points, weights, settings = points[:1], [1.0], settings[:1]
         distribution = TruncatedNegativeBinomial.with_mean(_NARROW_TRIALS, float(eta))
         sigmas, _, total, score_noise = calibrate_trials(epsilon, delta, settings, distribution)
     rng = np.random.default_rng(seed)
@@ -355,7 +408,7 @@ def tune(
         statement = dataclasses.replace(statement, stopped=True, ran=ran)
         statement = dataclasses.replace(statement, epsilon=statement.recompute())
     caveats = tuple(c for c in runs[best].statement.caveats if "torch" not in c)
-    caveats += ("the per-trial table and the live view of the search (for the person running it, not for release)",)
+    caveats += (_TABLE_CAVEAT,)
     statement = dataclasses.replace(statement, caveats=caveats)
     ledger_statement = statement.as_privacy_statement(clip)
     winner = dataclasses.replace(runs[best], statement=ledger_statement)
@@ -363,6 +416,49 @@ def tune(
         target_ledger.record(ledger_statement, dataset_fingerprint=ds.fingerprint, dataset_name=ds.name,
                              label=f"tune {winner.config.model_name} ({len(rows)} trials)")  # fmt: skip
     return TuneResult(best=winner, statement=statement, trials=pd.DataFrame(rows), narrowed=narrowed)
+
+
+def _single_run(ds, point, setting, n, epsilon, deltas, model, seed, public_schema, fixed, stop, progress, on_trial,
+                target_ledger) -> TuneResult:  # fmt: skip
+    """``trials="auto"`` on the auto grid: one DP-SGD run of the rule's point with the whole ε (PRV), no selection."""
+    from workbench.dp._steps import drop_missing_target
+    from workbench.dp.accounting import calibrate_noise
+    from workbench.dp.training import train
+
+    rate, steps = setting
+    delta, asked_delta = deltas  # the same δ; the run gets it as the user gave it, so it is wb.train's run
+    sigma, planned = calibrate_noise(epsilon, delta, rate, steps, "prv")
+    statement = SearchStatement(epsilon=planned, delta=delta, eta=None, gamma=None, trials_drawn=1, dataset_size=n,
+                                settings=((sigma, rate, steps),), target_epsilon=epsilon, accountant="prv")  # fmt: skip
+    if target_ledger is not None and not target_ledger.can_spend(statement.as_privacy_statement(point["max_grad_norm"]),
+                                                                 dataset_fingerprint=ds.fingerprint):  # fmt: skip
+        raise BudgetExceededError(
+            f"A run at ε = {planned:.3g} would take dataset {ds.name!r} past the budget of {target_ledger.budget:g} "
+            f"(remaining {target_ledger.remaining(ds.fingerprint):.3g}); ask for a smaller epsilon."
+        )
+    run = train(ds, model=model, epsilon=epsilon, delta=asked_delta, accountant="prv", seed=seed,
+                public_schema=public_schema, stop=stop, progress=progress, ledger=False, **point, **fixed)  # fmt: skip
+    done = run.statement
+    caveats = (*(c for c in done.caveats if "torch" not in c), _TABLE_CAVEAT)
+    statement = dataclasses.replace(
+        statement, epsilon=done.epsilon, settings=((done.noise_multiplier, done.sample_rate, steps),),
+        eps_error=done.eps_error, stopped=bool(run.stopped), caveats=caveats,
+        ran=((done.noise_multiplier, done.sample_rate, done.steps),) if run.stopped else (),
+    )  # fmt: skip
+    rows_scored = drop_missing_target(ds.train, ds.target)
+    correct = (run.predict(rows_scored) == rows_scored[ds.target].to_numpy(dtype=object)).mean()
+    row = {"trial": 1, "grid_point": 0, **point, "noise_multiplier": done.noise_multiplier,
+           "sample_rate": done.sample_rate, "steps": done.steps, "trial_epsilon": done.epsilon, "score": math.nan,
+           "train_accuracy": float(correct), "accuracy": float(run.metrics["accuracy"]),
+           "stopped": bool(run.stopped)}  # fmt: skip
+    if on_trial is not None:
+        on_trial({**row, "of": 1}, dict(row))
+    ledger_statement = statement.as_privacy_statement(point["max_grad_norm"])
+    winner = dataclasses.replace(run, statement=ledger_statement)
+    if target_ledger is not None:
+        target_ledger.record(ledger_statement, dataset_fingerprint=ds.fingerprint, dataset_name=ds.name,
+                             label=f"tune {winner.config.model_name} (no search: the rule's point)")  # fmt: skip
+    return TuneResult(best=winner, statement=statement, trials=pd.DataFrame([row]))
 
 
 def _check(epsilon: Any, trials: Any, eta: Any, fixed: Mapping[str, Any]) -> float:

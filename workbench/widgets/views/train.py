@@ -40,6 +40,14 @@ class TrainView(widgets.VBox):
         self.tune_button = widgets.Button(
             description="Tune", icon="search", tooltip="private hyperparameter search: ε covers the whole search"
         )
+        self.trials = widgets.Dropdown(
+            options=[("auto", None), ("2 expected", 2.0), ("4 expected", 4.0)],
+            value=state.expected_trials,
+            description="search trials",
+            tooltip="auto: no search where none pays (the rule's point gets the whole ε); a number: search",
+            style=style,
+        )
+        self.trials.observe(lambda c: setattr(state, "expected_trials", c["new"]), "value")
         self.epsilon.observe(lambda c: self._sync_epsilon(), "value")
         self.no_dp.observe(lambda c: self._sync_epsilon(), "value")
         self.epochs.observe(lambda c: setattr(state, "epochs", c["new"]), "value")
@@ -58,7 +66,7 @@ class TrainView(widgets.VBox):
                 widgets.HBox([self.epsilon, self.no_dp]),
                 self.epochs,
                 self.model,
-                widgets.HBox([self.start_button, self.tune_button]),
+                widgets.HBox([self.start_button, self.tune_button, self.trials]),
                 JobBar(state.job),
                 self.search,
                 self.figure.widget,
@@ -78,6 +86,10 @@ class TrainView(widgets.VBox):
             return
         eps = state.search_epsilon
         spent = f"= {eps:.3g}" if eps is not None else f"≤ {state.epsilon:g}"
+        done = state.tune_result
+        if done is not None and not done.searched:
+            self.search.value = f"<p>{html.escape(done.statement.plain_language())}</p>"
+            return
         columns = ("trial", "batch_size", "epochs", "lr", "noise_multiplier", "trial_epsilon", "accuracy")
         head = "".join(f"<th>{name}</th>" for name in ("trial", "batch", "epochs", "lr", "σ", "trial ε", "accuracy"))
         rows = "".join(
