@@ -9,8 +9,12 @@ Tables: Adult's training split subsampled to 500, 2,000 and 10,000 rows and in f
 {0.5, 1, 2, 8} and seed (5 by default):
 
 - **defaults**: ``wb.train(ds, epsilon=ε)`` with the size-aware rule (``size-aware-v1``);
-- **tune**: ``wb.tune(ds, epsilon=ε)`` (grid and trials "auto"): private selection by a noisy score on the training
-  rows, ε of the whole search; one search per seed, with its own seed (the number of trials K is itself random);
+- **tune**: ``wb.tune(ds, epsilon=ε)`` with its defaults (grid and trials "auto"): on the auto grid that trains the
+  rule's point once with the whole ε (no search, see ``wb.tune``), with the seed of the defaults' run;
+- **search**: ``wb.tune(ds, epsilon=ε, trials=2)``: a private search of the auto grid (private selection by a noisy
+  score on the training rows, ε of the whole search), the evidence for tune's "auto" choice; one search per seed,
+  with its own seed (the number of trials K is itself random); ``noise_price``: the noise multiplier of the rule's
+  point in the search over that of the single run;
 - **oracle** (on the first ``--oracle-seeds`` seeds): every point of the auto grid trained at ε, the best picked
   without privacy on one half of the test split: for reference only, its ε does not count the selection;
 - **non-private** training with the rule's settings, and the **majority class** of the training rows.
@@ -89,8 +93,9 @@ def run(seeds: int, oracle_seeds: int, tables: list[str] | None, out: str | None
             plain = _accuracy(wb.train(ds, epsilon=None, seed=seed, **common), report, target)
             for i, eps in enumerate(EPSILONS):
                 default_run = wb.train(ds, epsilon=eps, seed=seed, **common)
+                tuned = wb.tune(ds, epsilon=eps, seed=seed, **common)
                 # the search's own seed differs per row: one seed would draw the same number of trials everywhere
-                search = wb.tune(ds, epsilon=eps, grid="auto", seed=1000 * seed + 10 * i + 7, **common)
+                search = wb.tune(ds, epsilon=eps, grid="auto", trials=2.0, seed=1000 * seed + 10 * i + 7, **common)
                 oracle = np.nan
                 if seed < oracle_seeds:  # every grid point at ε, the best picked on the selection half
                     runs = [default_run] + [wb.train(ds, epsilon=eps, seed=seed, **point, **common)
@@ -99,12 +104,15 @@ def run(seeds: int, oracle_seeds: int, tables: list[str] | None, out: str | None
                 rows.append({
                     "table": name, "rows": n, "epsilon": eps, "seed": seed, "majority": majority,
                     "non_private": plain, "defaults": _accuracy(default_run, report, target),
-                    "tune": _accuracy(search.best, report, target), "oracle": oracle,
-                    "tune_epsilon": search.statement.epsilon, "tune_trials": search.statement.trials_drawn,
-                    "tune_trial_epsilon": float(search.trials["trial_epsilon"].max()),
-                    "tune_picked_defaults": bool(search.trials["grid_point"].iloc[
+                    "tune": _accuracy(tuned.best, report, target), "tune_searched": tuned.searched,
+                    "tune_epsilon": tuned.statement.epsilon,
+                    "search": _accuracy(search.best, report, target), "search_epsilon": search.statement.epsilon,
+                    "search_trials": search.statement.trials_drawn,
+                    "search_trial_epsilon": float(search.trials["trial_epsilon"].max()),
+                    "search_picked_defaults": bool(search.trials["grid_point"].iloc[
                         int(search.trials["score"].to_numpy().argmax())] == 0),
-                    "batch": default_run.config.batch_size, "epochs": default_run.config.epochs,
+                    "noise_price": search.statement.settings[0][0] / default_run.statement.noise_multiplier,
+                    "oracle": oracle, "batch": default_run.config.batch_size, "epochs": default_run.config.epochs,
                     "steps": default_run.statement.steps,
                 })  # fmt: skip
                 print(_line(rows[-1]), flush=True)
@@ -117,8 +125,9 @@ def run(seeds: int, oracle_seeds: int, tables: list[str] | None, out: str | None
 def _line(row: dict) -> str:
     return (
         f"{row['table']:>14} ε={row['epsilon']:<4g} seed {row['seed']} majority {row['majority']:.3f}  non-private "
-        f"{row['non_private']:.3f}  defaults {row['defaults']:.3f}  tune {row['tune']:.3f} (K={row['tune_trials']}, "
-        f"trial ε {row['tune_trial_epsilon']:.2f}, search ε {row['tune_epsilon']:.3f})  oracle {row['oracle']:.3f}"
+        f"{row['non_private']:.3f}  defaults {row['defaults']:.3f}  tune {row['tune']:.3f}  search {row['search']:.3f} "
+        f"(K={row['search_trials']}, trial ε {row['search_trial_epsilon']:.2f}, search ε {row['search_epsilon']:.3f}, "
+        f"noise ×{row['noise_price']:.2f})  oracle {row['oracle']:.3f}"
     )
 
 
@@ -131,14 +140,16 @@ def summarise(results: pd.DataFrame) -> pd.DataFrame:
     """One row per (table, ε): mean and standard error over seeds, and the targets checked."""
     out = []
     for (name, n, eps), group in results.groupby(["table", "rows", "epsilon"], sort=False):
-        diff = group["tune"] - group["defaults"]
+        diff, search_diff = group["tune"] - group["defaults"], group["search"] - group["defaults"]
         row = {"table": name, "rows": n, "epsilon": eps, "seeds": len(group), "majority": group["majority"].mean()}
-        for col in ("non_private", "defaults", "tune", "oracle"):
+        for col in ("non_private", "defaults", "tune", "search", "oracle"):
             row[col], row[f"{col}_se"] = group[col].mean(), _se(group[col])
         row["tune_minus_defaults"], row["diff_se"] = diff.mean(), _se(diff)
-        row["mean_trials"] = group["tune_trials"].mean()
-        row["trial_eps_share"] = (group["tune_trial_epsilon"] / eps).mean()
-        row["max_search_eps"] = group["tune_epsilon"].max()
+        row["search_minus_defaults"], row["search_diff_se"] = search_diff.mean(), _se(search_diff)
+        row["mean_trials"] = group["search_trials"].mean()
+        row["trial_eps_share"] = (group["search_trial_epsilon"] / eps).mean()
+        row["noise_price"] = group["noise_price"].mean()
+        row["max_search_eps"] = group[["tune_epsilon", "search_epsilon"]].max().max()
         row["target1"] = "" if eps != 8 or n < 800 else (
             "yes" if row["defaults"] >= row["non_private"] - 0.02 else "NO")  # fmt: skip
         tolerance = 2 * row["diff_se"] if np.isfinite(row["diff_se"]) else 0.0
@@ -157,14 +168,17 @@ def table(summary: pd.DataFrame) -> str:
         se = r[f"{col}_se"]
         return f"{r[col]:.3f} ± {se:.3f}" if np.isfinite(se) else f"{r[col]:.3f}"
 
-    head = ("| table | rows | ε | seeds | majority | non-private | defaults | tune | oracle | tune − defaults | "
-            "K (mean) | trial ε / ε | ε=8: defaults ≥ non-private − 0.02 | tune ≥ defaults − 2 SE |")  # fmt: skip
+    head = ("| table | rows | ε | seeds | majority | non-private | defaults | tune | search (trials=2) | oracle | "
+            "tune − defaults | search − defaults | search: K (mean) | search: trial ε / ε | search: noise × | "
+            "ε=8: defaults ≥ non-private − 0.02 | tune ≥ defaults − 2 SE |")  # fmt: skip
     lines = [head, "|" + "---|" * head.count(" | ") + "---|"]
     for _, r in summary.iterrows():
         diff = f"{r['tune_minus_defaults'] * 100:+.2f} ± {r['diff_se'] * 100:.2f} pt"
+        search_diff = f"{r['search_minus_defaults'] * 100:+.2f} ± {r['search_diff_se'] * 100:.2f} pt"
         cells = [r["table"], r["rows"], f"{r['epsilon']:g}", r["seeds"], f"{r['majority']:.3f}", pm(r, "non_private"),
-                 pm(r, "defaults"), pm(r, "tune"), pm(r, "oracle"), diff, f"{r['mean_trials']:.1f}",
-                 f"{r['trial_eps_share']:.2f}", r["target1"], r["target3"]]  # fmt: skip
+                 pm(r, "defaults"), pm(r, "tune"), pm(r, "search"), pm(r, "oracle"), diff, search_diff,
+                 f"{r['mean_trials']:.1f}", f"{r['trial_eps_share']:.2f}", f"{r['noise_price']:.2f}", r["target1"],
+                 r["target3"]]  # fmt: skip
         lines.append("| " + " | ".join(map(str, cells)) + " |")
     return "\n".join(lines)
 

@@ -56,8 +56,8 @@ class SearchStatement:
     >>> s.expected_trials, round(s.recompute(), 3)
     (4.0, 0.963)
     >>> one = SearchStatement(epsilon=1.0, delta=1e-5, eta=None, gamma=None, trials_drawn=1, dataset_size=2000,
-    ...                       settings=((1.25, 0.016, 1000),), accountant="prv")
-    >>> one.searched, one.expected_trials, round(one.recompute(), 2)
+    ...                       settings=((2.06, 0.016, 1000),), accountant="prv")
+    >>> one.searched, one.expected_trials, round(one.recompute(), 1)
     (False, 1.0, 1.0)
     """
 
@@ -248,7 +248,8 @@ class TuneResult:
     def _repr_html_(self) -> str:
         table = self.trials.to_html(index=False, float_format=lambda v: f"{v:.4g}")
         return (
-            f"<div class='wb-tune'><h4 style='margin:4px 0'>Private search: test accuracy of the released run = "
+            f"<div class='wb-tune'><h4 style='margin:4px 0'>{'Private search' if self.searched else 'No search'}: "
+            f"test accuracy of the released run = "
             f"{self.best.metrics.get('accuracy', math.nan):.4g}</h4><p>"
             f"{html.escape(self.statement.plain_language())}</p>{table}</div>"
         )

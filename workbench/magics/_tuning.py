@@ -35,7 +35,12 @@ def _grid(text: str) -> Any:
 def _arguments(parser: SubcommandParser) -> None:
     parser.add_argument("--epsilon", type=float, required=True, help="ε of the whole search, selection included")
     parser.add_argument("--grid", type=_grid, default="auto", help="'auto' (default) or a dict of value lists")
-    parser.add_argument("--trials", type=float, help="expected number of trials (default: auto, 2 or 1.1)")
+    parser.add_argument(
+        "--trials",
+        type=float,
+        help="expected number of trials, > 1 (default auto: with --grid auto no "
+        "search, the rule's point gets the whole ε; with your grid 2, or 1.1 if the score is coarse)",
+    )
     parser.add_argument("--eta", type=float, help="shape of the trial-count distribution, > -1 (default -0.5)")
     parser.add_argument("--model", help="logreg (default) or mlp")
     parser.add_argument("--delta", type=float, help="DP delta (default: below 1/rows)")
