@@ -3,6 +3,7 @@ address=, a SuperLink that the test starts itself as a separate process, as a us
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -132,3 +133,29 @@ def test_a_failing_run_on_a_superlink_is_one_line_and_leaves_nothing(federate_sm
     finally:
         os.killpg(foreign.pid, signal.SIGTERM)
         foreign.wait(timeout=30)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the orphan guard uses Linux's PR_SET_PDEATHSIG")
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM])
+def test_processes_a_run_started_end_when_its_caller_is_killed(tmp_path, how):
+    # the caller dies without running any cleanup (SIGKILL, or SIGTERM without a handler): what it started must not
+    # outlive it (a SuperLink or SuperNode would otherwise keep running)
+    script = (
+        "import os, sys, time; from pathlib import Path; from workbench.federated._deploy import _start; "
+        "p = _start(['/bin/sleep', '120'], dict(os.environ), Path(sys.argv[1])); print(p.pid, flush=True); "
+        "time.sleep(120)"
+    )
+    caller = subprocess.Popen([sys.executable, "-c", script, str(tmp_path / "log")], stdout=subprocess.PIPE, text=True)
+    started = int(caller.stdout.readline())
+    time.sleep(0.5)  # the guard has exec'd into sleep
+    with open(f"/proc/{started}/cmdline", "rb") as f:
+        assert f.read().split(b"\0")[0] == b"/bin/sleep"
+    caller.send_signal(how)
+    caller.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while Path(f"/proc/{started}").exists() and time.monotonic() < deadline:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(started, os.WNOHANG)  # not our child; only in case it was reparented to us
+        time.sleep(0.1)
+    gone = not Path(f"/proc/{started}").exists() or "Z" in Path(f"/proc/{started}/stat").read_text().split()[2]
+    assert gone, "the process started by a killed caller is still running"

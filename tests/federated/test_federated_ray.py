@@ -77,6 +77,7 @@ def test_stop_ends_a_ray_run_after_the_current_round(federate_small, ray_up):
 
     fl = federate_small(engine="ray", rounds=4, stop=stop, on_round=on_round)
     assert fl.stopped and fl.metrics["rounds"] == 1 and list(fl.clients["rounds"]) == [1, 1, 1]
+    assert list(fl.history["round"]) == [0, 1]
 
 
 def test_a_client_error_on_ray_is_one_line_naming_the_client(small_adult, ray_up):

@@ -83,6 +83,7 @@ def test_stop_ends_after_the_current_round_and_the_statement_covers_what_ran(fed
 
     fl = federate_small(rounds=5, dp="client", epsilon=20.0, stop=stop, on_round=on_round)
     assert fl.stopped and fl.metrics["rounds"] == 1 and fl.statement.steps == 1
+    assert list(fl.history["round"]) == [0, 1]  # the rounds Flower walks through after Stop are not listed
     full = federate_small(rounds=5, dp="client", epsilon=20.0)
     assert fl.statement.epsilon < full.statement.epsilon <= 20.0
 

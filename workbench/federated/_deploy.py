@@ -202,7 +202,19 @@ def _tool(name: str) -> str:
     return found
 
 
+#: on Linux, a process started by ``_start`` receives SIGTERM when the process that started it dies (even by
+#: SIGKILL or an unhandled SIGTERM, when the cleanup of ``_processes`` never runs): set with prctl(PR_SET_PDEATHSIG)
+#: before exec, and it exits at once if that parent is already gone
+_ORPHAN_GUARD = (
+    "import ctypes, os, signal, sys; parent = int(sys.argv[1]); "
+    "ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM, 0, 0, 0); "
+    "os.getppid() == parent or sys.exit(0); os.execv(sys.argv[2], sys.argv[2:])"
+)
+
+
 def _start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+    if sys.platform.startswith("linux"):
+        command = [sys.executable, "-c", _ORPHAN_GUARD, str(os.getpid()), *command]
     with log.open("w") as out:
         return subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
 

@@ -58,6 +58,10 @@ def _make_strategy(job: Job, bytes_counter: Callable[[], int]) -> Any:
     state = {"t": time.perf_counter(), "bytes": 0, "curves": {}}
 
     def evaluate_fn(server_round: int, weights: list[np.ndarray], _config: dict) -> tuple[float, dict]:
+        if job.stopped and not any(r["round"] == server_round for r in job.client_rounds):
+            # a round after Stop trains nobody (Flower still walks through it): no history row, no evaluation
+            last = job.rounds[-1] if job.rounds else {"loss": 0.0, "accuracy": math.nan, "auc": math.nan}
+            return last["loss"], {"accuracy": last["accuracy"], "auc": last["auc"]}
         set_weights(net, weights)
         net.eval()
         metrics = evaluate_model(net, job.X_test, job.y_test)
