@@ -161,7 +161,8 @@ class TradeoffResult:
         return (
             f"{text} {pick}: the model you pick carries the whole sweep's guarantee (ε = {self.dp_epsilon:.4g} over "
             "its DP runs), not its own ε. To pick the best settings at a stated total ε, selection included, use "
-            "wb.tune(dataset, epsilon=...) (private selection, Papernot & Steinke 2022)."
+            "wb.tune(dataset, epsilon=..., grid={...}) with the settings to compare (private selection, Papernot & "
+            "Steinke 2022)."
         )
 
     # -- the Release protocol (workbench.release) --------------------------------------------------------------
