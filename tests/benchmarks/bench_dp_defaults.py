@@ -8,7 +8,7 @@ Tables: Adult's training split subsampled to 500, 2,000 and 10,000 rows and in f
 140 (progression > 140, about the median). Logistic regression, one torch thread. For each table, ε in
 {0.5, 1, 2, 8} and seed (5 by default):
 
-- **defaults**: ``wb.train(ds, epsilon=ε)`` with the size-aware rule (``size-aware-v1``);
+- **defaults**: ``wb.train(ds, epsilon=ε)`` with the size-aware rule (``size-aware-v2``);
 - **tune**: ``wb.tune(ds, epsilon=ε)`` with its defaults (grid and trials "auto"): on the auto grid that trains the
   rule's point once with the whole ε (no search, see ``wb.tune``), with the seed of the defaults' run;
 - **search**: ``wb.tune(ds, epsilon=ε, trials=2)``: a private search of the auto grid (private selection by a noisy

@@ -31,8 +31,8 @@ ds = wb.load_dataset("adult")
 epsilons = [float(e) for e in sys.argv[1:]]
 arrivals = []
 call = time.perf_counter()
-result = wb.tradeoff(ds, "dp", epsilons=epsilons, model="mlp", epochs=10, batch_size=256, delta=1e-5, audit=False,
-                     public_schema=True, on_point=lambda p: arrivals.append(time.perf_counter() - call))
+result = wb.tradeoff(ds, "dp", epsilons=epsilons, model="mlp", epochs=10, batch_size=256, lr=0.002, delta=1e-5,
+                     audit=False, public_schema=True, on_point=lambda p: arrivals.append(time.perf_counter() - call))
 done = time.perf_counter()
 rows = result.results
 print(json.dumps({"accuracy": dict(zip(map(str, rows["value"]), rows["accuracy"])),

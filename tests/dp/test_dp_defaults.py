@@ -29,7 +29,7 @@ def test_rule_keeps_batches_within_tiny_tables_and_follows_a_chosen_batch():
     assert size_aware_defaults(40)["batch_size"] == 10
     assert size_aware_defaults(2000, batch_size=128) == {"batch_size": 128, "epochs": 63, "lr": 0.01,
                                                          "max_grad_norm": 1.0}  # fmt: skip
-    assert size_aware_defaults(2000, model="mlp")["lr"] == 0.002
+    assert size_aware_defaults(2000, model="mlp")["lr"] == 0.004
 
 
 def test_given_values_are_kept_and_only_unset_ones_are_marked():

@@ -26,7 +26,7 @@ def test_record_level_statement_matches_opacus_for_every_client(federate_small, 
     s = fl.statement
     assert s.unit == "record" and s.private and s.epsilon <= 1.0 and s.accountant == accountant
     batch = fl.federated_config.batch_size  # unset: the size-aware rule for the median client's rows
-    assert fl.federated_config.defaults_rule == "size-aware-v1"
+    assert fl.federated_config.defaults_rule == "size-aware-v2"
     assert batch == wb_defaults.size_aware_defaults(int(np.median(fl.clients["rows"])))["batch_size"]
     per_round = [math.ceil(n / min(batch, n)) for n in fl.clients["rows"]]
     for cid, (sigma, rate, steps) in enumerate(zip(s.client_noise, s.client_rates, s.client_steps, strict=True)):

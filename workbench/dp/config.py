@@ -12,7 +12,7 @@ from torch import nn
 from workbench._validation import InstanceOf, Interval, OneOf, Optional, validate_params
 from workbench.errors import InvalidParameterError
 
-__all__ = ["CONSTRAINTS", "TrainConfig"]
+__all__ = ["CONSTRAINTS", "DEFAULT_LR", "TrainConfig"]
 
 CONSTRAINTS = {
     "model": InstanceOf((str, nn.Module), "'logreg', 'mlp' or a torch.nn.Module"),
@@ -36,8 +36,9 @@ CONSTRAINTS = {
     "defaulted": InstanceOf((tuple, list), "a tuple of parameter names"),
 }
 
-#: default learning rates per optimizer and built-in model
-DEFAULT_LR = {("adam", "logreg"): 0.01, ("adam", "mlp"): 0.002, ("sgd", "logreg"): 0.5, ("sgd", "mlp"): 0.2}
+#: default learning rates per optimizer and built-in model (user modules: the MLP's), part of the size-aware rule
+#: (``workbench.dp.defaults``; Adam's MLP rate measured in ``size-aware-v2``)
+DEFAULT_LR = {("adam", "logreg"): 0.01, ("adam", "mlp"): 0.004, ("sgd", "logreg"): 0.5, ("sgd", "mlp"): 0.2}
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ class TrainConfig:
     --------
     >>> cfg = TrainConfig(model="mlp", epsilon=1.0, epochs=2)
     >>> cfg.private, cfg.learning_rate
-    (True, 0.002)
+    (True, 0.004)
     >>> TrainConfig(epsilon=-1)
     Traceback (most recent call last):
     ...

@@ -48,7 +48,7 @@ class PrivacyStatement:
     caveats : tuple of str
         What is not covered by the guarantee (e.g. statistics taken from the data for encoding).
     defaults_rule : str or None
-        The rule that chose the hyperparameters the user left unset (e.g. "size-aware-v1", see
+        The rule that chose the hyperparameters the user left unset (e.g. "size-aware-v2", see
         ``workbench.dp.defaults``); None when the user set them all.
     eps_error : float or None
         PRV only: the accountant's error allowance; ``epsilon`` is its upper bound, the estimate plus ``eps_error``

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from workbench._validation import InstanceOf, Interval, OneOf, Optional, validate_params
+from workbench.dp.config import DEFAULT_LR
 from workbench.errors import InvalidParameterError
 
 __all__ = ["CONSTRAINTS", "SIMULATION_ENGINE", "FederatedConfig"]
@@ -48,9 +49,6 @@ CONSTRAINTS = {
 #: what ``engine="simulation"`` runs: Flower's simulation runtime with the in-process thread backend (``"threads"``)
 #: or Flower's Ray backend (``"ray"``); see :func:`workbench.federate` for the measurements behind the choice
 SIMULATION_ENGINE = "threads"
-
-#: default learning rates per optimizer and model (as ``workbench.train``)
-_DEFAULT_LR = {("adam", "logreg"): 0.01, ("adam", "mlp"): 0.002, ("sgd", "logreg"): 0.5, ("sgd", "mlp"): 0.2}
 
 
 @dataclass(frozen=True)
@@ -132,7 +130,7 @@ class FederatedConfig:
 
     @property
     def learning_rate(self) -> float:
-        return self.lr if self.lr is not None else _DEFAULT_LR[(self.optimizer, self.model)]
+        return self.lr if self.lr is not None else DEFAULT_LR[(self.optimizer, self.model)]  # as workbench.train
 
     def with_batch_size(self, client_rows: list[int]) -> FederatedConfig:
         """This config with its batch size chosen when left unset (None).
