@@ -362,6 +362,8 @@ def tune(
     ...                  ledger=False)
     >>> result.statement.epsilon <= 2.0, result.statement.trials_drawn == len(result.trials)
     (True, True)
+    >>> wb.tune(ds, epsilon=2.0, public_schema=True, ledger=False).searched  # auto: the rule's point, whole ε
+    False
     """
     from workbench.dp._steps import drop_missing_target
     from workbench.dp.accounting import default_delta
