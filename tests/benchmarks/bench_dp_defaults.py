@@ -5,8 +5,8 @@ Run as a script: ``python tests/benchmarks/bench_dp_defaults.py [--quick] [--see
 
 Tables: Adult's training split subsampled to 500, 2,000 and 10,000 rows and in full (32,561); the synthetic
 ``patients`` table (3,344 training rows, target income); ``diabetes`` (354 training rows) with its target binned at
-140 (progression > 140, about the median). Logistic regression, one torch thread. For each table, ε in
-{0.5, 1, 2, 8} and seed (5 by default):
+140 (progression > 140, about the median). Logistic regression (``--model mlp``: the MLP), one torch thread. For
+each table, ε in {0.5, 1, 2, 8} and seed (5 by default):
 
 - **defaults**: ``wb.train(ds, epsilon=ε)`` with the size-aware rule (``size-aware-v2``);
 - **tune**: ``wb.tune(ds, epsilon=ε)`` with its defaults (grid and trials "auto"): on the auto grid that trains the
@@ -74,7 +74,8 @@ def _accuracy(run, report: pd.DataFrame, target: str) -> float:
     return float((run.predict(report) == report[target].to_numpy(dtype=object)).mean())
 
 
-def run(seeds: int, oracle_seeds: int, tables: list[str] | None, out: str | None = None) -> pd.DataFrame:
+def run(seeds: int, oracle_seeds: int, tables: list[str] | None, out: str | None = None,
+        model: str = "logreg") -> pd.DataFrame:  # fmt: skip
     torch.set_num_threads(1)
     warnings.simplefilter("ignore")
     rows = []
@@ -86,8 +87,8 @@ def run(seeds: int, oracle_seeds: int, tables: list[str] | None, out: str | None
         target = ds.target
         train_labels = ds.train[target].dropna()
         majority = float((report[target].dropna() == train_labels.mode().iloc[0]).mean())
-        common = {"public_schema": True, "ledger": False}
-        grid = auto_grid(n)
+        common = {"public_schema": True, "ledger": False, "model": model}
+        grid = auto_grid(n, model=model)
         for seed in range(seeds):
             started = time.perf_counter()
             plain = _accuracy(wb.train(ds, epsilon=None, seed=seed, **common), report, target)
@@ -190,6 +191,7 @@ def main() -> None:
     parser.add_argument("--oracle-seeds", type=int, help="seeds on which the oracle grid is trained (default 2)")
     parser.add_argument("--tables", help="comma-separated table names (default: all; --quick: the three smallest)")
     parser.add_argument("--out", help="write every row (CSV)")
+    parser.add_argument("--model", default="logreg", help="logreg (default) or mlp")
     parser.add_argument("--summarise", help="only print the table of rows written by --out (CSV files, commas)")
     args = parser.parse_args()
     if args.summarise:
@@ -199,7 +201,7 @@ def main() -> None:
         oracle_seeds = args.oracle_seeds if args.oracle_seeds is not None else (1 if args.quick else 2)
         tables = args.tables.split(",") if args.tables else (["diabetes>140", "adult-500", "adult-2000"] if
                                                               args.quick else None)  # fmt: skip
-        results = run(seeds, oracle_seeds, tables, args.out)
+        results = run(seeds, oracle_seeds, tables, args.out, args.model)
     print(table(summarise(results)))
     print(
         "tune ≥ defaults − 2 SE: the mean over seeds of (tune − defaults), paired by seed, is at least minus twice "
