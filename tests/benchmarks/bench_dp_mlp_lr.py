@@ -13,29 +13,22 @@ import argparse
 import json
 import sys
 import time
-import warnings
 from pathlib import Path
 
 import pandas as pd
-import torch
 
 import workbench as wb
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_dp_defaults import _accuracy, _halves, _tables
+from bench_dp_defaults import _accuracy, selected_tables
 
 RATES = (0.002, 0.004, 0.008, 0.016)
 EPSILONS = (0.5, 1.0, 2.0, 8.0, None)
 
 
 def run(seeds: int, tables: list[str] | None, out: str | None) -> pd.DataFrame:
-    torch.set_num_threads(1)
-    warnings.simplefilter("ignore")
     rows = []
-    for name, full in _tables().items():
-        if tables and name not in tables:
-            continue
-        ds, report = _halves(full)
+    for name, ds, report in selected_tables(tables):
         for eps in EPSILONS:
             for lr in RATES:
                 started = time.perf_counter()
