@@ -266,5 +266,21 @@ def test_dashboard_renders_and_reacts(page, lab, notebook):
 
     # every figure (Risk, Train, Trade-off, the magic's) used the one import of plotly's front end
     assert len(_bundle_imports(page)) == 1
+
+    # a reloaded page draws the figures again from the kernel's widgets, with their data (the live updates were
+    # deltas: the widgets' synced state must hold the figure too)
+    page.locator(".jp-NotebookPanel .jp-CodeCell").first.locator(".jp-InputArea-editor").click()
+    page.keyboard.press("Control+s")
+    _wait(lambda: page.locator(".jp-NotebookPanel.jp-mod-dirty, .lm-TabBar-tab.jp-mod-dirty").count() == 0, 30,
+          "the notebook to be saved")  # fmt: skip
+    page.reload()
+    dashboard = page.locator(".wb-dashboard")
+    dashboard.wait_for(timeout=TIMEOUT_MS)
+    _dismiss(page)
+    dashboard.locator(".wb-tabs .lm-TabBar-tab", has_text="Trade-off").click()
+    _wait(lambda: _points(dashboard.locator(".wb-tradeoff-figure")) == 5, 120, "the reloaded trade-off points")
+    dashboard.locator(".wb-tabs .lm-TabBar-tab", has_text="Train").click()
+    _wait(lambda: dashboard.locator(".wb-train-figure .scatterlayer .trace path").count() > 0, 60,
+          "the reloaded training curve")  # fmt: skip
     page.close()
     assert not [e for e in errors if "wb-" in e or "workbench" in e.lower()], errors

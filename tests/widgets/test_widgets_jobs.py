@@ -94,6 +94,20 @@ def test_live_figure_widget_batches_updates_from_threads():
     assert len(live.figure.data[0].x) == 39
 
 
+def test_live_figure_keeps_the_state_a_reloaded_page_draws_from():
+    live = LiveFigure("t")
+    live.request(lambda: go.Figure(go.Scatter(x=[1, 2], y=[3, 4]), layout={"title": {"text": "first"}}))
+    live.flush()
+    live.request(lambda: go.Figure([go.Scatter(x=[1, 2, 3], y=[3, 4, 5]), go.Bar(x=[1], y=[2])],
+                                   layout={"title": {"text": "second"}}))  # fmt: skip
+    live.flush()
+    # plotly only sends deltas to the page; the synced state, which a reloaded page renders, must hold the figure
+    state = live.figure.get_state()
+    assert [trace["type"] for trace in state["_widget_data"]] == ["scatter", "bar"]
+    assert list(state["_widget_data"][0]["y"]) == [3, 4, 5] and state["_widget_layout"]["title"]["text"] == "second"
+    assert state["_widget_layout"]["height"] == live.height
+
+
 def test_live_figure_static_fallback_uses_an_output_widget(monkeypatch):
     live = LiveFigure("t", mode="static")
     assert isinstance(live.widget, widgets.Output)

@@ -6,6 +6,7 @@ shows a static copy of the figure instead, replaced on every flush.
 
 from __future__ import annotations
 
+import copy
 import importlib
 import json
 import os
@@ -193,3 +194,8 @@ def _sync(widget: Any, new: Any, height: int) -> None:
         layout = new.layout.to_plotly_json()
         layout["height"] = height
         widget.layout.update(layout, overwrite=True)
+    # plotly sends the front end deltas and leaves the widget's synced state (``_widget_data``, ``_widget_layout``)
+    # as it was built; a reloaded page (or a second view) is drawn from that state, so keep it current. The front
+    # end ignores a change of it (no second redraw), and it arrives after the deltas it repeats.
+    widget._widget_data = copy.deepcopy(widget._data)
+    widget._widget_layout = copy.deepcopy(widget._layout)
