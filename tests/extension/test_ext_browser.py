@@ -109,6 +109,13 @@ def test_readme_path_runs_the_quickstart_to_a_tradeoff_curve(browser, lab_server
         notebook = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)").last
         notebook.locator(".jp-MarkdownOutput h1", has_text="Quick start").first.wait_for(timeout=TIMEOUT_MS)
         _dismiss_dialogs(page)
+        # the server's workspace may also restore a notebook an earlier test opened (tutorial 03): Run All acts on
+        # the current document, so make sure that is the quickstart, as it is on a fresh server
+        tab = page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text="01_quickstart.ipynb").first
+        tab.click()
+        page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current",
+                     has_text="01_quickstart.ipynb").first.wait_for(timeout=TIMEOUT_MS)  # fmt: skip
+        notebook = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)").last
         page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
         page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
 
