@@ -223,6 +223,7 @@ def test_auto_trials_on_the_auto_grid_train_the_rules_point_once_with_the_whole_
         assert torch.equal(mine, theirs)
     # an ordinary DP-SGD entry in the ledger (it composes with other runs as one), and the statement says why
     assert result.best.statement.sampling == "poisson" and result.best.statement.recompute() == pytest.approx(s.epsilon)
+    assert result.best.config.defaults_rule == result.best.statement.defaults_rule == "size-aware-v2"
     assert len(ledger) == 1 and ledger.spent(diabetes_binary.fingerprint) == pytest.approx(s.epsilon)
     assert "No search ran" in s.plain_language() and "trials=2" in s.plain_language()
     assert math.isnan(result.trials["score"].iloc[0])

@@ -138,7 +138,7 @@ class SearchStatement:
                 f"differential privacy with ε = {self.epsilon:.3g} and δ = {self.delta:.1e} "
                 f"({self.accountant.upper()} accountant)."
             )
-            return text + (" Not covered by the guarantee: " + "; ".join(self.caveats) + "." if self.caveats else "")
+            return text + self._not_covered()
         text = (
             f"A private hyperparameter search on {self.dataset_size:,} training rows: the number of trials was drawn "
             f"at random (truncated negative binomial, η = {self.eta:g}, expected {self.expected_trials:.3g} trials; "
@@ -153,9 +153,10 @@ class SearchStatement:
                 f" The search was stopped after {len(self.ran)} trial(s): ε is the larger of the selection bound "
                 "and the composition of the trials run."
             )
-        if self.caveats:
-            text += " Not covered by the guarantee: " + "; ".join(self.caveats) + "."
-        return text
+        return text + self._not_covered()
+
+    def _not_covered(self) -> str:
+        return " Not covered by the guarantee: " + "; ".join(self.caveats) + "." if self.caveats else ""
 
     def to_dict(self) -> dict[str, Any]:
         out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
@@ -377,8 +378,9 @@ def tune(
     asked_delta, delta = delta, default_delta(n) if delta is None else float(delta)
     settings = [(1.0 / math.ceil(n / p["batch_size"]), p["epochs"] * math.ceil(n / p["batch_size"])) for p in points]
     if grid == "auto" and trials == "auto":  # no search pays around the rule: its point gets the whole ε
-        return _single_run(ds, points[0], settings[0], n, epsilon, (delta, asked_delta), model, seed, public_schema,
-                           fixed, stop, progress, on_trial, resolve_ledger(ledger))  # fmt: skip
+        clip = points[0]["max_grad_norm"]
+        return _single_run(ds, rows_scored, clip, settings[0], epsilon, (delta, asked_delta), model, seed,
+                           public_schema, fixed, stop, progress, on_trial, resolve_ledger(ledger))  # fmt: skip
     distribution = TruncatedNegativeBinomial.with_mean(2.0 if trials == "auto" else float(trials), float(eta))
     sigmas, _, total, score_noise = calibrate_trials(epsilon, delta, settings, distribution)
     narrowed = trials == "auto" and score_noise / n > RESOLUTION
@@ -421,26 +423,28 @@ def tune(
     return TuneResult(best=winner, statement=statement, trials=pd.DataFrame(rows), narrowed=narrowed)
 
 
-def _single_run(ds, point, setting, n, epsilon, deltas, model, seed, public_schema, fixed, stop, progress, on_trial,
-                target_ledger) -> TuneResult:  # fmt: skip
-    """``trials="auto"`` on the auto grid: one DP-SGD run of the rule's point with the whole ε (PRV), no selection."""
-    from workbench.dp._steps import drop_missing_target
+def _single_run(ds, rows_scored, clip, setting, epsilon, deltas, model, seed, public_schema, fixed, stop, progress,
+                on_trial, target_ledger) -> TuneResult:  # fmt: skip
+    """``trials="auto"`` on the auto grid: ``wb.train``'s run with the size-aware defaults and the whole ε (PRV), no
+    selection; ``setting`` (the rule's sample rate and steps) plans it, for the budget check before training."""
     from workbench.dp.accounting import calibrate_noise
     from workbench.dp.training import train
 
     rate, steps = setting
     delta, asked_delta = deltas  # the same δ; the run gets it as the user gave it, so it is wb.train's run
     sigma, planned = calibrate_noise(epsilon, delta, rate, steps, "prv")
-    statement = SearchStatement(epsilon=planned, delta=delta, eta=None, gamma=None, trials_drawn=1, dataset_size=n,
+    statement = SearchStatement(epsilon=planned, delta=delta, eta=None, gamma=None, trials_drawn=1,
+                                dataset_size=len(rows_scored),
                                 settings=((sigma, rate, steps),), target_epsilon=epsilon, accountant="prv")  # fmt: skip
-    if target_ledger is not None and not target_ledger.can_spend(statement.as_privacy_statement(point["max_grad_norm"]),
+    if target_ledger is not None and not target_ledger.can_spend(statement.as_privacy_statement(clip),
                                                                  dataset_fingerprint=ds.fingerprint):  # fmt: skip
         raise BudgetExceededError(
             f"A run at ε = {planned:.3g} would take dataset {ds.name!r} past the budget of {target_ledger.budget:g} "
             f"(remaining {target_ledger.remaining(ds.fingerprint):.3g}); ask for a smaller epsilon."
         )
+    # the rule fills what tune's auto grid would: the run and its statement name the rule, as wb.train's do
     run = train(ds, model=model, epsilon=epsilon, delta=asked_delta, accountant="prv", seed=seed,
-                public_schema=public_schema, stop=stop, progress=progress, ledger=False, **point, **fixed)  # fmt: skip
+                public_schema=public_schema, stop=stop, progress=progress, ledger=False, **fixed)  # fmt: skip
     done = run.statement
     caveats = (*(c for c in done.caveats if "torch" not in c), _TABLE_CAVEAT)
     statement = dataclasses.replace(
@@ -448,15 +452,15 @@ def _single_run(ds, point, setting, n, epsilon, deltas, model, seed, public_sche
         eps_error=done.eps_error, stopped=bool(run.stopped), caveats=caveats,
         ran=((done.noise_multiplier, done.sample_rate, done.steps),) if run.stopped else (),
     )  # fmt: skip
-    rows_scored = drop_missing_target(ds.train, ds.target)
     correct = (run.predict(rows_scored) == rows_scored[ds.target].to_numpy(dtype=object)).mean()
+    point = {name: getattr(run.config, name) for name in TUNABLE}
     row = {"trial": 1, "grid_point": 0, **point, "noise_multiplier": done.noise_multiplier,
            "sample_rate": done.sample_rate, "steps": done.steps, "trial_epsilon": done.epsilon, "score": math.nan,
            "train_accuracy": float(correct), "accuracy": float(run.metrics["accuracy"]),
            "stopped": bool(run.stopped)}  # fmt: skip
     if on_trial is not None:
         on_trial({**row, "of": 1}, dict(row))
-    ledger_statement = statement.as_privacy_statement(point["max_grad_norm"])
+    ledger_statement = dataclasses.replace(done, caveats=caveats)  # the run's own, PRV error allowance included
     winner = dataclasses.replace(run, statement=ledger_statement)
     if target_ledger is not None:
         target_ledger.record(ledger_statement, dataset_fingerprint=ds.fingerprint, dataset_name=ds.name,

@@ -60,7 +60,7 @@ def _make_strategy(job: Job, bytes_counter: Callable[[], int]) -> Any:
     def evaluate_fn(server_round: int, weights: list[np.ndarray], _config: dict) -> tuple[float, dict]:
         if job.stopped and not any(r["round"] == server_round for r in job.client_rounds):
             # a round after Stop trains nobody (Flower still walks through it): no history row, no evaluation
-            last = job.rounds[-1] if job.rounds else {"loss": 0.0, "accuracy": math.nan, "auc": math.nan}
+            last = job.rounds[-1]  # round 0 (the initial model) is evaluated before Stop can be seen
             return last["loss"], {"accuracy": last["accuracy"], "auc": last["auc"]}
         set_weights(net, weights)
         net.eval()
